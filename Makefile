@@ -1,0 +1,58 @@
+# Bungu: `make run` serves the shop, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUNGU := $(BIN)/bungu
+PORT ?= 8000
+WORKERS ?= 2
+export BUNGU_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run install test test-fast lint bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BUNGU) migrate --noinput
+	$(BUNGU) load_demo_catalog --if-empty
+	$(BUNGU) ensure_staff_user
+	@echo "Serving the shop on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+		--access-logfile - --graceful-timeout 5
+
+# Debian's Chromium drives the browser tests; Playwright cannot download its own here.
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	BUNGU_PROFILE=production SECRET_KEY=lint-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
+		BUNGU_ALLOWED_HOSTS=shop.example.com BUNGU_VAR_DIR=$$(mktemp -d) \
+		$(BUNGU) check --deploy --fail-level WARNING
+	$(BUNGU) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/bench

@@ -1,0 +1,1 @@
+"""The catalogue: brands, categories, products, SKUs, stock, images and search."""

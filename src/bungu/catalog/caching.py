@@ -1,0 +1,71 @@
+"""Whole-page caching for catalogue pages that do not depend on who is looking.
+
+A cached page is keyed by the catalogue generation (see ``CatalogState``), so any change to
+the catalogue makes every cached page stale on every worker at once; the timeout only
+bounds memory. Requests that carry a signed-in user or pending flash messages bypass the
+cache in both directions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from .models import CatalogState
+
+View = Callable[..., HttpResponse]
+CACHE_HEADER = "X-Bungu-Page-Cache"
+
+
+def _is_personal(request: HttpRequest) -> bool:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        if len(get_messages(request)) > 0:
+            return True
+    return False
+
+
+def page_cache_key(request: HttpRequest, generation: int) -> str:
+    digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"page:{generation}:{request.method}:{digest}"
+
+
+def cache_catalog_page(view: View) -> View:
+    """Serve a GET from the page cache when the catalogue has not changed since it was made."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in {"GET", "HEAD"} or _is_personal(request):
+            return view(request, *args, **kwargs)
+        key = page_cache_key(request, CatalogState.current())
+        cached = cache.get(key)
+        if cached is not None:
+            status, content_type, content = cached
+            response = HttpResponse(content, status=status, content_type=content_type)
+            response[CACHE_HEADER] = "hit"
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                if hasattr(response, "render") and callable(response.render):
+                    response.render()
+                cache.set(
+                    key,
+                    (response.status_code, response["Content-Type"], response.content),
+                    settings.BUNGU_PAGE_CACHE_SECONDS,
+                )
+            response[CACHE_HEADER] = "miss"
+        patch_vary_headers(response, ["Cookie"])
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        return response
+
+    return wrapper

@@ -1,0 +1,268 @@
+"""The catalogue's records. A product is what a customer browses; a SKU is what they buy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+LOW_STOCK_THRESHOLD = 5
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens."
+)
+
+
+class CatalogState(models.Model):
+    """One row whose ``generation`` moves on every catalogue change.
+
+    Cached catalogue pages are keyed by it, so a change anywhere invalidates them on every
+    worker at the cost of one tiny query per request.
+    """
+
+    generation = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="catalogstate_single_row")]
+
+    def __str__(self) -> str:
+        return f"catalogue generation {self.generation}"
+
+    @classmethod
+    def current(cls) -> int:
+        row = cls.objects.filter(id=1).values_list("generation", flat=True).first()
+        return row or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(id=1).update(generation=models.F("generation") + 1):
+            cls.objects.get_or_create(id=1, defaults={"generation": 2})
+
+
+class ChangesCatalog(models.Model):
+    """Saving or deleting one of these records moves the catalogue generation on."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        CatalogState.bump()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        result = super().delete(*args, **kwargs)
+        CatalogState.bump()
+        return result
+
+
+class Brand(ChangesCatalog):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[slug_validator])
+    country = models.CharField(max_length=60, default="Japan")
+    founded = models.PositiveSmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:brand", kwargs={"slug": self.slug})
+
+
+class Category(ChangesCatalog):
+    """A node of the category tree. ``path`` ("pens/gel-pens") makes subtree queries one LIKE."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, validators=[slug_validator])
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "slug"], name="category_unique_slug_per_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path.replace("/", " > ") if self.path else self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
+        self.depth = self.parent.depth + 1 if self.parent else 0
+        super().save(*args, **kwargs)
+        # Keep the descendants' materialised paths in step after a move or rename.
+        for child in self.children.all():
+            child.save()
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", kwargs={"path": self.path})
+
+
+class ProductType(ChangesCatalog):
+    """What kind of thing a product is (gel pen, fountain pen, notebook...): a search facet."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, validators=[slug_validator])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def visible(self) -> ProductQuerySet:
+        """Products a customer may see: active, with at least one active SKU."""
+        return self.filter(is_active=True, min_price__isnull=False)
+
+    def in_category(self, category: Category) -> ProductQuerySet:
+        return self.filter(
+            Q(category__path=category.path) | Q(category__path__startswith=f"{category.path}/")
+        )
+
+
+class Product(ChangesCatalog):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, validators=[slug_validator])
+    brand = models.ForeignKey(Brand, related_name="products", on_delete=models.PROTECT)
+    category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    product_type = models.ForeignKey(ProductType, related_name="products", on_delete=models.PROTECT)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    # Specifications as ordered label/value pairs: [["Body", "Aluminium"], ["Length", "140 mm"]].
+    specs = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_featured = models.BooleanField(default=False)
+    # P23: a children's product is sold to adults only.
+    is_for_children = models.BooleanField(default=False)
+    # Kept by ``refresh_listing_fields`` from the SKUs, so listings need no per-product query.
+    min_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, editable=False)
+    max_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, editable=False)
+    in_stock = models.BooleanField(default=False, editable=False)
+    lead_sku_code = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["is_active", "category", "name"], name="product_listing_idx"),
+            models.Index(fields=["is_active", "brand", "name"], name="product_brand_idx"),
+            models.Index(fields=["is_active", "min_price"], name="product_price_idx"),
+            models.Index(fields=["is_featured", "is_active"], name="product_featured_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    def refresh_listing_fields(self) -> None:
+        """Recompute the price range, stock flag and lead SKU from the active SKUs and save."""
+        skus = list(self.skus.filter(is_active=True).order_by("position", "id"))
+        self.min_price = min((s.price for s in skus), default=None)
+        self.max_price = max((s.price for s in skus), default=None)
+        self.in_stock = any(s.stock > 0 for s in skus)
+        lead = next((s for s in skus if s.stock > 0), skus[0] if skus else None)
+        self.lead_sku_code = lead.code if lead else ""
+        self.save(
+            update_fields=["min_price", "max_price", "in_stock", "lead_sku_code", "updated_at"]
+        )
+
+
+class StockState(models.TextChoices):
+    IN_STOCK = "in_stock", "In stock"
+    LOW = "low", "Only a few left"
+    SOLD_OUT = "sold_out", "Sold out"
+
+
+class SKU(ChangesCatalog):
+    """One buyable variant of a product: a tip size, an ink colour, a pack size..."""
+
+    product = models.ForeignKey(Product, related_name="skus", on_delete=models.CASCADE)
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9-]*$", "Use capitals, digits and hyphens.")],
+    )
+    tip_size = models.CharField(max_length=20, blank=True, help_text='For example "0.5 mm" or "F".')
+    ink_colour = models.CharField(max_length=40, blank=True)
+    body_colour = models.CharField(max_length=40, blank=True)
+    paper_size = models.CharField(max_length=20, blank=True, help_text='For example "A5" or "B6".')
+    pack_size = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    price = models.DecimalField(
+        max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    stock = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        verbose_name = "SKU"
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="sku_price_positive"),
+            models.CheckConstraint(condition=Q(pack_size__gte=1), name="sku_pack_size_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "is_active"], name="sku_product_idx"),
+            models.Index(fields=["ink_colour"], name="sku_ink_idx"),
+            models.Index(fields=["tip_size"], name="sku_tip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.product.name} {self.variant_label})".strip()
+
+    @property
+    def variant_label(self) -> str:
+        parts = [self.tip_size, self.ink_colour, self.body_colour, self.paper_size]
+        if self.pack_size > 1:
+            parts.append(f"pack of {self.pack_size}")
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def stock_state(self) -> StockState:
+        if self.stock <= 0:
+            return StockState.SOLD_OUT
+        if self.stock <= LOW_STOCK_THRESHOLD:
+            return StockState.LOW
+        return StockState.IN_STOCK
+
+
+class ProductImage(ChangesCatalog):
+    """A photo uploaded by staff. Products without one show artwork drawn from their SKU."""
+
+    product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    sku = models.ForeignKey(
+        SKU, null=True, blank=True, related_name="images", on_delete=models.SET_NULL
+    )
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    alt_text = models.CharField(
+        max_length=200, help_text="Describe the picture for screen readers."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text
