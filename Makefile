@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export BUNGU_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run install test test-fast lint bench browser clean
+.PHONY: run install test test-fast lint bench browser wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,13 +46,21 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	BUNGU_PROFILE=production SECRET_KEY=lint-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
+	BUNGU_PROFILE=production \
+		SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		BUNGU_ALLOWED_HOSTS=shop.example.com BUNGU_VAR_DIR=$$(mktemp -d) \
 		$(BUNGU) check --deploy --fail-level WARNING
 	$(BUNGU) makemigrations --check --dry-run
 
-bench: install
-	$(BIN)/python bench/run.py
+# Debian's wrk generates the load; installed on first use, like the browser above.
+wrk:
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk for the benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skus 100000 --duration 20".
+bench: install wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/bench

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "django_htmx",
+    "bungu.privacy",
+    "bungu.accounts",
     "bungu.catalog",
     "bungu.storefront",
 ]
@@ -92,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its response runs first: the holes are filled before the CSRF middleware sets
+    # the cookie for a token a hole used, and before ConditionalGet computes the ETag.
+    "bungu.storefront.holes.FillPageHolesMiddleware",
 ]
 
 ROOT_URLCONF = "bungu.urls"
@@ -125,7 +130,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers share one file: WAL lets readers run beside a writer, IMMEDIATE
     # takes the write lock when a transaction starts (no lock upgrades that deadlock), and the
     # timeout makes a second writer wait instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0 if "test" in DATABASES["default"]["NAME"] else 60
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -147,6 +151,7 @@ CACHES = {
 }
 
 # ---------------------------------------------------------------- passwords and sessions
+AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -208,6 +213,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns (an error in the tests) when this folder is missing before collectstatic.
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -236,6 +243,11 @@ BUNGU_CURRENCY = "USD"
 # and dropped at once when the catalogue changes.
 BUNGU_PAGE_CACHE_SECONDS = int(os.environ.get("BUNGU_PAGE_CACHE_SECONDS", "600"))
 BUNGU_PAGE_SIZE = 24
+# `make bench` compares every page with the cheapest one the same stack can serve; that page
+# exists only when the benchmark asks for it, and never in production.
+BUNGU_BENCH_BASELINE = _env_flag("BUNGU_BENCH_BASELINE")
+if BUNGU_BENCH_BASELINE and PRODUCTION:
+    raise ImproperlyConfigured("BUNGU_BENCH_BASELINE is for `make bench`, never for production.")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("privacy/", include("bungu.privacy.urls")),
     path("", include("bungu.catalog.urls")),
     path("", include("bungu.storefront.urls")),
 ]
@@ -17,3 +18,6 @@ if settings.BUNGU_SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+if settings.BUNGU_BENCH_BASELINE:
+    urlpatterns += [path("__bench__/", include("bungu.bench_baseline"))]

@@ -4,6 +4,10 @@ A cached page is keyed by the catalogue generation (see ``CatalogState``), so an
 the catalogue makes every cached page stale on every worker at once; the timeout only
 bounds memory. Requests that carry a signed-in user or pending flash messages bypass the
 cache in both directions.
+
+The few bits of a page that do depend on the visitor (a form's CSRF token, the cart badge)
+are left in the cached HTML as *holes*, ``{% page_hole "csrf" %}``, which a middleware
+higher up fills in on every response, cached or not.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from .models import CatalogState
 
 View = Callable[..., HttpResponse]
 CACHE_HEADER = "X-Bungu-Page-Cache"
+HOLE_PREFIX = "<!--bungu-hole:"
+
+
+def hole_marker(name: str) -> str:
+    """The placeholder a template leaves for the per-visitor fragment ``name``."""
+    return f"{HOLE_PREFIX}{name}-->"
 
 
 def _is_personal(request: HttpRequest) -> bool:

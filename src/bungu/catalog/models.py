@@ -266,3 +266,22 @@ class ProductImage(ChangesCatalog):
 
     def __str__(self) -> str:
         return self.alt_text
+
+
+class SearchDocument(models.Model):
+    """The searchable text of one product, kept by ``catalog.search.reindex_products``.
+
+    The full-text index over it is database-specific (an FTS5 table on SQLite, a stored
+    tsvector with a GIN index on PostgreSQL) and lives in migrations, not in this model.
+    """
+
+    product = models.OneToOneField(
+        Product, primary_key=True, related_name="search_document", on_delete=models.CASCADE
+    )
+    # Three fields so ranking can weigh a name match above a keyword or a description match.
+    name = models.TextField()
+    keywords = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name

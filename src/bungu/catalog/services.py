@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+from urllib.parse import urlencode
 
-from .models import CatalogState, Category
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .models import (
+    SKU,
+    Brand,
+    CatalogState,
+    Category,
+    Product,
+    ProductImage,
+    StockState,
+)
 
 
 def list_top_categories() -> list[Category]:
@@ -15,3 +34,185 @@ def list_top_categories() -> list[Category]:
         tree = list(Category.objects.filter(parent=None).prefetch_related("children"))
         cache.set(key, tree, 3600)
     return tree
+
+
+# ---------------------------------------------------------------- home and product pages
+
+FEATURED_LIMIT = 8
+
+# A JSON document inside <script> must not be able to close the element or open a comment.
+_SCRIPT_SAFE_JSON = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+_AVAILABILITY = {
+    StockState.IN_STOCK: "https://schema.org/InStock",
+    StockState.LOW: "https://schema.org/LimitedAvailability",
+    StockState.SOLD_OUT: "https://schema.org/OutOfStock",
+}
+
+
+def list_featured_products(*, limit: int = FEATURED_LIMIT) -> list[Product]:
+    """The visible products staff chose to feature, with their brands, for the home page."""
+    return list(Product.objects.visible().filter(is_featured=True).select_related("brand")[:limit])
+
+
+def list_brands_with_products() -> list[Brand]:
+    """Brands that have at least one visible product, by name."""
+    return list(Brand.objects.filter(products__in=Product.objects.visible()).distinct())
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """Everything the product page shows, read in a fixed number of queries."""
+
+    product: Product
+    skus: list[SKU]
+    selected: SKU
+    # True when the customer asked for a variant this product does not sell (any more).
+    unknown_sku_requested: bool
+    breadcrumbs: list[Category]
+    # Photos for the selected variant first, then the product's general photos.
+    images: list[ProductImage]
+    specs: list[tuple[str, str]]
+
+
+def _spec_rows(raw: object) -> list[tuple[str, str]]:
+    # Specs are edited as JSON in the admin; a malformed row is skipped, never a 500.
+    if not isinstance(raw, list):
+        return []
+    rows = []
+    for row in raw:
+        if isinstance(row, list | tuple) and len(row) == 2 and all(row):
+            rows.append((str(row[0]), str(row[1])))
+    return rows
+
+
+def get_product_page(*, slug: str, sku_code: str | None) -> ProductPage:
+    """Read a visible product, its active SKUs and photos. Raises Product.DoesNotExist."""
+    product = (
+        Product.objects.visible()
+        .select_related("brand", "category")
+        .prefetch_related(
+            Prefetch(
+                "skus",
+                queryset=SKU.objects.filter(is_active=True).order_by("position", "id"),
+                to_attr="active_skus",
+            ),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+        .get(slug=slug)
+    )
+    skus: list[SKU] = product.active_skus  # type: ignore[attr-defined]
+    if not skus:
+        # The listing fields lag behind a SKU that was just switched off.
+        raise Product.DoesNotExist(slug)
+    by_code = {sku.code: sku for sku in skus}
+    lead = by_code.get(product.lead_sku_code, skus[0])
+    requested = by_code.get(sku_code) if sku_code else None
+    selected = requested or lead
+
+    parts = product.category.path.split("/")
+    # The category's own path is always in the list, so this is always exactly one query.
+    paths = ["/".join(parts[: depth + 1]) for depth in range(len(parts))]
+    breadcrumbs = list(Category.objects.filter(path__in=paths).order_by("depth"))
+
+    photos = list(product.images.all())
+    images = [i for i in photos if i.sku_id == selected.id]
+    images += [i for i in photos if i.sku_id is None]
+    return ProductPage(
+        product=product,
+        skus=skus,
+        selected=selected,
+        unknown_sku_requested=bool(sku_code) and requested is None,
+        breadcrumbs=breadcrumbs,
+        images=images,
+        specs=_spec_rows(product.specs),
+    )
+
+
+def build_product_json_ld(*, page: ProductPage, product_url: str, image_urls: list[str]) -> str:
+    """The schema.org Product of a product page as JSON that is safe inside a script element."""
+    product = page.product
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.name,
+        "description": product.summary or product.description,
+        "url": product_url,
+        "image": image_urls,
+        "sku": page.selected.code,
+        "brand": {"@type": "Brand", "name": product.brand.name},
+        "category": product.category.name,
+        "offers": [
+            {
+                "@type": "Offer",
+                "sku": sku.code,
+                "name": sku.variant_label or product.name,
+                "url": f"{product_url}?{urlencode({'sku': sku.code})}",
+                "price": f"{sku.price:.2f}",
+                "priceCurrency": settings.BUNGU_CURRENCY,
+                "availability": _AVAILABILITY[sku.stock_state],
+            }
+            for sku in page.skus
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE_JSON)
+
+
+class SkuLike(Protocol):
+    """What the listing rule reads from a SKU: a saved SKU or one about to be created."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def stock(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def position(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ListingFields:
+    min_price: Decimal | None
+    max_price: Decimal | None
+    in_stock: bool
+    lead_sku_code: str
+
+
+def compute_listing_fields(skus: Iterable[SkuLike]) -> ListingFields:
+    """The listing fields a product gets from its SKUs, by the rule of
+    ``Product.refresh_listing_fields``; SKUs are taken in the order given within a position."""
+    active = sorted((s for s in skus if s.is_active), key=lambda s: s.position)
+    lead = next((s for s in active if s.stock > 0), active[0] if active else None)
+    return ListingFields(
+        min_price=min((s.price for s in active), default=None),
+        max_price=max((s.price for s in active), default=None),
+        in_stock=any(s.stock > 0 for s in active),
+        lead_sku_code=lead.code if lead else "",
+    )
+
+
+def refresh_listing_fields_in_bulk(*, product_ids: Iterable[int], chunk_size: int = 500) -> int:
+    """Recompute the listing fields of many products in a few queries; returns how many."""
+    ids = sorted(set(product_ids))
+    now = timezone.now()
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        skus_by_product: dict[int, list[SKU]] = defaultdict(list)
+        ordered = SKU.objects.filter(product_id__in=chunk).order_by("product_id", "position", "id")
+        for sku in ordered:
+            skus_by_product[sku.product_id].append(sku)
+        products = list(Product.objects.filter(id__in=chunk))
+        for product in products:
+            fields = compute_listing_fields(skus_by_product[product.id])
+            product.min_price = fields.min_price
+            product.max_price = fields.max_price
+            product.in_stock = fields.in_stock
+            product.lead_sku_code = fields.lead_sku_code
+            product.updated_at = now
+        Product.objects.bulk_update(
+            products, ["min_price", "max_price", "in_stock", "lead_sku_code", "updated_at"]
+        )
+    return len(ids)

@@ -1,9 +1,34 @@
+"""The shop's own pages: home, robots.txt. Catalogue pages live in the catalog app."""
+
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
+from bungu.catalog import services as catalog
 from bungu.catalog.caching import cache_catalog_page
 
 
 @cache_catalog_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/home.html", {})
+    context = {
+        "featured": catalog.list_featured_products(),
+        "brands": catalog.list_brands_with_products(),
+    }
+    return render(request, "storefront/home.html", context)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap_url = request.build_absolute_uri(reverse("storefront:sitemap"))
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        "Disallow: /admin/",
+        # Search results are endless combinations of the same products.
+        "Disallow: /search/",
+        f"Sitemap: {sitemap_url}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -1,0 +1,377 @@
+"""`make bench`: load the shop's pages and compare them with a bare page of the same server.
+
+One run: a fresh SQLite database under ``var/bench/skus-<N>/``, migrated and filled by
+``bungu load_demo_catalog``; gunicorn in the development profile on a free loopback port; each
+scenario driven by ``wrk`` for a fixed time; the table printed and written as JSON to
+``bench/results/``. gunicorn is stopped on every way out, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import django
+import gunicorn.config  # type: ignore[import-untyped]
+from loadgen import LoadGeneratorError, find_wrk, run_wrk, write_script
+from report import TARGETS, ScenarioResult, format_table, write_json
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+HOST = "127.0.0.1"
+BARE_PATH = "/__bench__/bare/"
+SCENARIOS = list(TARGETS)
+
+
+class BenchError(RuntimeError):
+    """The run could not be carried out; the message says why."""
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Load the shop's pages and compare them with a bare page.",
+    )
+    parser.add_argument("--skus", type=int, default=10_000, help="catalogue size (10000)")
+    parser.add_argument("--seed", type=int, default=1, help="catalogue and URL seed (1)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds first (2)")
+    parser.add_argument("--connections", type=int, default=16, help="open connections (16)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--products", type=int, default=1000, help="product pages rotated through (1000)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SCENARIOS,
+        help="run only this scenario (repeatable; the baseline always runs)",
+    )
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="keep an existing benchmark database instead of generating a fresh one",
+    )
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve every page uncached, to load the pages' own cost rather than the cache's",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 when a target is missed"
+    )
+    args = parser.parse_args(argv)
+    for name in ("skus", "duration", "connections", "threads", "workers", "products"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
+    return args
+
+
+def _shop_env(var_dir: Path, *, page_cache: bool) -> dict[str, str]:
+    # The default profile on a private SQLite file, whatever the caller's shell exports.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("BUNGU_") and key not in {"DATABASE_URL", "SECRET_KEY"}
+    }
+    env.update(
+        BUNGU_VAR_DIR=str(var_dir),
+        BUNGU_BENCH_BASELINE="1",
+        BUNGU_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="bungu.settings",
+    )
+    if not page_cache:
+        # A page stored for 0 seconds is expired at once: every request renders the page.
+        env["BUNGU_PAGE_CACHE_SECONDS"] = "0"
+    return env
+
+
+def _bungu(arguments: list[str], *, env: dict[str, str], timeout: float) -> None:
+    print(f"$ bungu {' '.join(arguments)}", flush=True)
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "bungu", *arguments],
+            env=env,
+            cwd=REPO,
+            timeout=timeout,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"`bungu {arguments[0]}` took longer than {timeout:.0f} s") from exc
+    if finished.returncode != 0:
+        output = (finished.stdout + finished.stderr).strip()
+        if "Unknown command" in output:
+            raise BenchError(f"`bungu {arguments[0]}` does not exist in this checkout yet")
+        raise BenchError(f"`bungu {' '.join(arguments)}` failed:\n{output[-3000:]}")
+
+
+def _prepare_database(args: argparse.Namespace, *, var_dir: Path, env: dict[str, str]) -> None:
+    database = var_dir / "bungu.sqlite3"
+    if args.reuse_db and database.exists():
+        print(f"Reusing {database.relative_to(REPO)}", flush=True)
+        _bungu(["migrate", "--noinput"], env=env, timeout=600)
+        return
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    _bungu(["migrate", "--noinput"], env=env, timeout=600)
+    started = time.monotonic()
+    # About a minute per 10,000 SKUs is expected; the bound only stops a runaway generator.
+    _bungu(
+        ["load_demo_catalog", "--skus", str(args.skus), "--seed", str(args.seed)],
+        env=env,
+        timeout=600 + args.skus / 10,
+    )
+    print(f"Catalogue generated in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _probe(args: argparse.Namespace, *, env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    out = workdir / "probe.json"
+    print("Choosing URLs and counting queries on the uncached path...", flush=True)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "probe.py"),
+            "--out",
+            str(out),
+            "--products",
+            str(args.products),
+            "--seed",
+            str(args.seed),
+        ],
+        env=env,
+        cwd=REPO,
+        timeout=600,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if finished.returncode != 0:
+        raise BenchError(f"bench/probe.py failed:\n{finished.stderr[-3000:]}")
+    probed: dict[str, Any] = json.loads(out.read_text())
+    return probed
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], *, port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise BenchError(f"gunicorn exited with {server.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}{BARE_PATH}", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+@contextmanager
+def _gunicorn(*, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
+    """Serve the shop on a free loopback port until the block ends, however it ends."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bungu.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--graceful-timeout",
+        "5",
+    ]
+    if "control_socket_disable" in gunicorn.config.Config().settings:
+        # Newer gunicorns open a control socket in the home directory, the one `make run` uses.
+        command.append("--no-control-socket")
+    with log.open("wb") as log_file:
+        # Its own session: Ctrl-C reaches this script, which then stops the whole server.
+        server = subprocess.Popen(
+            command,
+            env=env,
+            cwd=REPO,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_ready(server, port=port, log=log)
+            yield port
+        finally:
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=15)
+
+
+def _git_revision() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}{'+dirty' if dirty else ''}"
+
+
+def _scenario_result(name: str, probed: dict[str, Any]) -> ScenarioResult:
+    counted = probed["counted"][name]
+    return ScenarioResult(
+        name=name,
+        urls=len(probed["urls"][name]),
+        max_queries=max((page["queries"] for page in counted), default=0),
+        cold_ms=statistics.median([page["milliseconds"] for page in counted] or [0.0]),
+        page_kb=statistics.median([page["bytes"] for page in counted] or [0]) / 1024,
+        probe_failures=[
+            f"{page['path']} -> {page['status']}"
+            for page in counted
+            if not 200 <= page["status"] < 300
+        ],
+        load=None,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    wrk = find_wrk()
+    var_dir = REPO / "var" / "bench" / f"skus-{args.skus}"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env = _shop_env(var_dir, page_cache=not args.no_page_cache)
+    chosen = [
+        "baseline",
+        *(s for s in SCENARIOS if s != "baseline" and s in (args.only or SCENARIOS)),
+    ]
+    meta: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "revision": _git_revision(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": "sqlite",
+        "profile": "development",
+        "cpus": os.cpu_count(),
+        "load_average_before": os.getloadavg(),
+        "page_cache": not args.no_page_cache,
+        "options": {
+            key: getattr(args, key)
+            for key in ("skus", "seed", "duration", "warmup", "connections", "threads", "workers")
+        },
+    }
+    _prepare_database(args, var_dir=var_dir, env=env)
+    with tempfile.TemporaryDirectory(prefix="bungu-bench-") as scratch:
+        workdir = Path(scratch)
+        probed = _probe(args, env=env, workdir=workdir)
+        meta["catalogue"] = probed["catalogue"]
+        results = [_scenario_result(name, probed) for name in chosen]
+        with _gunicorn(workers=args.workers, env=env, log=var_dir / "gunicorn.log") as port:
+            print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
+            for result in results:
+                if not result.urls:
+                    print(f"  {result.name}: no such pages in this catalogue", flush=True)
+                    continue
+                script = write_script(probed["urls"][result.name], workdir, result.name)
+                if args.warmup:
+                    run_wrk(
+                        wrk=wrk,
+                        port=port,
+                        script=script,
+                        seconds=args.warmup,
+                        connections=args.connections,
+                        threads=args.threads,
+                    )
+                print(f"  {result.name}: {args.duration} s ...", flush=True)
+                result.load = run_wrk(
+                    wrk=wrk,
+                    port=port,
+                    script=script,
+                    seconds=args.duration,
+                    connections=args.connections,
+                    threads=args.threads,
+                )
+    baseline = results[0].load
+    for result in results:
+        result.judge(baseline_rps=baseline.rps if baseline else None)
+    catalogue = probed["catalogue"]
+    print(
+        f"\nCatalogue: {catalogue['visible_products']} visible products, {catalogue['skus']} SKUs;"
+        f" {args.connections} connections, {args.duration} s per scenario\n"
+    )
+    print(format_table(results))
+    stamped, _latest = write_json(results, meta=meta, directory=RESULTS)
+    print(f"\nWritten to {stamped.relative_to(REPO)} and latest.json")
+    missed = any(result.failures for result in results)
+    return 1 if args.check and missed else 0
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    print(f"bench: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    # Ctrl-C stops the run even when started from a shell that ignores it for background
+    # jobs; a polite kill unwinds the same way, so gunicorn is always stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+    try:
+        return _run(args)
+    except (BenchError, LoadGeneratorError, ValueError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

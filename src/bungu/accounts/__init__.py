@@ -1,0 +1,1 @@
+"""Customers and staff: one user model, signed in by e-mail address."""

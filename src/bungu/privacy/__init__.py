@@ -1,0 +1,116 @@
+"""The notice as code: Bungu's privacy promises, enforced.
+
+Other apps use only the names exported here, never the privacy app's models.
+
+The vocabulary, the data map and the notice comparison are plain Python and are imported
+eagerly. The services that read the database (``may_use``, ``record_consent``, ``access``...)
+live in modules that import models, and Django imports this package before any model may be
+loaded; so those names are resolved on first use through the module ``__getattr__`` below.
+By the time another app calls them the registry is ready, and ``personal_data.py`` modules,
+which are imported while it is being readied, need only the eager names.
+
+No submodule may share its name with an exported function: importing ``bungu.privacy.access``
+would set the package attribute ``access`` to the module (hence ``accessor.py``).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .datamap import DataMap, Erase, Field, data_map
+from .exceptions import (
+    AppendOnlyViolation,
+    NoNoticeInForce,
+    NoticeInForce,
+    PrivacyError,
+    PurposeNotAllowed,
+    UnknownPractice,
+)
+from .practices import (
+    Change,
+    ChangeKind,
+    NoticeComparison,
+    Practice,
+    PracticesError,
+    PracticeSet,
+    compare_notices,
+    parse_practices,
+)
+from .taxonomy import AGENT_FUNCTIONS, Choice, DataCategory, Purpose, Source
+
+if TYPE_CHECKING:
+    from .accessor import Agent, PersonalData, access
+    from .consent import (
+        Decision,
+        find_notice_in_force,
+        get_notice_in_force,
+        may_use,
+        record_consent,
+        withdraw_consent,
+    )
+    from .models import ConsentMethod
+
+_LAZY = {
+    "Agent": ".accessor",
+    "PersonalData": ".accessor",
+    "access": ".accessor",
+    "Decision": ".consent",
+    "find_notice_in_force": ".consent",
+    "get_notice_in_force": ".consent",
+    "may_use": ".consent",
+    "record_consent": ".consent",
+    "withdraw_consent": ".consent",
+    "ConsentMethod": ".models",
+}
+
+# The data map's vocabulary under the short names declarations read best with.
+categories = DataCategory
+purposes = Purpose
+
+__all__ = [
+    "AGENT_FUNCTIONS",
+    "Agent",
+    "AppendOnlyViolation",
+    "Change",
+    "ChangeKind",
+    "Choice",
+    "ConsentMethod",
+    "DataCategory",
+    "DataMap",
+    "Decision",
+    "Erase",
+    "Field",
+    "NoNoticeInForce",
+    "NoticeComparison",
+    "NoticeInForce",
+    "PersonalData",
+    "Practice",
+    "PracticeSet",
+    "PracticesError",
+    "PrivacyError",
+    "Purpose",
+    "PurposeNotAllowed",
+    "Source",
+    "UnknownPractice",
+    "access",
+    "categories",
+    "compare_notices",
+    "data_map",
+    "find_notice_in_force",
+    "get_notice_in_force",
+    "may_use",
+    "parse_practices",
+    "purposes",
+    "record_consent",
+    "withdraw_consent",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+from . import checks  # noqa: F401  # registers the privacy system checks
+from .datamap import data_map
+
+
+class PrivacyConfig(AppConfig):
+    name = "bungu.privacy"
+    verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        # Like the admin's autodiscovery of admin.py, but the modules are read for their
+        # PERSONAL and NOT_PERSONAL lists instead of registering themselves by side effect.
+        data_map.discover()

@@ -1,0 +1,115 @@
+"""System checks that keep the data map complete and true.
+
+* ``privacy.E001``: a model that refers to a customer has a field declared neither personal
+  nor not personal (P5: nothing is gathered beyond what is declared).
+* ``privacy.E002``: a declaration names a model or field that does not exist.
+* ``privacy.E003``: a declaration says a field serves a purpose whose scope excludes the
+  field's category (P13), so ``access()`` could never hand it over for that purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from .datamap import DECLARATIONS_MODULE, DataMap, data_map, models_about_customers, split_label
+from .scopes import purpose_may_see
+
+
+def checked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The fields a declaration must cover: every column and many-to-many the model defines,
+    less what Django adds by itself (the automatic primary key, multi-table parent links)."""
+    own = [*model._meta.local_fields, *model._meta.local_many_to_many]
+    return [f for f in own if not f.auto_created]
+
+
+def undeclared_fields(
+    candidates: Iterable[type[models.Model]],
+    *,
+    datamap: DataMap,
+    user_model: type[models.Model] | None = None,
+) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for model in models_about_customers(candidates, user_model=user_model):
+        app = model._meta.app_config
+        module = f"{app.name}.{DECLARATIONS_MODULE}" if app else DECLARATIONS_MODULE
+        for model_field in checked_fields(model):
+            label = f"{model._meta.label}.{model_field.name}"
+            if datamap.is_declared(label):
+                continue
+            errors.append(
+                checks.Error(
+                    f"{label} is about a customer but is declared neither personal nor not "
+                    "personal.",
+                    hint=f"Declare it in {module}: a Field(...) in PERSONAL, or in NOT_PERSONAL.",
+                    obj=model,
+                    id="privacy.E001",
+                )
+            )
+    return errors
+
+
+def unknown_declarations(labels: Iterable[str]) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for label in labels:
+        model_label, field_name = split_label(label)
+        try:
+            model = apps.get_model(model_label)
+            model._meta.get_field(field_name)
+        except LookupError:
+            problem = f"there is no model {model_label}"
+        except FieldDoesNotExist:
+            problem = f"{model_label} has no field {field_name!r}"
+        else:
+            continue
+        errors.append(
+            checks.Error(
+                f"The data map declares {label}, but {problem}.",
+                hint="Correct the name or remove the declaration.",
+                id="privacy.E002",
+            )
+        )
+    return errors
+
+
+def scope_conflicts(datamap: DataMap) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"{item.label} ({item.category}) is declared to serve {purpose}, whose scope does "
+            "not include that category.",
+            hint="Remove the purpose from the declaration or widen the scope in scopes.py.",
+            id="privacy.E003",
+        )
+        for item in datamap
+        for purpose in sorted(item.purposes)
+        if not purpose_may_see(purpose, item.category)
+    ]
+
+
+@checks.register("privacy")
+def check_data_map(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    if app_configs is None:
+        candidates = apps.get_models()
+        labels = data_map.declared_labels()
+    else:
+        app_labels = {config.label for config in app_configs}
+        candidates = [m for m in apps.get_models() if m._meta.app_label in app_labels]
+        labels = [
+            label for label in data_map.declared_labels() if label.split(".")[0] in app_labels
+        ]
+    # A customer-related model outside the checked apps still needs its declarations, but it
+    # is reported when its own app is checked.
+    every_model = apps.get_models()
+    errors = [
+        error
+        for error in undeclared_fields(every_model, datamap=data_map)
+        if error.obj in candidates
+    ]
+    return [*errors, *unknown_declarations(labels), *scope_conflicts(data_map)]

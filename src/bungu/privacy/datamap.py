@@ -1,0 +1,228 @@
+"""The data map: every field that holds personal data, declared by the app that owns it.
+
+Each app lists its declarations in ``<app>/personal_data.py``::
+
+    PERSONAL = [Field("accounts.User.email", category=DataCategory.EMAIL, ...)]
+    NOT_PERSONAL = ["accounts.User.is_staff"]
+
+The modules are found when the app registry is ready (``PrivacyConfig.ready``), the way the
+admin finds ``admin.py``. The system checks in ``checks.py`` hold every model that refers to a
+customer to a complete map; the export, deletion and purpose-limited access all read it, so
+nothing that is declared escapes them and nothing undeclared gets past the checks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import import_module
+from types import ModuleType
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.module_loading import module_has_submodule
+
+from .taxonomy import DataCategory, Purpose, Source
+
+DECLARATIONS_MODULE = "personal_data"
+
+
+class Erase(StrEnum):
+    """What deleting an account does to a field."""
+
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    # Kept because a law requires it (order records for tax); anonymised where it can be.
+    KEEP_FOR_LAW = "keep_for_law"
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """``"accounts.User.email"`` -> (``"accounts.User"``, ``"email"``); ValueError if malformed."""
+    parts = label.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"{label!r} is not of the form 'app_label.Model.field'")
+    return f"{parts[0]}.{parts[1]}", parts[2]
+
+
+@dataclass(frozen=True, init=False)
+class Field:
+    """One model field that holds personal data."""
+
+    label: str
+    category: DataCategory
+    source: Source
+    purposes: frozenset[Purpose]
+    erase: Erase
+    # P5: every field declares how long it is kept; None says "as long as the account exists".
+    retention_days: int | None
+    note: str = ""
+    model_label: str = field(init=False)
+    field_name: str = field(init=False)
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        category: DataCategory,
+        source: Source,
+        purposes: Iterable[Purpose],
+        erase: Erase,
+        retention_days: int | None,
+        note: str = "",
+    ) -> None:
+        model_label, field_name = split_label(label)
+        purposes = frozenset(purposes)
+        if not purposes:
+            raise ValueError(f"{label}: declare at least one purpose")
+        if retention_days is not None and retention_days < 1:
+            raise ValueError(f"{label}: retention_days must be a positive number of days")
+        for name, value in (
+            ("label", label),
+            ("category", DataCategory(category)),
+            ("source", Source(source)),
+            ("purposes", purposes),
+            ("erase", Erase(erase)),
+            ("retention_days", retention_days),
+            ("note", note),
+            ("model_label", model_label),
+            ("field_name", field_name),
+        ):
+            object.__setattr__(self, name, value)
+
+    def serves(self, purpose: str) -> bool:
+        return any(declared.covers(purpose) for declared in self.purposes)
+
+
+@dataclass
+class DataMap:
+    """The registry of declarations, with the look-ups the rest of the privacy app needs."""
+
+    _personal: dict[str, Field] = field(default_factory=dict)
+    _not_personal: dict[str, str] = field(default_factory=dict)  # label -> declaring module
+
+    def declare(
+        self, *, personal: Iterable[Field], not_personal: Iterable[str], origin: str
+    ) -> None:
+        """Add one module's declarations. A field declared twice is a configuration error."""
+        for item in personal:
+            self._refuse_duplicate(item.label, origin)
+            self._personal[item.label] = item
+        for label in not_personal:
+            split_label(label)
+            self._refuse_duplicate(label, origin)
+            self._not_personal[label] = origin
+
+    def _refuse_duplicate(self, label: str, origin: str) -> None:
+        if label in self._personal or label in self._not_personal:
+            raise ImproperlyConfigured(f"{label} is declared twice (again in {origin})")
+
+    def declare_module(self, module: ModuleType) -> None:
+        self.declare(
+            personal=getattr(module, "PERSONAL", ()),
+            not_personal=getattr(module, "NOT_PERSONAL", ()),
+            origin=module.__name__,
+        )
+
+    def discover(self) -> None:
+        """Read every installed app's ``personal_data`` module (again, from scratch)."""
+        self._personal.clear()
+        self._not_personal.clear()
+        for app_config in apps.get_app_configs():
+            if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
+                self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
+
+    def copy(self) -> DataMap:
+        return DataMap(dict(self._personal), dict(self._not_personal))
+
+    def forget(self, label: str) -> None:
+        """Drop one declaration (tests plant gaps in a copy of the map with this)."""
+        self._personal.pop(label, None)
+        self._not_personal.pop(label, None)
+
+    # ------------------------------------------------------------ look-ups
+    def __iter__(self) -> Iterator[Field]:
+        return iter(sorted(self._personal.values(), key=lambda item: item.label))
+
+    def is_declared(self, label: str) -> bool:
+        return label in self._personal or label in self._not_personal
+
+    def declared_labels(self) -> list[str]:
+        return sorted([*self._personal, *self._not_personal])
+
+    def get(self, label: str) -> Field:
+        """The declaration of a personal field; KeyError if it is not declared personal."""
+        return self._personal[label]
+
+    def find(self, label: str) -> Field | None:
+        return self._personal.get(label)
+
+    def for_model(self, model_label: str) -> list[Field]:
+        return [item for item in self if item.model_label == model_label]
+
+    def in_category(self, category: DataCategory) -> list[Field]:
+        return [item for item in self if category.covers(item.category)]
+
+    def serving(self, purpose: Purpose) -> list[Field]:
+        return [item for item in self if item.serves(purpose)]
+
+    def model_labels(self) -> list[str]:
+        return sorted({item.model_label for item in self})
+
+
+data_map = DataMap()
+
+
+# ---------------------------------------------------------------- which models are about a customer
+def _relations(model: type[models.Model]) -> list[models.Field[object, object]]:
+    """Forward relations, in declaration order: FK and one-to-one first, then many-to-many."""
+    local: list[models.Field[object, object]] = [
+        f for f in model._meta.local_fields if f.is_relation and f.related_model is not None
+    ]
+    return local + [f for f in model._meta.local_many_to_many if f.related_model is not None]
+
+
+def _user_model() -> type[models.Model]:
+    return apps.get_model(settings.AUTH_USER_MODEL)
+
+
+def models_about_customers(
+    candidates: Iterable[type[models.Model]], *, user_model: type[models.Model] | None = None
+) -> list[type[models.Model]]:
+    """The user model, and every model that points at it directly or through another one."""
+    user_model = user_model or _user_model()
+    pool = [m for m in candidates if not m._meta.proxy and not m._meta.auto_created]
+    found: list[type[models.Model]] = [user_model]
+    changed = True
+    while changed:
+        changed = False
+        for model in pool:
+            if model in found:
+                continue
+            if any(rel.related_model in found for rel in _relations(model)):
+                found.append(model)
+                changed = True
+    return found
+
+
+def subject_path(model: type[models.Model], *, user_model: type[models.Model] | None = None) -> str:
+    """The ORM lookup from ``model`` to the customer it is about: ``""`` for the user model,
+    ``"customer"`` or ``"order__customer"``... The first relation declared on a model wins, so
+    a model with two links to users (subject and staff actor) names its subject first.
+    Raises LookupError for a model that does not refer to a customer."""
+    user_model = user_model or _user_model()
+    queue: deque[tuple[type[models.Model], str]] = deque([(model, "")])
+    seen = {model}
+    while queue:
+        current, path = queue.popleft()
+        if current is user_model:
+            return path
+        for rel in _relations(current):
+            target = rel.related_model
+            if isinstance(target, type) and target not in seen and not rel.many_to_many:
+                seen.add(target)
+                queue.append((target, f"{path}__{rel.name}" if path else rel.name))
+    raise LookupError(f"{model._meta.label} does not refer to a customer")

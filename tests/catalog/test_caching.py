@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+
+from bungu.catalog.caching import CACHE_HEADER, cache_catalog_page
+from bungu.catalog.models import CatalogState
+
+from .factories import BrandFactory
+
+pytestmark = pytest.mark.django_db
+
+calls: list[str] = []
+
+
+@cache_catalog_page
+def counting_view(request: HttpRequest) -> HttpResponse:
+    calls.append(request.get_full_path())
+    return HttpResponse(f"page {len(calls)}")
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls() -> None:
+    calls.clear()
+
+
+def _get(path: str = "/c/pens/", **cookies: str) -> HttpRequest:
+    request = RequestFactory().get(path)
+    request.COOKIES.update(cookies)
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    return request
+
+
+def test_second_anonymous_request_is_served_from_the_cache() -> None:
+    first = counting_view(_get())
+    second = counting_view(_get())
+
+    assert (first[CACHE_HEADER], second[CACHE_HEADER]) == ("miss", "hit")
+    assert second.content == first.content == b"page 1"
+    assert calls == ["/c/pens/"]
+
+
+def test_query_string_is_part_of_the_key() -> None:
+    counting_view(_get("/c/pens/?page=2"))
+    counting_view(_get("/c/pens/?page=3"))
+
+    assert calls == ["/c/pens/?page=2", "/c/pens/?page=3"]
+
+
+def test_a_catalogue_change_makes_cached_pages_stale() -> None:
+    counting_view(_get())
+    generation = CatalogState.current()
+
+    BrandFactory()
+    response = counting_view(_get())
+
+    assert CatalogState.current() > generation
+    assert response[CACHE_HEADER] == "miss"
+    assert response.content == b"page 2"
+
+
+def test_signed_in_customer_neither_reads_nor_fills_the_cache() -> None:
+    counting_view(_get())
+    request = _get(sessionid="abc")
+    request.user = get_user_model().objects.create_user("reader@example.com")
+
+    response = counting_view(request)
+
+    assert CACHE_HEADER not in response
+    assert response.content == b"page 2"
+    assert counting_view(_get()).content == b"page 1"
+
+
+def test_pending_flash_message_bypasses_the_cache() -> None:
+    counting_view(_get())
+    request = _get(sessionid="abc")
+    request._messages.add(20, "Added to your wish list.")  # type: ignore[attr-defined]
+
+    assert counting_view(request).content == b"page 2"
+
+
+def test_error_responses_are_not_cached() -> None:
+    @cache_catalog_page
+    def failing(request: HttpRequest) -> HttpResponse:
+        calls.append("x")
+        return HttpResponse("gone", status=404)
+
+    failing(_get())
+    failing(_get())
+
+    assert calls == ["x", "x"]

@@ -1,0 +1,213 @@
+"""Every address of the shop answers with the security headers, and no template needs inline code.
+
+The walk starts from the URL configuration itself: an address without parameters is fetched
+as it is; one with parameters needs a sample below, so a new page cannot slip past unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+import bungu
+from bungu.catalog.models import SKU, Brand, Category, Product
+from tests.catalog.factories import CategoryFactory, ProductFactory
+
+TEMPLATE_ROOT = Path(bungu.__file__).parent
+# The admin has dozens of addresses behind one login page; the login page stands for them.
+SKIPPED_NAMESPACES = {"admin"}
+EXTRA_URLS = ["/admin/login/", "/no-such-page/", "/p/no-such-product/"]
+
+
+@dataclass(frozen=True)
+class Shop:
+    category: Category
+    brand: Brand
+    product: Product
+    sku: SKU
+
+
+SAMPLES: dict[str, Callable[[Shop], str]] = {
+    "catalog:category": lambda shop: shop.category.get_absolute_url(),
+    "catalog:brand": lambda shop: shop.brand.get_absolute_url(),
+    "catalog:product": lambda shop: shop.product.get_absolute_url() + f"?sku={shop.sku.code}",
+    "catalog:sku_art": lambda shop: reverse("catalog:sku_art", kwargs={"code": shop.sku.code}),
+    r"^media/(?P<path>.+)$": lambda shop: "/media/products/missing.jpg",
+    "privacy:version": lambda shop: reverse("privacy:version", kwargs={"version": 1}),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or the pattern itself when it has no name
+    # Unnamed patterns cannot be reversed, and parameters need real values.
+    needs_sample: bool
+
+
+def _routes(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if entry.namespace in SKIPPED_NAMESPACES:
+                continue
+            yield from _routes(entry.url_patterns, inner)
+        else:
+            key = f"{namespace}{entry.name}" if entry.name else str(entry.pattern)
+            needs_sample = not entry.name or bool(entry.pattern.regex.groups)
+            yield Route(key=key, needs_sample=needs_sample)
+
+
+def shop_urls(shop: Shop) -> list[str]:
+    """One concrete address per route of the URL configuration, plus the extras."""
+    urls = []
+    for route in _routes(get_resolver().url_patterns):
+        if route.key in SAMPLES:
+            urls.append(SAMPLES[route.key](shop))
+        elif route.needs_sample:
+            raise AssertionError(f"add a sample address for {route.key!r} to SAMPLES")
+        else:
+            urls.append(reverse(route.key))
+    return urls + EXTRA_URLS
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parsed = {}
+    for directive in policy.split(";"):
+        name, *values = directive.split()
+        parsed[name] = values
+    return parsed
+
+
+def header_problems(response: HttpResponse) -> list[str]:
+    """What is missing or weak in one response's security headers."""
+    problems = []
+    policy = _directives(response.get("Content-Security-Policy", ""))
+    script_src = policy.get("script-src", policy.get("default-src"))
+    if script_src is None:
+        problems.append("no script-src")
+    elif "'unsafe-inline'" in script_src or "'unsafe-eval'" in script_src:
+        problems.append(f"unsafe script-src {' '.join(script_src)}")
+    if "'unsafe-inline'" in policy.get("style-src", []):
+        problems.append("unsafe style-src")
+    if policy.get("frame-ancestors") != ["'none'"]:
+        problems.append("frame-ancestors is not 'none'")
+    if response.get("X-Frame-Options") != "DENY":
+        problems.append("X-Frame-Options is not DENY")
+    if response.get("X-Content-Type-Options") != "nosniff":
+        problems.append("X-Content-Type-Options is not nosniff")
+    if response.get("Referrer-Policy") != "strict-origin-when-cross-origin":
+        problems.append("Referrer-Policy is not strict-origin-when-cross-origin")
+    return problems
+
+
+@pytest.fixture
+def shop(db) -> Shop:
+    category = CategoryFactory(slug="pens")
+    product = ProductFactory(slug="kakuno", category=category)
+    return Shop(category=category, brand=product.brand, product=product, sku=product.skus.get())
+
+
+def test_every_address_of_the_shop_sends_the_security_headers(client, shop):
+    found = {}
+    for url in shop_urls(shop):
+        for attempt in ("first", "second"):  # the second one may come from the page cache
+            response = client.get(url)
+            problems = header_problems(response)
+            if response.status_code >= 500:
+                problems.append(f"status {response.status_code}")
+            if problems:
+                found[f"{url} ({attempt})"] = problems
+    assert found == {}
+
+
+def test_the_walk_covers_the_pages_named_in_the_brief(shop):
+    urls = set(shop_urls(shop))
+
+    assert {
+        "/",
+        "/search/",
+        "/brands/",
+        "/c/pens/",
+        f"/brands/{shop.brand.slug}/",
+        f"/p/kakuno/?sku={shop.sku.code}",
+        f"/art/{shop.sku.code}.svg",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/admin/login/",
+        "/no-such-page/",
+    } <= urls
+
+
+def test_header_check_catches_weak_headers():
+    response = HttpResponse()
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'"
+    )
+    response["X-Frame-Options"] = "SAMEORIGIN"
+
+    assert header_problems(response) == [
+        "unsafe script-src 'self' 'unsafe-inline'",
+        "unsafe style-src",
+        "frame-ancestors is not 'none'",
+        "X-Frame-Options is not DENY",
+        "X-Content-Type-Options is not nosniff",
+        "Referrer-Policy is not strict-origin-when-cross-origin",
+    ]
+
+
+# ---------------------------------------------------------------- templates
+
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
+STYLE_ELEMENT = re.compile(r"<style\b", re.I)
+EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+
+
+def inline_code_problems(source: str) -> list[str]:
+    """Inline code the shop's CSP would block, found in one template's source."""
+    checks = [
+        (INLINE_SCRIPT, "inline <script>"),
+        (STYLE_ATTRIBUTE, "style attribute"),
+        (STYLE_ELEMENT, "<style> element"),
+        (EVENT_HANDLER, "inline event handler"),
+    ]
+    return [label for pattern, label in checks if pattern.search(source)]
+
+
+def _templates() -> list[Path]:
+    return sorted(TEMPLATE_ROOT.glob("*/templates/**/*.html"))
+
+
+def test_our_templates_need_no_inline_code():
+    templates = _templates()
+    assert len(templates) >= 5  # base, home, 404, 500, product at least
+
+    found = {
+        str(path.relative_to(TEMPLATE_ROOT)): problems
+        for path in templates
+        if (problems := inline_code_problems(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_inline_code_check_catches_planted_violations():
+    assert inline_code_problems('<script type="application/ld+json">{}</script>') == []
+    assert inline_code_problems('<script src="{% static "a.js" %}"></script>') == []
+    assert inline_code_problems("<script>alert(1)</script>") == ["inline <script>"]
+    assert inline_code_problems('<script type="module">x()</script>') == ["inline <script>"]
+    assert inline_code_problems('<p style="color: red">') == ["style attribute"]
+    assert inline_code_problems("<style>p {}</style>") == ["<style> element"]
+    assert inline_code_problems('<button onclick="go()">') == ["inline event handler"]
+
+
+def test_the_walk_refuses_a_route_without_a_sample(shop, monkeypatch):
+    monkeypatch.delitem(SAMPLES, "catalog:product")
+
+    with pytest.raises(AssertionError, match="add a sample address for 'catalog:product'"):
+        shop_urls(shop)
