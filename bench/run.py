@@ -9,9 +9,11 @@ scenario driven by ``wrk`` for a fixed time; the table printed and written as JS
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -52,6 +54,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="catalogue and URL seed (1)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds first (2)")
+    parser.add_argument(
+        "--no-prime",
+        dest="prime",
+        action="store_false",
+        help="do not request every page once before measuring",
+    )
     parser.add_argument("--connections", type=int, default=16, help="open connections (16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
@@ -281,6 +289,21 @@ def _scenario_result(name: str, probed: dict[str, Any]) -> ScenarioResult:
     )
 
 
+def _prime(port: int, paths: list[str]) -> None:
+    """Ask for each page once, as a live shop's first visitors would, before measuring.
+
+    The measured seconds then show the steady state of a shop whose pages have been seen;
+    what a first visit costs is the "cold ms" column, and ``--no-page-cache`` loads it.
+    """
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        for path in dict.fromkeys(paths):
+            connection.request("GET", path)
+            connection.getresponse().read()
+    finally:
+        connection.close()
+
+
 def _run(args: argparse.Namespace) -> int:
     wrk = find_wrk()
     var_dir = REPO / "var" / "bench" / f"skus-{args.skus}"
@@ -302,10 +325,21 @@ def _run(args: argparse.Namespace) -> int:
         "page_cache": not args.no_page_cache,
         "options": {
             key: getattr(args, key)
-            for key in ("skus", "seed", "duration", "warmup", "connections", "threads", "workers")
+            for key in (
+                "skus",
+                "seed",
+                "duration",
+                "warmup",
+                "prime",
+                "connections",
+                "threads",
+                "workers",
+            )
         },
     }
     _prepare_database(args, var_dir=var_dir, env=env)
+    # Start from an empty page cache: nothing from an earlier run counts as a hit.
+    shutil.rmtree(var_dir / "cache", ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bungu-bench-") as scratch:
         workdir = Path(scratch)
         probed = _probe(args, env=env, workdir=workdir)
@@ -318,6 +352,8 @@ def _run(args: argparse.Namespace) -> int:
                     print(f"  {result.name}: no such pages in this catalogue", flush=True)
                     continue
                 script = write_script(probed["urls"][result.name], workdir, result.name)
+                if args.prime:
+                    _prime(port, probed["urls"][result.name])
                 if args.warmup:
                     run_wrk(
                         wrk=wrk,

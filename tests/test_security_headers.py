@@ -40,6 +40,37 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "catalog:sku_art": lambda shop: reverse("catalog:sku_art", kwargs={"code": shop.sku.code}),
     r"^media/(?P<path>.+)$": lambda shop: "/media/products/missing.jpg",
     "privacy:version": lambda shop: reverse("privacy:version", kwargs={"version": 1}),
+    # Anonymous: the redirect to sign in.
+    "privacy:request_detail": lambda shop: reverse("privacy:request_detail", args=[1]),
+    # Account pages: the walk is anonymous, so each is the redirect to sign in (or a 405).
+    "accounts:edit_address": lambda shop: reverse("accounts:edit_address", args=[1]),
+    "accounts:delete_address": lambda shop: reverse("accounts:delete_address", args=[1]),
+    "accounts:default_address": lambda shop: reverse("accounts:default_address", args=[1]),
+    "accounts:end_session": lambda shop: reverse("accounts:end_session", args=[1]),
+    "accounts:end_supervision": lambda shop: reverse("accounts:end_supervision", args=[1]),
+    "accounts:join_supervised": lambda shop: reverse("accounts:join_supervised", args=["f" * 43]),
+    "account_confirm_email": lambda shop: reverse("account_confirm_email", args=["forged-key"]),
+    "account_reset_password_from_key": lambda shop: reverse(
+        "account_reset_password_from_key", kwargs={"uidb36": "1", "key": "forged-key"}
+    ),
+    # A GET of a cart change answers 405; the walk checks the headers of that refusal too.
+    "cart:update_line": lambda shop: reverse("cart:update_line", args=[1]),
+    "cart:remove_line": lambda shop: reverse("cart:remove_line", args=[1]),
+    # A link that names nobody: the refusal page must carry the headers too.
+    "mail:unsubscribe": lambda shop: reverse("mail:unsubscribe", kwargs={"token": "not-signed"}),
+    # The walk is anonymous: every owner address answers 404, a forged share link too.
+    "wishlists:shared": lambda shop: reverse("wishlists:shared", args=["f" * 43]),
+    "wishlists:detail": lambda shop: reverse("wishlists:detail", args=[1]),
+    "wishlists:rename": lambda shop: reverse("wishlists:rename", args=[1]),
+    "wishlists:delete": lambda shop: reverse("wishlists:delete", args=[1]),
+    "wishlists:share": lambda shop: reverse("wishlists:share", args=[1]),
+    "wishlists:unshare": lambda shop: reverse("wishlists:unshare", args=[1]),
+    "wishlists:note": lambda shop: reverse("wishlists:note", args=[1, 1]),
+    "wishlists:remove": lambda shop: reverse("wishlists:remove", args=[1, 1]),
+    "wishlists:move": lambda shop: reverse("wishlists:move", args=[1, 1]),
+    "reviews:write": lambda shop: reverse("reviews:write", args=[shop.product.slug]),
+    "reviews:delete": lambda shop: reverse("reviews:delete", args=[1]),
+    "reviews:report": lambda shop: reverse("reviews:report", args=[1]),
 }
 
 

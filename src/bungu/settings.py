@@ -76,9 +76,20 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "bungu.privacy",
+    "bungu.mail",
     "bungu.accounts",
+    # After bungu.accounts, whose templates restyle allauth's pages in the shop's layout.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "bungu.catalog",
+    "bungu.cart",
+    "bungu.wishlists",
+    "bungu.reviews",
     "bungu.storefront",
 ]
 
@@ -90,7 +101,16 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # P3: keeps each signed-in session's IP, browser and last-seen time for the sessions page.
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # P17: Sec-GPC honoured as an opt-out; P24, P25: customers asked about a new notice.
+    "bungu.privacy.middleware.GlobalPrivacyControlMiddleware",
+    "bungu.privacy.middleware.NoticeConsentMiddleware",
+    # After auth and messages: merges an anonymous cart into the account on sign-in, and
+    # sets or clears the cart cookie (P10).
+    "bungu.cart.middleware.CartMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -142,13 +162,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "bungu",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
-}
+
+def _cache(url: str) -> dict[str, Any]:
+    """``file`` (default), ``locmem://`` or ``redis://host:port/db`` (needs the redis package)."""
+    if url in {"", "file"}:
+        # Shared by every gunicorn worker on the machine, so a page rendered by one worker
+        # is a hit for all of them; no extra service to run.
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
+        }
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bungu"}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"BUNGU_CACHE_URL: unknown cache {url!r}")
+
+
+CACHES = {"default": _cache(os.environ.get("BUNGU_CACHE_URL", "file"))}
 
 # ---------------------------------------------------------------- passwords and sessions
 AUTH_USER_MODEL = "accounts.User"
@@ -242,12 +274,111 @@ BUNGU_CURRENCY = "USD"
 # Anonymous catalogue pages are the same for everyone; they are kept this long at most,
 # and dropped at once when the catalogue changes.
 BUNGU_PAGE_CACHE_SECONDS = int(os.environ.get("BUNGU_PAGE_CACHE_SECONDS", "600"))
+# How long a worker trusts its last reading of the catalogue generation: a change made by
+# another worker or node reaches this one's cached pages within this many seconds.
+BUNGU_CATALOG_GENERATION_TTL = float(os.environ.get("BUNGU_CATALOG_GENERATION_TTL", "1.0"))
 BUNGU_PAGE_SIZE = 24
+# P10: the cart cookie holds only a random token; it and its anonymous cart last this many
+# days after the cart last changed. An account's cart lasts BUNGU_CART_ACCOUNT_DAYS.
+BUNGU_CART_COOKIE_DAYS = int(os.environ.get("BUNGU_CART_COOKIE_DAYS", "90"))
+BUNGU_CART_ACCOUNT_DAYS = int(os.environ.get("BUNGU_CART_ACCOUNT_DAYS", "365"))
+BUNGU_CART_COOKIE_NAME = "__Host-cart" if PRODUCTION else "cart"
+# P11: a form refused for a missing CSRF cookie says plainly that it needs cookies.
+CSRF_FAILURE_VIEW = "bungu.cart.views.cookies_needed"
 # `make bench` compares every page with the cheapest one the same stack can serve; that page
 # exists only when the benchmark asks for it, and never in production.
 BUNGU_BENCH_BASELINE = _env_flag("BUNGU_BENCH_BASELINE")
 if BUNGU_BENCH_BASELINE and PRODUCTION:
     raise ImproperlyConfigured("BUNGU_BENCH_BASELINE is for `make bench`, never for production.")
+
+# ---------------------------------------------------------------- e-mail and background jobs
+# Every message Django or the shop sends becomes a row in the outbox (bungu.mail), visible to
+# staff; it leaves over SMTP only when BUNGU_SMTP_HOST is set, so `make run` needs no server.
+EMAIL_BACKEND = "bungu.mail.backends.OutboxBackend"
+BUNGU_MAIL_FROM = os.environ.get("BUNGU_MAIL_FROM", f"{BUNGU_SHOP_NAME} <shop@bungu.test>")
+DEFAULT_FROM_EMAIL = BUNGU_MAIL_FROM
+SERVER_EMAIL = BUNGU_MAIL_FROM
+BUNGU_SMTP_HOST = os.environ.get("BUNGU_SMTP_HOST", "")
+BUNGU_SMTP_STARTTLS = _env_flag("BUNGU_SMTP_STARTTLS")
+BUNGU_SMTP_SSL = _env_flag("BUNGU_SMTP_SSL")
+if BUNGU_SMTP_STARTTLS and BUNGU_SMTP_SSL:
+    raise ImproperlyConfigured("Set BUNGU_SMTP_STARTTLS or BUNGU_SMTP_SSL, not both.")
+_SMTP_DEFAULT_PORT = "465" if BUNGU_SMTP_SSL else "587" if BUNGU_SMTP_STARTTLS else "25"
+BUNGU_SMTP_PORT = int(os.environ.get("BUNGU_SMTP_PORT", _SMTP_DEFAULT_PORT))
+BUNGU_SMTP_USER = os.environ.get("BUNGU_SMTP_USER", "")
+BUNGU_SMTP_PASSWORD = os.environ.get("BUNGU_SMTP_PASSWORD", "")
+BUNGU_SMTP_TIMEOUT = float(os.environ.get("BUNGU_SMTP_TIMEOUT", "20"))
+if (
+    PRODUCTION
+    and BUNGU_SMTP_HOST not in {"", "127.0.0.1", "localhost", "::1"}
+    and not (BUNGU_SMTP_STARTTLS or BUNGU_SMTP_SSL)
+):
+    # P1: customers' mail leaves the machine only over TLS.
+    raise ImproperlyConfigured("A remote BUNGU_SMTP_HOST needs BUNGU_SMTP_STARTTLS or _SSL.")
+# Links in e-mails (unsubscribe) point here; no request is at hand when a mail is written.
+_LOCAL_SITE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+_DEFAULT_SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else _LOCAL_SITE_URL
+BUNGU_SITE_URL = os.environ.get("BUNGU_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
+# How long the one-click unsubscribe link in a mail keeps working.
+BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", "180"))
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# ---------------------------------------------------------------- customer accounts (allauth)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:overview"
+LOGOUT_REDIRECT_URL = "storefront:home"
+# The user model has no username: customers sign up and sign in with their e-mail address.
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "bungu.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "bungu.accounts.forms.SignInForm",
+    "signup": "bungu.accounts.forms.SignUpForm",
+    "add_email": "bungu.accounts.forms.ChangeEmailForm",
+}
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account; changing it goes through verifying the new one first.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{BUNGU_SHOP_NAME}: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# P3: None puts "Keep me signed in on this computer" on the sign-in form; unticked, the
+# session ends when the browser closes.
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Ten failures a minute from one address, five in five minutes for one account.
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/180s/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = BUNGU_SHOP_NAME
+USERSESSIONS_TRACK_ACTIVITY = True
+# nginx in front in production: the client's address is the last one it adds.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("BUNGU_TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0")
+)
 
 LOGGING = {
     "version": 1,

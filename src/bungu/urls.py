@@ -3,12 +3,22 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
+from bungu.privacy import views as privacy_views
+
 admin.site.site_header = f"{settings.BUNGU_SHOP_NAME} back office"
 admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("privacy/", include("bungu.privacy.urls")),
+    path(".well-known/gpc.json", privacy_views.gpc_json, name="gpc_json"),
+    # The shop's account pages first: its sessions page stands in for allauth's.
+    path("account/", include("bungu.accounts.urls")),
+    path("account/", include("allauth.urls")),
+    path("mail/", include("bungu.mail.urls")),
+    path("wishlists/", include("bungu.wishlists.urls")),
+    path("reviews/", include("bungu.reviews.urls")),
+    path("cart/", include("bungu.cart.urls")),
     path("", include("bungu.catalog.urls")),
     path("", include("bungu.storefront.urls")),
 ]

@@ -3,6 +3,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpRequest, HttpResponse
@@ -96,3 +99,48 @@ def test_error_responses_are_not_cached() -> None:
     failing(_get())
 
     assert calls == ["x", "x"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_trusts_its_generation_reading_for_the_ttl_only(settings) -> None:
+    settings.BUNGU_CATALOG_GENERATION_TTL = 60
+    CatalogState.bump()
+    seen = CatalogState.current()
+
+    # Another worker's change: the row moves without this process hearing of it.
+    CatalogState.objects.filter(id=1).update(generation=seen + 10)
+    assert CatalogState.current() == seen
+
+    settings.BUNGU_CATALOG_GENERATION_TTL = 0
+    assert CatalogState.current() == seen + 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workers_own_change_is_seen_at_once(settings) -> None:
+    settings.BUNGU_CATALOG_GENERATION_TTL = 60
+    before = CatalogState.current()
+
+    BrandFactory()
+
+    assert CatalogState.current() > before
+
+
+def test_a_cached_page_answers_a_revalidation_with_304(client) -> None:
+    first = client.get("/")
+    again = client.get("/", headers={"if-none-match": first["ETag"]})
+
+    assert first[CACHE_HEADER] == "miss"
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_pending_message_in_the_messages_cookie_bypasses_the_cache(client) -> None:
+    client.get("/")
+    storage = CookieStorage(_get())
+    encoded = storage._encode([Message(constants.ERROR, "Only 2 left.")])
+    client.cookies[CookieStorage.cookie_name] = encoded
+
+    response = client.get("/")
+
+    assert CACHE_HEADER not in response
+    assert "Only 2 left." in response.content.decode()

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from .models import User
+from .models import Address, GuardianLink, PriorVersion, User
 
 
 @admin.register(User)
@@ -13,7 +14,38 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # generic only in t
         (None, {"fields": ("email", "password")}),
         ("About", {"fields": ("name",)}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "adult_declared_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ("groups",)
+    readonly_fields = ("adult_declared_at",)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["customer", "label", "city", "country", "is_default_shipping"]
+    search_fields = ["customer__email", "recipient", "postal_code"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(PriorVersion)
+class PriorVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Prior versions are a record (P20): readable, never edited."""
+
+    list_display = ["customer", "kind", "change", "changed_at", "changed_by"]
+    list_filter = ["kind", "change"]
+    search_fields = ["customer__email"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(GuardianLink)
+class GuardianLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["guardian", "supervised", "invited_email", "approved_at", "ended_at"]
+    search_fields = ["guardian__email", "supervised__email", "invited_email"]
+    raw_id_fields = ["guardian", "supervised"]
+    readonly_fields = ["token_digest", "approved_at", "accepted_at", "created_at"]

@@ -2,6 +2,236 @@
 
 from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
 
+# ---------------------------------------------------------------- the profile, P4, P22
+# Every field is optional; the profile page names the feature each one serves.
+_PROFILE = [
+    Field(
+        "accounts.Profile.phone",
+        category=DataCategory.PHONE,
+        source=Source.GIVEN,
+        purposes={Purpose.DELIVERY, Purpose.CUSTOMER_SERVICE, Purpose.BUSINESS_TRANSFER},
+        retention_days=None,
+        erase=Erase.DELETE,
+        note="Optional: lets the shop or the courier call about a delivery.",
+    ),
+    *(
+        Field(
+            f"accounts.Profile.{name}",
+            category=DataCategory.ACCOUNT_SETTINGS,
+            source=Source.GIVEN,
+            purposes={
+                Purpose.PERSONALISED_CONTENT,
+                Purpose.CUSTOMER_SERVICE,
+                Purpose.BUSINESS_TRANSFER,
+            },
+            retention_days=None,
+            erase=Erase.DELETE,
+            note="Optional: personalises what the shop shows and recommends.",
+        )
+        for name in ("ink_colours", "interests")
+    ),
+]
+
+# ---------------------------------------------------------------- the address book
+_ADDRESS_PURPOSES = {
+    Purpose.FULFILMENT,
+    Purpose.DELIVERY,
+    Purpose.PAYMENT_PROCESSING,
+    Purpose.CUSTOMER_SERVICE,
+    Purpose.FRAUD_DETECTION,
+    Purpose.LEGAL_OBLIGATION,
+    Purpose.BUSINESS_TRANSFER,
+}
+_ADDRESS_BOOK = [
+    Field(
+        "accounts.Address.recipient",
+        category=DataCategory.NAME,
+        source=Source.GIVEN,
+        purposes=_ADDRESS_PURPOSES,
+        retention_days=None,
+        erase=Erase.DELETE,
+    ),
+    *(
+        Field(
+            f"accounts.Address.{name}",
+            category=DataCategory.ADDRESS,
+            source=Source.GIVEN,
+            purposes=_ADDRESS_PURPOSES,
+            retention_days=None,
+            erase=Erase.DELETE,
+        )
+        for name in (
+            "label",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "is_default_shipping",
+        )
+    ),
+    Field(
+        "accounts.Address.phone",
+        category=DataCategory.PHONE,
+        source=Source.GIVEN,
+        purposes={Purpose.FULFILMENT, Purpose.DELIVERY, Purpose.CUSTOMER_SERVICE},
+        retention_days=None,
+        erase=Erase.DELETE,
+        note="Optional: given to the courier only.",
+    ),
+]
+
+# ---------------------------------------------------------------- prior versions, P20
+_PRIOR_VERSIONS = [
+    *(
+        Field(
+            f"accounts.PriorVersion.{name}",
+            category=DataCategory.CONTACT,
+            source=Source.GIVEN,
+            purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+            # Kept two years, long enough to settle what an address was when an order went.
+            retention_days=730,
+            erase=Erase.DELETE,
+            note="The earlier version of the profile or an address, kept when it changed.",
+        )
+        for name in ("snapshot", "kind", "object_id", "change", "changed_at")
+    ),
+]
+
+# ---------------------------------------------------------------- guardians, P23
+_GUARDIANS = [
+    Field(
+        "accounts.GuardianLink.invited_email",
+        category=DataCategory.EMAIL,
+        source=Source.GIVEN,
+        purposes={Purpose.SECURITY, Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+        retention_days=None,
+        erase=Erase.DELETE,
+        note="The young person's address, given by the guardian to invite them.",
+    ),
+    *(
+        Field(
+            f"accounts.GuardianLink.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.GIVEN,
+            purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+            retention_days=None,
+            erase=Erase.DELETE,
+            note="When the guardian consented (P23), and how the link went on.",
+        )
+        for name in ("created_at", "approved_at", "expires_at", "accepted_at", "ended_at")
+    ),
+]
+
+# ---------------------------------------------------------------- django-allauth's tables
+_ALLAUTH = [
+    Field(
+        "account.EmailAddress.email",
+        category=DataCategory.EMAIL,
+        source=Source.GIVEN,
+        purposes={
+            Purpose.SECURITY,
+            Purpose.NOTIFICATIONS,
+            Purpose.CUSTOMER_SERVICE,
+            Purpose.BUSINESS_TRANSFER,
+        },
+        retention_days=None,
+        erase=Erase.DELETE,
+    ),
+    *(
+        # The customer's own acts: following the link, choosing the address to use.
+        Field(
+            f"account.EmailAddress.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.GIVEN,
+            purposes={Purpose.SECURITY, Purpose.CUSTOMER_SERVICE},
+            retention_days=None,
+            erase=Erase.DELETE,
+        )
+        for name in ("verified", "primary")
+    ),
+    # Unused while confirmation keys are signed (allauth's default), declared all the same.
+    Field(
+        "account.EmailConfirmation.key",
+        category=DataCategory.CREDENTIALS,
+        source=Source.AUTOMATIC,
+        purposes={Purpose.SECURITY},
+        retention_days=7,
+        erase=Erase.DELETE,
+    ),
+    *(
+        Field(
+            f"account.EmailConfirmation.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.AUTOMATIC,
+            purposes={Purpose.SECURITY},
+            retention_days=7,
+            erase=Erase.DELETE,
+        )
+        for name in ("created", "sent")
+    ),
+    # Two-factor authentication, which the customer chose to set up: the TOTP secret and the
+    # recovery codes, kept until they turn it off.
+    Field(
+        "mfa.Authenticator.data",
+        category=DataCategory.CREDENTIALS,
+        source=Source.GIVEN,
+        purposes={Purpose.SECURITY},
+        retention_days=None,
+        erase=Erase.DELETE,
+    ),
+    *(
+        Field(
+            f"mfa.Authenticator.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.GIVEN,
+            purposes={Purpose.SECURITY, Purpose.CUSTOMER_SERVICE},
+            retention_days=None,
+            erase=Erase.DELETE,
+        )
+        for name in ("type", "created_at")
+    ),
+    # Overwritten at each use; the last value older than this is of no use to security.
+    Field(
+        "mfa.Authenticator.last_used_at",
+        category=DataCategory.ACCOUNT,
+        source=Source.AUTOMATIC,
+        purposes={Purpose.SECURITY, Purpose.CUSTOMER_SERVICE},
+        retention_days=730,
+        erase=Erase.DELETE,
+    ),
+    # P3: the signed-in sessions the customer sees and can end. A row lives as long as its
+    # session (two weeks at most unless renewed); ended and expired ones are purged.
+    Field(
+        "usersessions.UserSession.ip",
+        category=DataCategory.IP_ADDRESS,
+        source=Source.AUTOMATIC,
+        purposes={Purpose.SECURITY, Purpose.FRAUD_DETECTION},
+        retention_days=30,
+        erase=Erase.DELETE,
+    ),
+    *(
+        Field(
+            f"usersessions.UserSession.{name}",
+            category=DataCategory.DEVICE,
+            source=Source.AUTOMATIC,
+            purposes={Purpose.SECURITY},
+            retention_days=30,
+            erase=Erase.DELETE,
+        )
+        for name in ("user_agent", "created_at", "last_seen_at", "data")
+    ),
+    Field(
+        "usersessions.UserSession.session_key",
+        category=DataCategory.CREDENTIALS,
+        source=Source.AUTOMATIC,
+        purposes={Purpose.SECURITY},
+        retention_days=30,
+        erase=Erase.DELETE,
+    ),
+]
+
 PERSONAL = [
     Field(
         "accounts.User.email",
@@ -70,6 +300,20 @@ PERSONAL = [
         retention_days=None,
         erase=Erase.DELETE,
     ),
+    # P23: the statement "I am 18 or over" at sign-up, as a time; never a birth date.
+    Field(
+        "accounts.User.adult_declared_at",
+        category=DataCategory.ACCOUNT,
+        source=Source.GIVEN,
+        purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+        retention_days=None,
+        erase=Erase.DELETE,
+    ),
+    *_PROFILE,
+    *_ADDRESS_BOOK,
+    *_PRIOR_VERSIONS,
+    *_GUARDIANS,
+    *_ALLAUTH,
     Field(
         "accounts.User.is_active",
         category=DataCategory.ACCOUNT,
@@ -87,4 +331,32 @@ NOT_PERSONAL = [
     "accounts.User.is_superuser",
     "accounts.User.groups",
     "accounts.User.user_permissions",
+    # Links to the customer: the record they point at is mapped where it is defined.
+    "accounts.Profile.user",
+    "accounts.Address.customer",
+    "accounts.PriorVersion.customer",
+    # The customer or the staff member who made a change: their own account.
+    "accounts.PriorVersion.changed_by",
+    "accounts.GuardianLink.guardian",
+    "accounts.GuardianLink.supervised",
+    # A digest of a single-use invitation secret, not data about anyone.
+    "accounts.GuardianLink.token_digest",
+    # When an address was written or last touched: bookkeeping of the record itself.
+    "accounts.Address.created_at",
+    "accounts.Address.updated_at",
+    "accounts.Profile.updated_at",
+    "account.EmailAddress.user",
+    "account.EmailConfirmation.email_address",
+    "mfa.Authenticator.user",
+    "usersessions.UserSession.user",
 ]
+
+# P19 corrections: the page where the customer corrects each model's data ("My data" links
+# there; bungu.privacy reads this map and never hard-codes the account pages' addresses).
+EDIT_URL_NAMES = {
+    "accounts.User": "accounts:profile",
+    "accounts.Profile": "accounts:profile",
+    "accounts.Address": "accounts:addresses",
+    "account.EmailAddress": "account_email",
+    "usersessions.UserSession": "accounts:sessions",
+}

@@ -19,9 +19,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
 from .models import CatalogState
 
@@ -36,12 +37,14 @@ def hole_marker(name: str) -> str:
 
 
 def _is_personal(request: HttpRequest) -> bool:
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+    if has_session:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return True
-        if len(get_messages(request)) > 0:
-            return True
+    # Flash messages live in the session or, for visitors without one, in their own cookie.
+    if has_session or CookieStorage.cookie_name in request.COOKIES:
+        return len(get_messages(request)) > 0
     return False
 
 
@@ -60,17 +63,25 @@ def cache_catalog_page(view: View) -> View:
         key = page_cache_key(request, CatalogState.current())
         cached = cache.get(key)
         if cached is not None:
-            status, content_type, content = cached
+            status, content_type, etag, content = cached
             response = HttpResponse(content, status=status, content_type=content_type)
+            response["ETag"] = etag
             response[CACHE_HEADER] = "hit"
         else:
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
+                # Computed once here rather than by ConditionalGetMiddleware on every hit.
+                set_response_etag(response)
                 cache.set(
                     key,
-                    (response.status_code, response["Content-Type"], response.content),
+                    (
+                        response.status_code,
+                        response["Content-Type"],
+                        response["ETag"],
+                        response.content,
+                    ),
                     settings.BUNGU_PAGE_CACHE_SECONDS,
                 )
             response[CACHE_HEADER] = "miss"

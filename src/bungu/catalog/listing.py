@@ -15,14 +15,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import Case, RawSQL, When
-from django.db.models.fields import CharField
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
+from .listing_facets import Counts, band_q, count_facets
 from .listing_query import (
     BANDS_BY_KEY,
     MULTI_FILTERS,
@@ -30,7 +28,6 @@ from .listing_query import (
     SORTS,
     Filters,
     ListingQuery,
-    PriceBand,
     ignored_notice,
     is_slug,
 )
@@ -56,22 +53,13 @@ def _product_q(filters: Filters, *, skip: str = "", prefix: str = "") -> Q:
         q &= Q(**{f"{prefix}product_type__slug__in": filters.type})
     band = BANDS_BY_KEY.get(filters.price)
     if band and skip != "price":
-        q &= _band_q(band, prefix=prefix)
+        q &= band_q(band, prefix=prefix)
     if filters.price_min is not None:
         q &= Q(**{f"{prefix}min_price__gte": filters.price_min})
     if filters.price_max is not None:
         q &= Q(**{f"{prefix}min_price__lte": filters.price_max})
     if filters.in_stock and skip != "stock":
         q &= Q(**{f"{prefix}in_stock": True})
-    return q
-
-
-def _band_q(band: PriceBand, *, prefix: str = "") -> Q:
-    q = Q()
-    if band.low is not None:
-        q &= Q(**{f"{prefix}min_price__gte": band.low})
-    if band.high is not None:
-        q &= Q(**{f"{prefix}min_price__lt": band.high})
     return q
 
 
@@ -92,10 +80,6 @@ def _all_q(filters: Filters, *, skip: str = "") -> Q:
         variants = SKU.objects.filter(sku_q, product=OuterRef("pk"), is_active=True)
         q &= Q(Exists(variants))
     return q
-
-
-def _count(column: str, condition: Q, *, distinct: bool = False) -> Count:
-    return Count(column, distinct=distinct, filter=condition if condition else None)
 
 
 # ---------------------------------------------------------------- facets
@@ -125,79 +109,6 @@ class Scope:
     search: SearchQuery | None = None
     # Facets the page itself fixes, not offered as filters (the brand page's brand).
     fixed: frozenset[str] = frozenset()
-
-
-Counts = dict[str, dict[str, tuple[str, int]]]
-
-
-def _text(expression: Any) -> Cast:
-    # Every UNION member must agree on column types; PostgreSQL is strict about it.
-    return Cast(expression, output_field=CharField())
-
-
-def _count_facets(scope: Scope, filters: Filters) -> Counts:
-    """Counts per facet value over the whole scope, each under the other active filters."""
-    products = scope.products.order_by()
-    skus = SKU.objects.filter(
-        is_active=True, product__in=scope.products.order_by("pk").values("pk")
-    )
-    skus = skus.order_by()
-
-    def rows(qs: QuerySet[Any], group: str, key: Any, label: Any, n: Count) -> QuerySet[Any]:
-        counted: QuerySet[Any] = qs.values(
-            g=_text(Value(group)), k=_text(key), lbl=_text(label)
-        ).annotate(n=n)
-        return counted
-
-    band_key = Case(
-        *[When(_band_q(band), then=Value(band.key)) for band in PRICE_BANDS],
-        default=Value(""),
-        output_field=CharField(),
-    )
-    parts = [
-        rows(products, "total", Value(""), Value(""), _count("id", _all_q(filters))),
-        rows(
-            products,
-            "stock",
-            Value("1"),
-            Value(""),
-            _count("id", _all_q(filters, skip="stock") & Q(in_stock=True)),
-        ),
-        rows(products, "price", band_key, Value(""), _count("id", _all_q(filters, skip="price"))),
-        rows(
-            products,
-            "type",
-            F("product_type__slug"),
-            F("product_type__name"),
-            _count("id", _all_q(filters, skip="type")),
-        ),
-    ]
-    if "brand" not in scope.fixed:
-        parts.append(
-            rows(
-                products,
-                "brand",
-                F("brand__slug"),
-                F("brand__name"),
-                _count("id", _all_q(filters, skip="brand")),
-            )
-        )
-    for name, column in (("tip", "tip_size"), ("ink", "ink_colour")):
-        condition = _product_q(filters, prefix="product__") & _sku_q(filters, skip=name)
-        parts.append(
-            rows(
-                skus.exclude(**{column: ""}),
-                name,
-                F(column),
-                F(column),
-                _count("product_id", condition, distinct=True),
-            )
-        )
-
-    counts: Counts = {}
-    for row in parts[0].union(*parts[1:], all=True):
-        counts.setdefault(row["g"], {})[row["k"]] = (row["lbl"], int(row["n"]))
-    return counts
 
 
 def _drop_unknown(filters: Filters, counts: Counts, notices: list[str]) -> tuple[Filters, bool]:
@@ -275,13 +186,25 @@ class ProductCard:
     max_price: Decimal
     in_stock: bool
     lead_sku_code: str
+    rating_count: int = 0
+    rating_average: Decimal | None = None
 
     @property
     def has_price_range(self) -> bool:
         return self.min_price != self.max_price
 
 
-_CARD_FIELDS = ("id", "name", "slug", "min_price", "max_price", "in_stock", "lead_sku_code")
+_CARD_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "lead_sku_code",
+    "rating_count",
+    "rating_average",
+)
 
 
 def _browse_page(
@@ -320,6 +243,8 @@ def _ranked_page(
             max_price=p.max_price,  # type: ignore[arg-type]
             in_stock=p.in_stock,
             lead_sku_code=p.lead_sku_code,
+            rating_count=p.rating_count,
+            rating_average=p.rating_average,
         )
         for p in Product.objects.raw(sql, params)
     ]
@@ -459,11 +384,11 @@ def list_products(
             )
             filters = filters.with_values(name, ())
 
-    counts = _count_facets(scope, filters)
+    counts = count_facets(products=scope.products, filters=filters, fixed=scope.fixed)
     filters, vanished = _drop_unknown(filters, counts, notices)
     if vanished:
         # A filter whose every value was unknown matched nothing; count again without it.
-        counts = _count_facets(scope, filters)
+        counts = count_facets(products=scope.products, filters=filters, fixed=scope.fixed)
 
     total = counts.get("total", {}).get("", ("", 0))[1]
     num_pages = max(1, -(-total // page_size))

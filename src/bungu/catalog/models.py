@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 
@@ -21,10 +23,15 @@ class CatalogState(models.Model):
     """One row whose ``generation`` moves on every catalogue change.
 
     Cached catalogue pages are keyed by it, so a change anywhere invalidates them on every
-    worker at the cost of one tiny query per request.
+    worker. Each worker remembers the value for ``BUNGU_CATALOG_GENERATION_TTL`` seconds, so
+    a cache hit needs no query at all; another worker's change shows within that time, the
+    worker's own change at once.
     """
 
     generation = models.PositiveBigIntegerField(default=1)
+
+    # (generation, monotonic time read) of this process; None when it must be read again.
+    _remembered: ClassVar[tuple[int, float] | None] = None
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="catalogstate_single_row")]
@@ -34,13 +41,26 @@ class CatalogState(models.Model):
 
     @classmethod
     def current(cls) -> int:
-        row = cls.objects.filter(id=1).values_list("generation", flat=True).first()
-        return row or 0
+        remembered = cls._remembered
+        now = time.monotonic()
+        if remembered is not None and now - remembered[1] < settings.BUNGU_CATALOG_GENERATION_TTL:
+            return remembered[0]
+        value = cls.objects.filter(id=1).values_list("generation", flat=True).first() or 0
+        # A value read inside a transaction may yet be rolled back: never remember it.
+        if not transaction.get_connection().in_atomic_block:
+            cls._remembered = (value, now)
+        return value
+
+    @classmethod
+    def forget(cls) -> None:
+        cls._remembered = None
 
     @classmethod
     def bump(cls) -> None:
         if not cls.objects.filter(id=1).update(generation=models.F("generation") + 1):
             cls.objects.get_or_create(id=1, defaults={"generation": 2})
+        cls.forget()
+        transaction.on_commit(cls.forget)
 
 
 class ChangesCatalog(models.Model):
@@ -156,6 +176,12 @@ class Product(ChangesCatalog):
     max_price = models.DecimalField(max_digits=9, decimal_places=2, null=True, editable=False)
     in_stock = models.BooleanField(default=False, editable=False)
     lead_sku_code = models.CharField(max_length=64, blank=True, editable=False)
+    # The approved reviews' count and mean, kept by ``services.set_rating_summary`` (called by
+    # the reviews app), so product and listing pages show ratings with no query per product.
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_average = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -166,7 +192,12 @@ class Product(ChangesCatalog):
         indexes = [
             models.Index(fields=["is_active", "category", "name"], name="product_listing_idx"),
             models.Index(fields=["is_active", "brand", "name"], name="product_brand_idx"),
-            models.Index(fields=["is_active", "min_price"], name="product_price_idx"),
+            # Holds every column the listing's facet counts read from a product, so counting
+            # a broad scope reads this index rather than the wide product rows.
+            models.Index(
+                fields=["is_active", "min_price", "brand", "product_type", "in_stock"],
+                name="product_facet_idx",
+            ),
             models.Index(fields=["is_featured", "is_active"], name="product_featured_idx"),
         ]
 
@@ -224,7 +255,10 @@ class SKU(ChangesCatalog):
             models.CheckConstraint(condition=Q(pack_size__gte=1), name="sku_pack_size_positive"),
         ]
         indexes = [
-            models.Index(fields=["product", "is_active"], name="sku_product_idx"),
+            # Covers the tip and ink facets: a product's variants are counted from the index.
+            models.Index(
+                fields=["product", "is_active", "tip_size", "ink_colour"], name="sku_facet_idx"
+            ),
             models.Index(fields=["ink_colour"], name="sku_ink_idx"),
             models.Index(fields=["tip_size"], name="sku_tip_idx"),
         ]

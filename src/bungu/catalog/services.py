@@ -216,3 +216,27 @@ def refresh_listing_fields_in_bulk(*, product_ids: Iterable[int], chunk_size: in
             products, ["min_price", "max_price", "in_stock", "lead_sku_code", "updated_at"]
         )
     return len(ids)
+
+
+# ---------------------------------------------------------------- ratings
+
+RATING_MIN, RATING_MAX = 1, 5
+
+
+def set_rating_summary(*, product_id: int, count: int, average: Decimal | None) -> None:
+    """Store the count and mean rating of a product's approved reviews on the product, so pages
+    read them with the product. Raises Product.DoesNotExist, or ValueError for an impossible
+    summary."""
+    if count < 0:
+        raise ValueError("A rating count cannot be negative.")
+    if (count == 0) != (average is None):
+        raise ValueError("An average is given exactly when there are ratings.")
+    if average is not None:
+        if not RATING_MIN <= average <= RATING_MAX:
+            raise ValueError(f"An average rating lies between {RATING_MIN} and {RATING_MAX}.")
+        average = average.quantize(Decimal("0.01"))
+    # An update, not save(): the product's other fields may be being edited by staff meanwhile.
+    if not Product.objects.filter(id=product_id).update(rating_count=count, rating_average=average):
+        raise Product.DoesNotExist(product_id)
+    # The product and listing pages show the summary: cached copies must go.
+    CatalogState.bump()

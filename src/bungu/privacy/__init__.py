@@ -18,9 +18,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from .cookies import Cookie, CookieRegistry, UndeclaredCookie, cookie_registry
 from .datamap import DataMap, Erase, Field, data_map
 from .exceptions import (
     AppendOnlyViolation,
+    DisclosureRefused,
+    LessProtectiveUnconfirmed,
     NoNoticeInForce,
     NoticeInForce,
     PrivacyError,
@@ -49,7 +52,15 @@ if TYPE_CHECKING:
         record_consent,
         withdraw_consent,
     )
-    from .models import ConsentMethod
+    from .disclosures import approve_disclosure, list_disclosures_for, record_disclosure
+    from .gpc import find_gpc_signal, record_gpc_signal
+    from .models import ConsentMethod, LegalBasis
+    from .publishing import (
+        answer_notice,
+        notice_awaiting_answer,
+        publish_notice,
+        send_notice_reminders,
+    )
 
 _LAZY = {
     "Agent": ".accessor",
@@ -62,6 +73,16 @@ _LAZY = {
     "record_consent": ".consent",
     "withdraw_consent": ".consent",
     "ConsentMethod": ".models",
+    "LegalBasis": ".models",
+    "approve_disclosure": ".disclosures",
+    "list_disclosures_for": ".disclosures",
+    "record_disclosure": ".disclosures",
+    "find_gpc_signal": ".gpc",
+    "record_gpc_signal": ".gpc",
+    "answer_notice": ".publishing",
+    "notice_awaiting_answer": ".publishing",
+    "publish_notice": ".publishing",
+    "send_notice_reminders": ".publishing",
 }
 
 # The data map's vocabulary under the short names declarations read best with.
@@ -76,11 +97,16 @@ __all__ = [
     "ChangeKind",
     "Choice",
     "ConsentMethod",
+    "Cookie",
+    "CookieRegistry",
     "DataCategory",
     "DataMap",
     "Decision",
+    "DisclosureRefused",
     "Erase",
     "Field",
+    "LegalBasis",
+    "LessProtectiveUnconfirmed",
     "NoNoticeInForce",
     "NoticeComparison",
     "NoticeInForce",
@@ -92,17 +118,28 @@ __all__ = [
     "Purpose",
     "PurposeNotAllowed",
     "Source",
+    "UndeclaredCookie",
     "UnknownPractice",
     "access",
+    "answer_notice",
+    "approve_disclosure",
     "categories",
     "compare_notices",
+    "cookie_registry",
     "data_map",
+    "find_gpc_signal",
     "find_notice_in_force",
     "get_notice_in_force",
+    "list_disclosures_for",
     "may_use",
+    "notice_awaiting_answer",
     "parse_practices",
+    "publish_notice",
     "purposes",
     "record_consent",
+    "record_disclosure",
+    "record_gpc_signal",
+    "send_notice_reminders",
     "withdraw_consent",
 ]
 

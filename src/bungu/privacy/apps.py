@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from . import checks  # noqa: F401  # registers the privacy system checks
+from .cookies import cookie_registry
 from .datamap import data_map
 
 
@@ -12,3 +13,5 @@ class PrivacyConfig(AppConfig):
         # Like the admin's autodiscovery of admin.py, but the modules are read for their
         # PERSONAL and NOT_PERSONAL lists instead of registering themselves by side effect.
         data_map.discover()
+        # The same modules declare the cookies each app sets (P5, P10).
+        cookie_registry.discover()

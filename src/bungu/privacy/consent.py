@@ -22,6 +22,10 @@ from .taxonomy import Choice, DataCategory, Purpose, parse_recipient
 
 Subject = AbstractBaseUser | int
 
+# The ledger's practice name for a Global Privacy Control signal (method "gpc"): an opt-out of
+# every sale-like use and of e-mail open tracking at once, whatever the notice version.
+GPC_PRACTICE = "global-privacy-control"
+
 
 def subject_id(subject: Subject) -> int:
     return subject if isinstance(subject, int) else int(subject.pk)
@@ -206,6 +210,27 @@ def _terms(
     return None
 
 
+def _gpc_refusal(answers: StandingAnswers, *, rule: Practice, category: str) -> Decision | None:
+    """A Global Privacy Control signal on record refuses sale-like uses and open tracking,
+    unless the customer opted in to that very practice after the signal."""
+    signal = answers.practices.get(GPC_PRACTICE)
+    if signal is None or signal.kind != ConsentKind.WITHDRAWN:
+        return None
+    if not (rule.sale_like or DataCategory.EMAIL_OPENS.covers(category)):
+        return None
+    later = answers.practices.get(rule.key)
+    opted_in_since = (
+        later is not None
+        and later.kind == ConsentKind.GIVEN
+        and (later.at, later.id) > (signal.at, signal.id)
+    )
+    if opted_in_since:
+        return None
+    return Decision(
+        False, "The customer's browser sent Global Privacy Control: an opt-out.", rule.key
+    )
+
+
 def may_use(
     *,
     subject: Subject,
@@ -246,6 +271,10 @@ def may_use(
             "has not consented to a later notice that does.",
             practice=rule_now.key,
         )
+    # A refusal is a false Decision, so the two checks are not chained with ``or``.
+    refusal = _gpc_refusal(answers, rule=rule_now, category=atom[0])
+    if refusal is not None:
+        return refusal
     refusal = _terms(
         rule_now=rule_now,
         basis=basis,

@@ -103,6 +103,9 @@ class DataMap:
 
     _personal: dict[str, Field] = field(default_factory=dict)
     _not_personal: dict[str, str] = field(default_factory=dict)  # label -> declaring module
+    # P19 corrections: "accounts.Profile" -> "accounts:profile", the page that edits the model.
+    # The owning app names its own page, so privacy links to it without knowing its URLs.
+    _edit_urls: dict[str, str] = field(default_factory=dict)
 
     def declare(
         self, *, personal: Iterable[Field], not_personal: Iterable[str], origin: str
@@ -126,17 +129,20 @@ class DataMap:
             not_personal=getattr(module, "NOT_PERSONAL", ()),
             origin=module.__name__,
         )
+        for model_label, url_name in getattr(module, "EDIT_URL_NAMES", {}).items():
+            self._edit_urls[model_label] = url_name
 
     def discover(self) -> None:
         """Read every installed app's ``personal_data`` module (again, from scratch)."""
         self._personal.clear()
         self._not_personal.clear()
+        self._edit_urls.clear()
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
                 self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
 
     def copy(self) -> DataMap:
-        return DataMap(dict(self._personal), dict(self._not_personal))
+        return DataMap(dict(self._personal), dict(self._not_personal), dict(self._edit_urls))
 
     def forget(self, label: str) -> None:
         """Drop one declaration (tests plant gaps in a copy of the map with this)."""
@@ -171,6 +177,10 @@ class DataMap:
 
     def model_labels(self) -> list[str]:
         return sorted({item.model_label for item in self})
+
+    def edit_url_name(self, model_label: str) -> str | None:
+        """The URL name of the page where the customer corrects this model's data, if any."""
+        return self._edit_urls.get(model_label)
 
 
 data_map = DataMap()

@@ -1,5 +1,12 @@
 """The privacy app's domain errors."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .practices import NoticeComparison
+
 
 class PrivacyError(Exception):
     """Base of the errors below."""
@@ -23,3 +30,16 @@ class NoNoticeInForce(PrivacyError):  # noqa: N818  # domain nouns (style.md)
 
 class UnknownPractice(PrivacyError):  # noqa: N818  # domain nouns (style.md)
     """A consent names a practice the notice does not have."""
+
+
+class DisclosureRefused(PrivacyError):  # noqa: N818  # domain nouns (style.md)
+    """A disclosure may not be recorded or approved as asked (P16); the message says why."""
+
+
+class LessProtectiveUnconfirmed(PrivacyError):  # noqa: N818  # domain nouns (style.md)
+    """A notice less protective than the one before it was published without staff
+    confirming the comparison (P25); ``comparison`` holds it."""
+
+    def __init__(self, message: str, comparison: NoticeComparison) -> None:
+        super().__init__(message)
+        self.comparison = comparison

@@ -2,8 +2,15 @@
 
 Links to a customer (foreign keys to the user model) are not personal data in themselves:
 the record they point at is mapped where it is defined.
+
+The cookies Django sets for the shop are declared here for the same reason (P5, P10).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
+
+from .cookies import Cookie
 from .datamap import Erase, Field
 from .taxonomy import DataCategory, Purpose, Source
 
@@ -36,6 +43,72 @@ PERSONAL = [
         )
         for name in ("actor_label", "purpose", "fields", "refused", "granted", "at")
     ),
+    # P16: the register of releases to authorities and for fraud protection. It is the proof
+    # of what left the shop, so it outlives the account (the law may ask about it later).
+    *(
+        Field(
+            f"privacy.Disclosure.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.OTHER_SOURCE if name == "requester" else Source.AUTOMATIC,
+            purposes={Purpose.LEGAL_OBLIGATION, Purpose.BUSINESS_TRANSFER},
+            # Seven years, as for the order records kept for tax (P5: a stated limit).
+            retention_days=2555,
+            erase=Erase.KEEP_FOR_LAW,
+        )
+        for name in (
+            "legal_basis",
+            "legal_basis_other",
+            "requester",
+            "data_released",
+            "requested_at",
+            "approved_at",
+            "released_at",
+            "visible_to_customer",
+            "note",
+        )
+    ),
+    # P24: which notice versions a customer was e-mailed about.
+    *(
+        Field(
+            f"privacy.NoticeReminder.{name}",
+            category=DataCategory.PRIVACY_PREFERENCES,
+            source=Source.AUTOMATIC,
+            purposes=_LEDGER_PURPOSES,
+            retention_days=730,
+            erase=Erase.DELETE,
+        )
+        for name in ("notice", "at")
+    ),
+    # P26: a customer's privacy concerns and requests, and the shop's answer. Kept three years
+    # after they are received, to show how each was handled if a regulator asks.
+    *(
+        Field(
+            f"privacy.PrivacyRequest.{name}",
+            category=(
+                DataCategory.PRIVATE_CONTENT
+                if name == "description"
+                else DataCategory.PRIVACY_PREFERENCES
+            ),
+            source=Source.GIVEN if name in {"kind", "description"} else Source.AUTOMATIC,
+            # The customer's own words serve answering them; the record of handling, the law.
+            purposes={Purpose.CUSTOMER_SERVICE}
+            if name == "description"
+            else {Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+            retention_days=1095,
+            erase=Erase.KEEP_FOR_LAW,
+        )
+        for name in (
+            "kind",
+            "description",
+            "status",
+            "received_at",
+            "confirm_due",
+            "answer_due",
+            "confirmed_at",
+            "answered_at",
+            "reply",
+        )
+    ),
     # The admin's change log names the records staff changed, customers' e-mail included.
     *(
         Field(
@@ -53,6 +126,14 @@ PERSONAL = [
 NOT_PERSONAL = [
     "privacy.ConsentEvent.subject",
     "privacy.AccessLogEntry.subject",
+    "privacy.Disclosure.subject",
+    "privacy.NoticeReminder.subject",
+    "privacy.PrivacyRequest.customer",
+    # The staff member answering a request: their own account.
+    "privacy.PrivacyRequest.owner",
+    # The staff members who recorded and approved a release: their own accounts.
+    "privacy.Disclosure.requested_by",
+    "privacy.Disclosure.approved_by",
     # The staff member who looked: their own account, not data about the customer.
     "privacy.AccessLogEntry.actor",
     "admin.LogEntry.user",
@@ -60,4 +141,46 @@ NOT_PERSONAL = [
     "admin.LogEntry.content_type",
     "admin.LogEntry.object_id",
     "admin.LogEntry.action_flag",
+]
+
+COOKIES = [
+    Cookie(
+        "sessionid",
+        setting="SESSION_COOKIE_NAME",
+        purpose=(
+            "Keeps you signed in, and carries short notes from one page to the next. It holds "
+            "a random key; what it stands for stays on our server."
+        ),
+        # P3: unless the customer asks to stay signed in, it ends when the browser closes.
+        max_age=timedelta(seconds=settings.SESSION_COOKIE_AGE),
+        needed_for="signing in, your account, and checking out",
+        essential=True,
+        purposes={Purpose.SECURITY, Purpose.COOKIE_STORAGE},
+        promises=("P3", "P10"),
+    ),
+    Cookie(
+        "csrftoken",
+        setting="CSRF_COOKIE_NAME",
+        purpose=(
+            "Proves that a form you send was filled in on our own pages, not forged by another "
+            "site. It says nothing about you."
+        ),
+        max_age=timedelta(seconds=settings.CSRF_COOKIE_AGE),
+        needed_for="sending any form: adding to the cart, signing in, writing a review",
+        essential=True,
+        purposes={Purpose.SECURITY},
+        promises=("P1", "P11"),
+    ),
+    Cookie(
+        "messages",
+        purpose=(
+            'Carries a one-time message such as "Added to your cart" to the next page, then '
+            "is removed."
+        ),
+        max_age=None,
+        needed_for="seeing confirmations after you do something",
+        essential=True,
+        purposes={Purpose.SERVICE},
+        promises=("P10",),
+    ),
 ]

@@ -95,6 +95,15 @@ class Practice:
             if self.purpose.covers(purpose)
         }
 
+    @property
+    def sale_like(self) -> bool:
+        """Sharing with another business for its own ends: what Global Privacy Control opts
+        out of (P17). Releases for fraud protection or the law (P16) are not: they serve an
+        essential purpose."""
+        return self.recipient in {"partner", "affiliate"} and not Purpose.ESSENTIAL.covers(
+            self.purpose
+        )
+
     def describe(self) -> str:
         data = ", ".join(category.label for category in self.data)
         return f"{data} for {self.purpose.label}, by {describe_recipient(self.recipient)}"

@@ -5,10 +5,21 @@ Plain HTML forms and links only: the notice must be readable without JavaScript.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
 
+from . import gpc, publishing
+from .cookies import cookie_registry
+from .datamap import data_map
+from .datamap_report import datamap_rows
 from .models import Notice
 from .practices import compare_notices
 from .rendering import render_notice_text
@@ -36,8 +47,13 @@ def notice(request: HttpRequest, version: int | None = None) -> HttpResponse:
         "notices": notices,
         "current": current,
         "upcoming": shown.effective > timezone.localdate(),
+        "gpc_honoured": gpc.signal_sent(request),
     }
-    return render(request, "privacy/notice.html", context)
+    response = render(request, "privacy/notice.html", context)
+    # The page says whether this browser sent Global Privacy Control: never shared by caches.
+    patch_vary_headers(response, [gpc.HEADER])
+    add_never_cache_headers(response)
+    return response
 
 
 def _version(raw: str | None, name: str) -> int:
@@ -72,3 +88,90 @@ def compare(request: HttpRequest) -> HttpResponse:
     old, new = by_version[old_version], by_version[new_version]
     context.update(old=old, new=new, comparison=compare_notices(old, new))
     return render(request, "privacy/compare.html", context)
+
+
+# ---------------------------------------------------------------- cookies and GPC
+def cookies(request: HttpRequest) -> HttpResponse:
+    """P10, P11: the cookies the shop sets, made from the registry the tests hold it to."""
+    return render(request, "privacy/cookies.html", {"cookies": list(cookie_registry)})
+
+
+@require_GET
+def gpc_json(request: HttpRequest) -> JsonResponse:
+    """/.well-known/gpc.json: this site honours Global Privacy Control."""
+    return JsonResponse(gpc.well_known())
+
+
+# ---------------------------------------------------------------- answering a new notice (P25)
+def _local_page(request: HttpRequest, raw: str | None) -> str:
+    """The shop page the customer came from, or "" for anything that is not one."""
+    raw = (raw or "").strip()[:500]
+    if raw.startswith("/") and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return ""
+
+
+def _customer_id(request: HttpRequest) -> int:
+    if request.user.pk is None:
+        raise PermissionDenied
+    return int(request.user.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    customer = _customer_id(request)
+    notice = publishing.notice_awaiting_answer(subject=customer)
+    from_page = _local_page(request, request.POST.get("from") or request.GET.get("from"))
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if notice is None:
+            messages.info(request, "There is nothing for you to answer.")
+            return redirect(from_page or "privacy:notice")
+        if answer not in {"accept", "decline"} or request.POST.get("version") != str(
+            notice.version
+        ):
+            messages.error(request, "Choose to accept or decline the version shown.")
+            return redirect("privacy:consent")
+        publishing.answer_notice(
+            subject=customer,
+            notice_version=notice.version,
+            accept=answer == "accept",
+            page=from_page or request.path,
+        )
+        if answer == "accept":
+            done = f"Thank you: version {notice.version} now applies to all your information."
+        else:
+            done = "Noted: your earlier information stays under the older rules."
+        messages.success(request, done)
+        return redirect(from_page or "privacy:notice")
+    earlier: list[Notice] = []
+    if notice is not None:
+        in_force = list(Notice.objects.filter(effective__lte=timezone.localdate()))
+        earlier = publishing.affects(
+            notice,
+            notices=in_force,
+            collected_since=getattr(request.user, "date_joined", None),
+        )
+    context = {
+        "notice": notice,
+        "earlier": earlier,
+        "comparisons": [compare_notices(old, notice) for old in earlier if notice],
+        "from_page": from_page,
+    }
+    return render(request, "privacy/consent.html", context)
+
+
+# ---------------------------------------------------------------- staff
+@staff_member_required
+def staff_datamap(request: HttpRequest) -> HttpResponse:
+    """The data map, read-only, for the shop's staff."""
+    rows = datamap_rows()
+    context = {
+        "fields": rows,
+        "models": sorted({row["model"] for row in rows}),
+        "not_personal_count": len(data_map.declared_labels()) - len(rows),
+    }
+    return render(request, "privacy/staff/datamap.html", context)

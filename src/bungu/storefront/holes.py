@@ -16,6 +16,7 @@ from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html
 
+from bungu.cart.badge import fill_cart_count
 from bungu.catalog.caching import HOLE_PREFIX
 
 Filler = Callable[[HttpRequest], str]
@@ -31,6 +32,7 @@ def _csrf_field(request: HttpRequest) -> str:
 
 FILLERS: dict[str, Filler] = {
     "csrf": _csrf_field,
+    "cart-count": fill_cart_count,
 }
 
 
@@ -52,5 +54,8 @@ class FillPageHolesMiddleware:
             return filler(request).encode() if filler else b""
 
         response.content = _HOLE.sub(fill, content)
+        # The cached page's ETag describes the unfilled page; ConditionalGet makes a new one.
+        if response.has_header("ETag"):
+            del response["ETag"]
         patch_cache_control(response, private=True, no_cache=True)
         return response

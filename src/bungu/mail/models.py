@@ -1,0 +1,170 @@
+"""The outbox (every message the shop sends) and each customer's e-mail choices (P21)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .kinds import Category, category_of
+
+# After the n-th failed attempt, the next one waits RETRY_DELAYS[n - 1]; after the last, the
+# message is failed for good.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# P5: how long the outbox keeps a message that is done with (sent, suppressed or failed).
+OUTBOX_RETENTION_DAYS = 365
+
+
+class State(models.TextChoices):
+    QUEUED = "queued", "queued"
+    # Claimed by a worker that is talking to the SMTP server right now.
+    SENDING = "sending", "sending"
+    SENT = "sent", "sent"
+    FAILED = "failed", "failed"
+    # Not sent because the customer said no to this kind of mail (P21).
+    SUPPRESSED = "suppressed", "suppressed"
+
+
+class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
+    def due(self, now: datetime) -> OutboxMessageQuerySet:
+        return self.filter(state=State.QUEUED).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+
+    def done_before(self, moment: datetime) -> OutboxMessageQuerySet:
+        return self.filter(
+            state__in=[State.SENT, State.SUPPRESSED, State.FAILED], created_at__lt=moment
+        )
+
+
+class OutboxMessage(models.Model):
+    """One message to one address, kept whether or not it could be sent."""
+
+    to_address = models.EmailField("to", max_length=254)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        help_text="The customer whose address this is, if they have an account.",
+    )
+    kind = models.CharField(max_length=64)
+    from_address = models.CharField("from", max_length=254)
+    subject = models.CharField(max_length=998)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    # Further headers to send (List-Unsubscribe, Reply-To ...), as a name -> value object.
+    headers = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField("Message-ID", max_length=255, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["created_at"], name="outbox_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to_address}: {self.subject}"
+
+    @property
+    def category(self) -> Category:
+        return category_of(self.kind)
+
+    def as_email(self) -> EmailMultiAlternatives:
+        """The message as Django sends it: the same Message-ID on every attempt."""
+        email = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.text_body,
+            from_email=self.from_address,
+            to=[self.to_address],
+            headers={**self.headers, "Message-ID": self.message_id},
+        )
+        if self.html_body:
+            email.attach_alternative(self.html_body, "text/html")
+        return email
+
+    def record_sent(self, *, at: datetime) -> None:
+        self.state = State.SENT
+        self.sent_at = at
+        self.next_attempt_at = None
+        self.last_error = ""
+
+    def record_failure(self, error: str, *, at: datetime, permanent: bool) -> None:
+        """Note a failed attempt: queued again after a pause, or failed for good."""
+        self.last_error = error
+        if permanent or self.attempts >= MAX_ATTEMPTS:
+            self.state = State.FAILED
+            self.next_attempt_at = None
+        else:
+            self.state = State.QUEUED
+            self.next_attempt_at = at + RETRY_DELAYS[max(self.attempts, 1) - 1]
+
+
+# The categories a customer can turn off, and the field that holds each switch.
+PREFERENCE_FIELDS: dict[Category, str] = {
+    Category.MARKETING: "marketing",
+    Category.OTHER: "other_mail",
+    Category.LEGAL: "legal_notices",
+}
+
+
+class MailPreferences(models.Model):
+    """Which mail a customer wants (P21). No row means the defaults: the notice makes each of
+    these an opt-out, so all are on until the customer turns them off."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_preferences"
+    )
+    marketing = models.BooleanField("marketing e-mail", default=True)
+    other_mail = models.BooleanField("service news and other e-mail", default=True)
+    # P21: even legal notices may be stopped by e-mail; they apply all the same (P24).
+    legal_notices = models.BooleanField("changes to the privacy notice by e-mail", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "mail preferences"
+        verbose_name_plural = "mail preferences"
+
+    def __str__(self) -> str:
+        return f"mail preferences of user {self.user_id}"
+
+    def allows(self, category: Category) -> bool:
+        field = PREFERENCE_FIELDS.get(category)
+        return True if field is None else bool(getattr(self, field))
+
+    def set(self, category: Category, *, allowed: bool) -> None:
+        """Raises ValueError for a category a customer cannot turn off."""
+        field = PREFERENCE_FIELDS.get(category)
+        if field is None:
+            raise ValueError(f"{category.label} cannot be turned off")
+        setattr(self, field, allowed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in PREFERENCE_FIELDS.values()}

@@ -1,0 +1,78 @@
+"""What the mail app holds about a customer (read by bungu.privacy's data map)."""
+
+from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
+
+from .models import OUTBOX_RETENTION_DAYS
+
+_OUTBOX_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY}
+_PREFERENCE_PURPOSES = {
+    Purpose.MARKETING_EMAIL,
+    Purpose.LEGAL_NOTICES,
+    Purpose.CUSTOMER_SERVICE,
+    Purpose.LEGAL_OBLIGATION,
+}
+
+PERSONAL = [
+    # P5: the outbox keeps each message a year after it is done with (`bungu prune_outbox`).
+    Field(
+        "mail.OutboxMessage.to_address",
+        category=DataCategory.EMAIL,
+        source=Source.GIVEN,
+        purposes={
+            Purpose.NOTIFICATIONS,
+            Purpose.LEGAL_NOTICES,
+            Purpose.MARKETING_EMAIL,
+            *_OUTBOX_PURPOSES,
+        },
+        retention_days=OUTBOX_RETENTION_DAYS,
+        erase=Erase.DELETE,
+    ),
+    *(
+        Field(
+            f"mail.OutboxMessage.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.AUTOMATIC,
+            purposes=_OUTBOX_PURPOSES,
+            retention_days=OUTBOX_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="What the shop e-mailed you, and when.",
+        )
+        # The headers hold the signed unsubscribe link; a delivery error may quote the address.
+        for name in (
+            "subject",
+            "text_body",
+            "html_body",
+            "kind",
+            "headers",
+            "last_error",
+            "created_at",
+            "sent_at",
+        )
+    ),
+    *(
+        Field(
+            f"mail.MailPreferences.{name}",
+            category=DataCategory.PRIVACY_PREFERENCES,
+            source=Source.GIVEN,
+            purposes=_PREFERENCE_PURPOSES,
+            retention_days=None,
+            erase=Erase.DELETE,
+            note="Your e-mail choices (P21).",
+        )
+        for name in ("marketing", "other_mail", "legal_notices", "updated_at")
+    ),
+]
+
+NOT_PERSONAL = [
+    "mail.OutboxMessage.recipient",
+    "mail.MailPreferences.user",
+    # The shop's own sender address and the delivery bookkeeping say nothing about the person.
+    "mail.OutboxMessage.from_address",
+    "mail.OutboxMessage.message_id",
+    "mail.OutboxMessage.state",
+    "mail.OutboxMessage.attempts",
+    "mail.OutboxMessage.next_attempt_at",
+]
+
+# P19 corrections: where the customer changes their e-mail choices (read by "My data").
+EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}

@@ -1,0 +1,77 @@
+"""Each customer's e-mail choices (P21) and the rule that reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from bungu import privacy
+
+from .kinds import Category, category_of
+from .models import PREFERENCE_FIELDS, MailPreferences
+
+
+def get_preferences(*, user: AbstractBaseUser) -> MailPreferences:
+    """The customer's choices; the (unsaved) defaults if they never made any."""
+    found = MailPreferences.objects.filter(user_id=user.pk).first()
+    return found if found is not None else MailPreferences(user_id=user.pk)
+
+
+def may_send(*, user: AbstractBaseUser | None, kind: str) -> bool:
+    """Whether the shop may e-mail this kind of message (P21). Account security and
+    transactional mail always go; marketing goes only to customers with an account, whose
+    choice is on record and who can turn it off. Raises UnknownMailKind."""
+    category = category_of(kind)
+    if not category.may_be_stopped:
+        return True
+    if user is None:
+        return category is not Category.MARKETING
+    return get_preferences(user=user).allows(category)
+
+
+@transaction.atomic
+def set_preferences(
+    *,
+    user: AbstractBaseUser,
+    choices: Mapping[Category, bool],
+    method: privacy.ConsentMethod | str,
+    page: str = "",
+) -> MailPreferences:
+    """Save the customer's choices; each change to marketing or legal notices is also written
+    to the consent ledger as an opt-out or opt-in of that practice of the notice (P21, P24),
+    so the rule of P25 sees it. Raises ValueError for a category that cannot be turned off."""
+    preferences, _ = MailPreferences.objects.select_for_update().get_or_create(user_id=user.pk)
+    changed: list[tuple[Category, bool]] = []
+    for category, allowed in choices.items():
+        if category not in PREFERENCE_FIELDS:
+            raise ValueError(f"{category.label} cannot be turned off")
+        if preferences.allows(category) != allowed:
+            preferences.set(category, allowed=allowed)
+            changed.append((category, allowed))
+    if changed:
+        preferences.save()
+    for category, allowed in changed:
+        _record_in_ledger(user=user, category=category, allowed=allowed, method=method, page=page)
+    return preferences
+
+
+def _record_in_ledger(
+    *,
+    user: AbstractBaseUser,
+    category: Category,
+    allowed: bool,
+    method: privacy.ConsentMethod | str,
+    page: str,
+) -> None:
+    practice = category.ledger_practice
+    if not practice:
+        return
+    record = privacy.record_consent if allowed else privacy.withdraw_consent
+    try:
+        record(subject=user, method=method, practice=practice, page=page)
+    except (privacy.NoNoticeInForce, privacy.UnknownPractice):
+        # No notice in force, or one without this practice: there is nothing to opt out of,
+        # and the preference above is what stops the mail.
+        return

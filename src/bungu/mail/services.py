@@ -1,0 +1,249 @@
+"""The mail app's use cases: put a message in the outbox, send the shop's own mails, retry,
+unsubscribe and prune. Delivery itself runs after commit, as a background job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from email.utils import make_msgid, parseaddr
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from bungu import privacy
+
+from .exceptions import BadUnsubscribeLink, InvalidAddress, UnsupportedMessage
+from .kinds import KIND_HEADER, TRANSACTIONAL, Category, category_of, current_kind
+from .models import OUTBOX_RETENTION_DAYS, OutboxMessage, State
+from .preferences import may_send, set_preferences
+from .tasks import schedule_delivery
+from .tokens import read_unsubscribe_token, unsubscribe_url
+
+# Headers the outbox sets itself; a sender's own values for them are not carried over.
+_OWN_HEADERS = {
+    KIND_HEADER.lower(),
+    "message-id",
+    "to",
+    "cc",
+    "bcc",
+    "from",
+    "subject",
+    "date",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+}
+
+
+def _find_user(address: str) -> AbstractBaseUser | None:
+    user_model = get_user_model()
+    lookup = {f"{user_model.get_email_field_name()}__iexact": address}
+    return user_model._default_manager.filter(**lookup).first()
+
+
+def _message_id_domain(from_address: str) -> str:
+    _, address = parseaddr(from_address)
+    return address.rpartition("@")[2] or "localhost"
+
+
+@transaction.atomic
+def queue_message(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    text_body: str,
+    html_body: str = "",
+    from_address: str = "",
+    headers: Mapping[str, str] | None = None,
+    user: AbstractBaseUser | None = None,
+    unsubscribe_link: str = "",
+) -> OutboxMessage:
+    """Put one message in the outbox: queued, and delivered after commit when SMTP is set up,
+    or suppressed when the customer said no to its kind (P21). Raises InvalidAddress or
+    UnknownMailKind. ``unsubscribe_link``: the one already written into the body, if any."""
+    to = to.strip()
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise InvalidAddress(f"{to!r} is not an e-mail address.") from None
+    category = category_of(kind)
+    if user is None:
+        user = _find_user(to)
+    kept = {
+        name: str(value)
+        for name, value in (headers or {}).items()
+        if name.lower() not in _OWN_HEADERS
+    }
+    if user is not None and category.may_be_stopped:
+        # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
+        link = unsubscribe_link or unsubscribe_url(user_id=int(user.pk), category=category)
+        kept["List-Unsubscribe"] = f"<{link}>"
+        kept["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    from_address = from_address or settings.DEFAULT_FROM_EMAIL
+    message = OutboxMessage.objects.create(
+        to_address=to,
+        recipient_id=None if user is None else user.pk,
+        kind=kind,
+        from_address=from_address,
+        subject=" ".join(subject.split())[:998],
+        text_body=text_body,
+        html_body=html_body,
+        headers=kept,
+        message_id=make_msgid(domain=_message_id_domain(from_address)),
+        state=State.QUEUED if may_send(user=user, kind=kind) else State.SUPPRESSED,
+    )
+    if message.state == State.QUEUED:
+        transaction.on_commit(partial(schedule_delivery, message.pk))
+    return message
+
+
+def queue_email(email: EmailMessage) -> list[OutboxMessage]:
+    """Put a Django EmailMessage in the outbox: one message per recipient, so no customer
+    sees another's address. Its kind comes from the X-Bungu-Kind header, else from the
+    ``mail_kind`` block it was sent in, else "transactional". Raises UnsupportedMessage for
+    attachments, InvalidAddress, UnknownMailKind."""
+    if email.attachments:
+        raise UnsupportedMessage("The outbox does not keep attachments.")
+    headers = dict(email.extra_headers)
+    kind = (
+        next(
+            (value for name, value in headers.items() if name.lower() == KIND_HEADER.lower()),
+            None,
+        )
+        or current_kind()
+        or TRANSACTIONAL
+    )
+    if email.reply_to:
+        headers["Reply-To"] = ", ".join(email.reply_to)
+    text_body, html_body = str(email.body), ""
+    if email.content_subtype == "html":
+        text_body, html_body = strip_tags(text_body), text_body
+    if isinstance(email, EmailMultiAlternatives):
+        html_body = next(
+            (str(content) for content, mimetype in email.alternatives if mimetype == "text/html"),
+            html_body,
+        )
+    recipients = list(dict.fromkeys(address.strip() for address in email.recipients()))
+    with transaction.atomic():
+        return [
+            queue_message(
+                to=address,
+                kind=kind,
+                subject=str(email.subject),
+                text_body=text_body,
+                html_body=html_body,
+                from_address=str(email.from_email or ""),
+                headers=headers,
+            )
+            for address in recipients
+        ]
+
+
+def send_mail_to(
+    *,
+    user: AbstractBaseUser | None = None,
+    address: str | None = None,
+    kind: str,
+    subject: str,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+) -> OutboxMessage:
+    """Render the shop's own mail from ``<template>.txt`` (required) and ``<template>.html``
+    (optional) and put it in the outbox. The templates get ``user``, ``shop_name``,
+    ``site_url``, ``preferences_url`` and, for mail the customer can stop,
+    ``unsubscribe_url``. Raises ValueError without a recipient, InvalidAddress,
+    UnknownMailKind, TemplateDoesNotExist for a missing text template."""
+    if address is None:
+        if user is None:
+            raise ValueError("send_mail_to needs a user or an address")
+        address = str(getattr(user, get_user_model().get_email_field_name()))
+    category = category_of(kind)
+    values: dict[str, Any] = {
+        "user": user,
+        "shop_name": settings.BUNGU_SHOP_NAME,
+        "site_url": settings.BUNGU_SITE_URL,
+        "preferences_url": settings.BUNGU_SITE_URL + reverse("mail:preferences"),
+        **(context or {}),
+    }
+    if user is not None and category.may_be_stopped:
+        values["unsubscribe_url"] = unsubscribe_url(user_id=int(user.pk), category=category)
+    # Plain text is not HTML: rendered without escaping, so "Pens & Ink" stays as written.
+    text_body = get_template(f"{template}.txt").template.render(  # type: ignore[attr-defined]
+        Context(values, autoescape=False)
+    )
+    try:
+        html_body = get_template(f"{template}.html").render(values)
+    except TemplateDoesNotExist:
+        html_body = ""
+    return queue_message(
+        to=address,
+        kind=kind,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        user=user,
+        unsubscribe_link=values.get("unsubscribe_url", ""),
+    )
+
+
+def retry_messages(messages: Iterable[OutboxMessage]) -> int:
+    """Give failed (or still queued) messages one more attempt now. Returns how many were
+    queued; sent and suppressed messages are left alone."""
+    ids = [m.pk for m in messages if m.state in {State.FAILED, State.QUEUED}]
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk__in=ids, state__in=[State.FAILED, State.QUEUED]).update(
+            state=State.QUEUED, next_attempt_at=None
+        )
+        for message_id in ids:
+            transaction.on_commit(partial(schedule_delivery, message_id))
+    return len(ids)
+
+
+def deliver_due_messages(*, now: datetime | None = None) -> int:
+    """Enqueue every queued message whose time has come (after SMTP is set up, or where the
+    task backend cannot defer retries). Returns how many were enqueued; 0 without SMTP."""
+    ids = list(OutboxMessage.objects.due(now or timezone.now()).values_list("pk", flat=True))
+    return sum(schedule_delivery(message_id) for message_id in ids)
+
+
+def prune_outbox(*, now: datetime | None = None) -> int:
+    """P5: delete messages that were done with more than OUTBOX_RETENTION_DAYS ago."""
+    cutoff = (now or timezone.now()) - timedelta(days=OUTBOX_RETENTION_DAYS)
+    deleted, _ = OutboxMessage.objects.done_before(cutoff).delete()
+    return deleted
+
+
+def _user_of_link(token: str) -> tuple[AbstractBaseUser, Category]:
+    user_id, category = read_unsubscribe_token(token)
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None:
+        raise BadUnsubscribeLink("This unsubscribe link is not valid.")
+    return user, category
+
+
+def check_unsubscribe_link(token: str) -> Category:
+    """The kind of mail a signed link would stop. Raises BadUnsubscribeLink."""
+    return _user_of_link(token)[1]
+
+
+def unsubscribe(*, token: str, page: str = "") -> Category:
+    """Turn off the kind of mail a signed link names, for the customer it names (P21), and
+    return it. Raises BadUnsubscribeLink for an altered or expired link or a customer who is
+    gone."""
+    user, category = _user_of_link(token)
+    set_preferences(
+        user=user, choices={category: False}, method=privacy.ConsentMethod.EMAIL, page=page
+    )
+    return category

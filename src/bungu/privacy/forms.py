@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import PrivacyRequest, RequestKind
+
+DESCRIPTION_MAX = PrivacyRequest._meta.get_field("description").max_length or 4000
+
+
+class PrivacyRequestForm(forms.Form):
+    """P26: a described concern, or a request about the customer's data."""
+
+    kind = forms.ChoiceField(
+        label="What is it about?",
+        choices=RequestKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what your request is about.",
+            "invalid_choice": "Choose one of the kinds of request listed.",
+        },
+    )
+    description = forms.CharField(
+        label="Tell us more",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=DESCRIPTION_MAX,
+        help_text=f"Up to {DESCRIPTION_MAX} characters. Please do not include card numbers.",
+        error_messages={
+            "required": "Describe your concern or request, so we can act on it.",
+            "max_length": f"Keep it to {DESCRIPTION_MAX} characters or fewer "
+            "(this one has %(show_value)d).",
+        },
+    )

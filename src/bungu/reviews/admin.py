@@ -1,0 +1,124 @@
+"""The moderation queue: staff approve reviews, or reject them with a reason the author reads.
+
+Status changes go through the services only (actions), so the product's rating summary is
+always recomputed; the change form shows a review but cannot change its status.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from . import services
+from .forms import RejectForm
+from .models import Review, ReviewReport
+
+_REVIEW_FIELDS = (
+    "product",
+    "rating",
+    "body",
+    "status",
+    "rejection_reason",
+    "moderated_at",
+    "flagged",
+    "verified_purchase",
+    "created_at",
+    "updated_at",
+)
+
+
+def _moderator_id(request: HttpRequest) -> int:
+    # The admin lets only signed-in staff this far.
+    return int(str(request.user.pk))
+
+
+class ReportInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+    model = ReviewReport
+    extra = 0
+    can_delete = False
+    fields = ("reason", "details", "created_at")
+    readonly_fields = ("reason", "details", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+    list_display = [
+        "product",
+        "rating",
+        "excerpt",
+        "status",
+        "flagged",
+        "report_count",
+        "created_at",
+    ]
+    list_filter = ["status", "flagged", "verified_purchase"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "body"]
+    ordering = ["-flagged", "created_at"]
+    actions = ["approve", "reject", "dismiss_reports"]
+    inlines = [ReportInline]
+    fields = _REVIEW_FIELDS
+    readonly_fields = _REVIEW_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        reviews: QuerySet[Review] = super().get_queryset(request)
+        return reviews.annotate(report_total=Count("reports"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Reviews come from customers only.
+        return False
+
+    @admin.display(description="review")
+    def excerpt(self, review: Review) -> str:
+        return review.body if len(review.body) <= 80 else review.body[:79] + "…"
+
+    @admin.display(description="reports", ordering="report_total")
+    def report_count(self, review: Review) -> int:
+        return int(getattr(review, "report_total", 0))
+
+    @admin.action(description="Approve the selected reviews", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        ids = list(queryset.values_list("id", flat=True))
+        for review_id in ids:
+            services.approve_review(review_id=review_id, moderator_id=_moderator_id(request))
+        self.message_user(request, f"Approved {len(ids)} review(s).", messages.SUCCESS)
+
+    @admin.action(description="Reject the selected reviews (with a reason)", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+        ids = list(queryset.values_list("id", flat=True))
+        form = RejectForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for review_id in ids:
+                try:
+                    services.reject_review(
+                        review_id=review_id,
+                        moderator_id=_moderator_id(request),
+                        reason=form.cleaned_data["reason"],
+                    )
+                except services.ReasonRequired as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                    return None
+            self.message_user(request, f"Rejected {len(ids)} review(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject reviews",
+            "opts": self.model._meta,
+            "form": form,
+            "reviews": queryset.select_related("product"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/reviews/review/reject.html", context)
+
+    @admin.action(
+        description="Keep the selected reviews: dismiss their reports", permissions=["change"]
+    )
+    def dismiss_reports(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        count = services.dismiss_reports(review_ids=list(queryset.values_list("id", flat=True)))
+        self.message_user(request, f"Cleared the report flag on {count} review(s).")

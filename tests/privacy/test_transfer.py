@@ -1,0 +1,93 @@
+"""The transfer export (P15): a successor gets the data with the notices and consents that
+bind it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bungu.privacy import ConsentMethod, record_consent, withdraw_consent
+from bungu.privacy.models import Notice
+from tests.accounts.factories import AddressFactory
+
+from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
+
+pytestmark = pytest.mark.django_db
+
+
+def export(tmp_path: Path) -> dict:
+    output = tmp_path / "transfer.json"
+    call_command("privacy_export_for_transfer", str(output))
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
+def test_p15_the_export_holds_each_customers_data_consents_and_every_notice(
+    tmp_path: Path,
+) -> None:
+    Notice.objects.create(
+        version=2,
+        effective=datetime.date(2027, 1, 1),
+        text="## Version two",
+        practices=V1_PRACTICES + AFFILIATE_RECOMMENDATIONS,
+    )
+    planted = CustomerFactory(email="planted@example.com", name="Hana Sato")
+    AddressFactory(customer=planted, line1="2-1 Ginza", city="Tokyo", country="JP")
+    other = CustomerFactory(email="other@example.com")
+    record_consent(subject=planted, method=ConsentMethod.FORM, page="/privacy/consent/")
+    withdraw_consent(
+        subject=planted,
+        method=ConsentMethod.EMAIL,
+        practice="marketing.communications.email@shop",
+        at=at(2026, 11, 20),
+    )
+
+    document = export(tmp_path)
+
+    assert document["format"] == "bungu-transfer-export/1"
+    assert [n["version"] for n in document["notices"]] == [1, 2]
+    v1 = document["notices"][0]
+    assert v1["text"] == Notice.objects.get(version=1).text
+    assert v1["practices_toml"] == V1_PRACTICES
+    assert len(v1["practices"]) == 33
+    assert document["notices"][1]["practices"][-1]["key"] == (
+        "personalize.recommendations@affiliate"
+    )
+    by_id = {c["id"]: c for c in document["customers"]}
+    mine = by_id[planted.pk]
+    user_row = mine["records"]["accounts.User"][0]
+    assert (user_row["email"], user_row["name"]) == ("planted@example.com", "Hana Sato")
+    # P15 without handing out password hashes: customers set a new password with a reset.
+    assert "password" not in user_row
+    assert [(a["line1"], a["city"]) for a in mine["records"]["accounts.Address"]] == [
+        ("2-1 Ginza", "Tokyo")
+    ]
+    assert [
+        (c["kind"], c["notice_version"], c["practice"], c["method"]) for c in mine["consents"]
+    ] == [
+        ("withdrawn", 1, "marketing.communications.email@shop", "email"),
+        ("given", 1, "", "form"),
+    ]
+    assert by_id[other.pk]["records"]["accounts.User"][0]["email"] == "other@example.com"
+    assert by_id[other.pk]["consents"] == []
+    # No customer's rows leak into another's.
+    assert "accounts.Address" not in by_id[other.pk]["records"]
+    assert {f["field"] for f in document["data_map"]} >= {"accounts.User.email"}
+
+
+def test_the_export_is_private_and_never_overwrites(tmp_path: Path) -> None:
+    CustomerFactory()
+    output = tmp_path / "transfer.json"
+    call_command("privacy_export_for_transfer", str(output))
+
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    before = output.read_bytes()
+    with pytest.raises(CommandError, match=r"exists already"):
+        call_command("privacy_export_for_transfer", str(output))
+    assert output.read_bytes() == before
+    with pytest.raises(CommandError, match=r"is not a directory"):
+        call_command("privacy_export_for_transfer", str(tmp_path / "missing" / "out.json"))
