@@ -200,6 +200,9 @@ def test_a_message_already_sent_is_not_sent_twice(smtp_server) -> None:
     assert smtp_server.messages == []
 
 
+# The worker closes connections it finds inside a transaction (close_old_connections), which on
+# PostgreSQL would end the test's own wrapping transaction: this test commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_the_database_worker_delivers_and_schedules_retries(
     smtp_server, settings, django_capture_on_commit_callbacks
 ) -> None:
