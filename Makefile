@@ -25,6 +25,7 @@ run: install
 	$(BUNGU) migrate --noinput
 	$(BUNGU) load_demo_catalog --if-empty
 	$(BUNGU) ensure_staff_user
+	$(BUNGU) backoffice_roles
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 # The background worker (e-mail delivery ...) runs beside gunicorn and stops with it.
 	$(BUNGU) db_worker --no-reload & worker=$$!; \

@@ -71,6 +71,8 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "reviews:write": lambda shop: reverse("reviews:write", args=[shop.product.slug]),
     "reviews:delete": lambda shop: reverse("reviews:delete", args=[1]),
     "reviews:report": lambda shop: reverse("reviews:report", args=[1]),
+    # Staff only: the anonymous walk gets the redirect to the staff sign-in page.
+    "backoffice:customer": lambda shop: reverse("backoffice:customer", args=[1]),
 }
 
 

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "bungu.cart",
     "bungu.wishlists",
     "bungu.reviews",
+    "bungu.backoffice",
     "bungu.storefront",
 ]
 
@@ -321,6 +322,9 @@ _DEFAULT_SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else _LOCAL_SITE
 BUNGU_SITE_URL = os.environ.get("BUNGU_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
 # How long the one-click unsubscribe link in a mail keeps working.
 BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", "180"))
+# P22: how long a request to delete an account waits (the customer can cancel) before the
+# worker or cron's `bungu privacy_run_due_deletions` erases it.
+BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

@@ -10,6 +10,7 @@ admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("backoffice/", include("bungu.backoffice.urls")),
     path("privacy/", include("bungu.privacy.urls")),
     path(".well-known/gpc.json", privacy_views.gpc_json, name="gpc_json"),
     # The shop's account pages first: its sessions page stands in for allauth's.

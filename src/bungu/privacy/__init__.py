@@ -22,8 +22,10 @@ from .cookies import Cookie, CookieRegistry, UndeclaredCookie, cookie_registry
 from .datamap import DataMap, Erase, Field, data_map
 from .exceptions import (
     AppendOnlyViolation,
+    DeletionAlreadyRequested,
     DisclosureRefused,
     LessProtectiveUnconfirmed,
+    NoDeletionPending,
     NoNoticeInForce,
     NoticeInForce,
     PrivacyError,
@@ -43,7 +45,7 @@ from .practices import (
 from .taxonomy import AGENT_FUNCTIONS, Choice, DataCategory, Purpose, Source
 
 if TYPE_CHECKING:
-    from .accessor import Agent, PersonalData, access
+    from .accessor import Agent, PersonalData, access, actor_may_act_for, fields_for
     from .consent import (
         Decision,
         find_notice_in_force,
@@ -53,8 +55,17 @@ if TYPE_CHECKING:
         withdraw_consent,
     )
     from .disclosures import approve_disclosure, list_disclosures_for, record_disclosure
+    from .erasure import (
+        cancel_account_deletion,
+        complete_account_deletion,
+        due_account_deletions,
+        erase_subject,
+        pending_account_deletion,
+        replay_erasures,
+        request_account_deletion,
+    )
     from .gpc import find_gpc_signal, record_gpc_signal
-    from .models import ConsentMethod, LegalBasis
+    from .models import AccountDeletion, ConsentMethod, LegalBasis
     from .publishing import (
         answer_notice,
         notice_awaiting_answer,
@@ -66,6 +77,8 @@ _LAZY = {
     "Agent": ".accessor",
     "PersonalData": ".accessor",
     "access": ".accessor",
+    "actor_may_act_for": ".accessor",
+    "fields_for": ".accessor",
     "Decision": ".consent",
     "find_notice_in_force": ".consent",
     "get_notice_in_force": ".consent",
@@ -73,6 +86,14 @@ _LAZY = {
     "record_consent": ".consent",
     "withdraw_consent": ".consent",
     "ConsentMethod": ".models",
+    "AccountDeletion": ".models",
+    "cancel_account_deletion": ".erasure",
+    "complete_account_deletion": ".erasure",
+    "due_account_deletions": ".erasure",
+    "erase_subject": ".erasure",
+    "pending_account_deletion": ".erasure",
+    "replay_erasures": ".erasure",
+    "request_account_deletion": ".erasure",
     "LegalBasis": ".models",
     "approve_disclosure": ".disclosures",
     "list_disclosures_for": ".disclosures",
@@ -91,6 +112,7 @@ purposes = Purpose
 
 __all__ = [
     "AGENT_FUNCTIONS",
+    "AccountDeletion",
     "Agent",
     "AppendOnlyViolation",
     "Change",
@@ -102,11 +124,13 @@ __all__ = [
     "DataCategory",
     "DataMap",
     "Decision",
+    "DeletionAlreadyRequested",
     "DisclosureRefused",
     "Erase",
     "Field",
     "LegalBasis",
     "LessProtectiveUnconfirmed",
+    "NoDeletionPending",
     "NoNoticeInForce",
     "NoticeComparison",
     "NoticeInForce",
@@ -121,12 +145,18 @@ __all__ = [
     "UndeclaredCookie",
     "UnknownPractice",
     "access",
+    "actor_may_act_for",
     "answer_notice",
     "approve_disclosure",
+    "cancel_account_deletion",
     "categories",
     "compare_notices",
+    "complete_account_deletion",
     "cookie_registry",
     "data_map",
+    "due_account_deletions",
+    "erase_subject",
+    "fields_for",
     "find_gpc_signal",
     "find_notice_in_force",
     "get_notice_in_force",
@@ -134,11 +164,14 @@ __all__ = [
     "may_use",
     "notice_awaiting_answer",
     "parse_practices",
+    "pending_account_deletion",
     "publish_notice",
     "purposes",
     "record_consent",
     "record_disclosure",
     "record_gpc_signal",
+    "replay_erasures",
+    "request_account_deletion",
     "send_notice_reminders",
     "withdraw_consent",
 ]

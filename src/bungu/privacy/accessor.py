@@ -22,7 +22,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 
 from .consent import Subject, subject_id
-from .datamap import data_map, split_label, subject_path
+from .datamap import Field, data_map, split_label, subject_path
 from .exceptions import PurposeNotAllowed
 from .models import AccessLogEntry
 from .scopes import purpose_may_see
@@ -82,6 +82,13 @@ def refusal(label: str, purpose: Purpose) -> str | None:
     if not purpose_may_see(purpose, declared.category):
         return f"{purpose} may not see {declared.category}"
     return None
+
+
+def fields_for(purpose: Purpose | str) -> list[Field]:
+    """Every declared field that ``access()`` would hand over for the purpose (to an actor who
+    may act for it): pages ask for exactly these, so they never trip a refusal."""
+    purpose = Purpose(purpose)
+    return [item for item in data_map.serving(purpose) if refusal(item.label, purpose) is None]
 
 
 def _actor_label(actor: Actor) -> str:

@@ -43,3 +43,11 @@ class LessProtectiveUnconfirmed(PrivacyError):  # noqa: N818  # domain nouns (st
     def __init__(self, message: str, comparison: NoticeComparison) -> None:
         super().__init__(message)
         self.comparison = comparison
+
+
+class DeletionAlreadyRequested(PrivacyError):  # noqa: N818  # domain nouns (style.md)
+    """The customer has already asked to delete their account and it is not yet done (P22)."""
+
+
+class NoDeletionPending(PrivacyError):  # noqa: N818  # domain nouns (style.md)
+    """There is no pending deletion to cancel or carry out (P22)."""

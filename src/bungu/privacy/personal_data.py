@@ -109,6 +109,19 @@ PERSONAL = [
             "reply",
         )
     ),
+    # P22: a customer's request to delete their account. Kept after the erasure as the proof
+    # that it was asked for and done, and when (the law may ask).
+    *(
+        Field(
+            f"privacy.AccountDeletion.{name}",
+            category=DataCategory.PRIVACY_PREFERENCES,
+            source=Source.GIVEN if name == "requested_at" else Source.AUTOMATIC,
+            purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+            retention_days=1095,
+            erase=Erase.KEEP_FOR_LAW,
+        )
+        for name in ("requested_at", "due_at", "cancelled_at", "completed_at")
+    ),
     # The admin's change log names the records staff changed, customers' e-mail included.
     *(
         Field(
@@ -129,6 +142,7 @@ NOT_PERSONAL = [
     "privacy.Disclosure.subject",
     "privacy.NoticeReminder.subject",
     "privacy.PrivacyRequest.customer",
+    "privacy.AccountDeletion.subject",
     # The staff member answering a request: their own account.
     "privacy.PrivacyRequest.owner",
     # The staff members who recorded and approved a release: their own accounts.

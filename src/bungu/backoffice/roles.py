@@ -1,0 +1,85 @@
+"""Staff roles: Django groups, each granted the purposes its job needs (P13).
+
+A role is only a bundle of the privacy app's per-purpose permissions
+(``privacy.access_for_<purpose>``), plus the few others the job needs. What a member may see
+is decided by those permissions in ``bungu.privacy.access``, never by the role's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Q
+
+from bungu.privacy import Purpose
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    purposes: frozenset[Purpose]
+    # Further permissions as "app_label.codename".
+    extra: frozenset[str] = frozenset()
+
+    def permission_labels(self) -> list[str]:
+        own = {f"privacy.{purpose.permission_codename}" for purpose in self.purposes}
+        return sorted(own | self.extra)
+
+
+ROLES: tuple[Role, ...] = (
+    Role("Customer service", frozenset({Purpose.CUSTOMER_SERVICE})),
+    # Packers and the people who book couriers: names, addresses and phones, no e-mail.
+    Role("Fulfilment", frozenset({Purpose.FULFILMENT, Purpose.DELIVERY})),
+    Role("Marketing", frozenset({Purpose.MARKETING_EMAIL, Purpose.MARKETING_POST})),
+    Role("Fraud", frozenset({Purpose.FRAUD_DETECTION})),
+    Role(
+        "Privacy officer",
+        frozenset({Purpose.LEGAL_OBLIGATION}),
+        extra=frozenset(
+            {
+                # P16: the second pair of eyes on a disclosure.
+                "privacy.approve_disclosure",
+                "privacy.view_accesslogentry",
+                "privacy.view_disclosure",
+                "privacy.view_privacyrequest",
+                "privacy.change_privacyrequest",
+            }
+        ),
+    ),
+)
+
+
+def role_named(name: str) -> Role:
+    for role in ROLES:
+        if role.name == name:
+            return role
+    raise LookupError(f"there is no role called {name!r}")
+
+
+def _permissions(labels: list[str]) -> list[Permission]:
+    wanted = [tuple(label.split(".", 1)) for label in labels]
+    query = Q()
+    for app_label, codename in wanted:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    missing = set(labels) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise ImproperlyConfigured(
+            f"permissions not found: {', '.join(sorted(missing))} (run migrate first)"
+        )
+    return found
+
+
+@transaction.atomic
+def ensure_roles() -> list[Group]:
+    """Create or update one group per role, holding exactly the role's permissions.
+    Members stay in their groups; permissions added by hand to a role's group are removed."""
+    groups = []
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role.name)
+        group.permissions.set(_permissions(role.permission_labels()))
+        groups.append(group)
+    return groups

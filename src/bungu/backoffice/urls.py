@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("roles/", views.roles, name="roles"),
+    path("customers/", views.customer_search, name="customer_search"),
+    path("customers/<int:customer_id>/", views.customer, name="customer"),
+]

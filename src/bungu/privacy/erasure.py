@@ -1,0 +1,277 @@
+"""P22: account deletion driven by the data map, journalled so it can be replayed.
+
+A customer asks; nothing happens for ``BUNGU_DELETION_GRACE_DAYS`` (they can sign in and
+cancel); then every field the data map declares about them is erased by its own rule:
+
+* ``DELETE``: where every declared field of a model says so, its rows go (prior versions,
+  P20, with them, since they are rows of their own about the customer); otherwise the field
+  is emptied on the customer's rows.
+* ``ANONYMISE``: the field gets a placeholder (the e-mail address a unique ``.invalid`` one).
+  An append-only record (the access log) cannot be rewritten: it keeps its content and
+  becomes anonymous because the account it names is anonymised.
+* ``KEEP_FOR_LAW``: left alone (the consent ledger, the disclosure register).
+
+The account row itself is never deleted: the ledgers kept for the law refer to it (PROTECT),
+and an anonymised row keeps them valid while naming nobody. Its password becomes unusable
+and it is made inactive, so nobody can sign in to it again and its sessions stop working.
+
+Each step is written to the erasure journal without the erased values, and
+``replay_erasures`` applies the journal again after a backup restore; it changes only what is
+not erased yet, so running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.utils import timezone
+
+from .consent import Subject, subject_id
+from .datamap import DataMap, Erase, data_map
+from .exceptions import DeletionAlreadyRequested, NoDeletionPending
+from .models import AccountDeletion, AppendOnly, ErasureAction, ErasureJournalEntry
+from .transfer import personal_models
+
+# Deterministic, so a replay writes exactly what the erasure wrote.
+ERASED_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "erased"
+ERASED_TEXT = "[erased]"
+PLACEHOLDER_DOMAIN = "erased.invalid"
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=int(getattr(settings, "BUNGU_DELETION_GRACE_DAYS", 14)))
+
+
+# ---------------------------------------------------------------- the request and its grace period
+def pending_account_deletion(*, subject: Subject) -> AccountDeletion | None:
+    return AccountDeletion.objects.pending().filter(subject_id=subject_id(subject)).first()
+
+
+@transaction.atomic
+def request_account_deletion(*, subject: Subject, now: datetime | None = None) -> AccountDeletion:
+    """Schedule the erasure of an account after the grace period. Raises
+    DeletionAlreadyRequested while an earlier request is pending."""
+    owner = subject_id(subject)
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    # Serialises two requests of one customer (a double click) on the account row.
+    user_model._default_manager.select_for_update().filter(pk=owner).first()
+    pending = pending_account_deletion(subject=owner)
+    if pending is not None:
+        raise DeletionAlreadyRequested(
+            f"You already asked to delete your account; it will be deleted on "
+            f"{timezone.localtime(pending.due_at):%B %-d, %Y}."
+        )
+    now = now or timezone.now()
+    return AccountDeletion.objects.create(
+        subject_id=owner, requested_at=now, due_at=now + grace_period()
+    )
+
+
+@transaction.atomic
+def cancel_account_deletion(*, subject: Subject, now: datetime | None = None) -> AccountDeletion:
+    """Cancel a pending request within the grace period. Raises NoDeletionPending."""
+    deletion = (
+        AccountDeletion.objects.select_for_update()
+        .pending()
+        .filter(subject_id=subject_id(subject))
+        .first()
+    )
+    if deletion is None:
+        raise NoDeletionPending("There is no pending request to delete your account.")
+    deletion.cancelled_at = now or timezone.now()
+    deletion.save(update_fields=["cancelled_at"])
+    return deletion
+
+
+def due_account_deletions(*, now: datetime | None = None) -> list[AccountDeletion]:
+    return list(AccountDeletion.objects.due(now or timezone.now()).order_by("due_at", "id"))
+
+
+@transaction.atomic
+def complete_account_deletion(
+    *, deletion_id: int, actor: str, now: datetime | None = None
+) -> list[ErasureJournalEntry]:
+    """Erase the account of a due request and mark it done. Raises NoDeletionPending when
+    the request was cancelled or completed meanwhile, or is not due yet."""
+    now = now or timezone.now()
+    deletion = AccountDeletion.objects.select_for_update().filter(pk=deletion_id).first()
+    if deletion is None or not deletion.is_pending or deletion.due_at > now:
+        raise NoDeletionPending(f"Deletion #{deletion_id} is not pending and due.")
+    entries = erase_subject(subject=deletion.subject_id, actor=actor, now=now)
+    deletion.completed_at = now
+    deletion.save(update_fields=["completed_at"])
+    return entries
+
+
+# ---------------------------------------------------------------- erasure by the data map
+@dataclass(frozen=True)
+class _Step:
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    rule: Erase
+    action: ErasureAction
+
+
+def _steps(model: type[models.Model], rules: dict[str, Erase]) -> list[_Step]:
+    if set(rules.values()) == {Erase.DELETE} and model is not _user_model():
+        return [_Step(model, tuple(sorted(rules)), Erase.DELETE, ErasureAction.DELETED)]
+    by_action: dict[tuple[Erase, ErasureAction], list[str]] = defaultdict(list)
+    append_only = issubclass(model, AppendOnly)
+    for name, rule in rules.items():
+        if rule is Erase.KEEP_FOR_LAW:
+            action = ErasureAction.KEPT
+        elif rule is Erase.ANONYMISE:
+            action = ErasureAction.UNLINKED if append_only else ErasureAction.ANONYMISED
+        else:
+            action = ErasureAction.KEPT if append_only else ErasureAction.BLANKED
+        by_action[(rule, action)].append(name)
+    return [
+        _Step(model, tuple(sorted(names)), rule, action)
+        for (rule, action), names in sorted(by_action.items())
+    ]
+
+
+def _user_model() -> type[models.Model]:
+    return apps.get_model(settings.AUTH_USER_MODEL)
+
+
+def _blank(field: models.Field[Any, Any], *, at: datetime) -> Any:  # noqa: PLR0911 - one per kind
+    """The empty value of a field whose content is deleted but whose row stays."""
+    if issubclass(field.model, AbstractBaseUser) and field.name == "password":
+        return ERASED_PASSWORD
+    if field.null:
+        return None
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.DateTimeField):
+        return at
+    if isinstance(field, models.DateField):
+        return at.date()
+    if isinstance(field, models.JSONField):
+        default = field.get_default()
+        return type(default)() if isinstance(default, list | dict) else None
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    if isinstance(field, models.IntegerField | models.FloatField | models.DecimalField):
+        return 0
+    raise ImproperlyConfigured(
+        f"{field.model._meta.label}.{field.name}: cannot be emptied; erase its rows instead"
+    )
+
+
+def _placeholder(field: models.Field[Any, Any], *, pk: Any, at: datetime) -> Any:
+    """An anonymous stand-in, unique per row where the field must stay unique."""
+    if isinstance(field, models.EmailField):
+        return f"erased-{field.model._meta.model_name}-{pk}@{PLACEHOLDER_DOMAIN}"
+    if isinstance(field, models.CharField | models.TextField):
+        return ERASED_TEXT[: field.max_length] if field.max_length else ERASED_TEXT
+    return _blank(field, at=at)
+
+
+def _apply(step: _Step, row_ids: list[Any], *, at: datetime) -> int:
+    """Carry out one step on these rows; returns how many rows still held the data."""
+    rows = step.model._base_manager.filter(pk__in=row_ids)
+    if step.action == ErasureAction.DELETED:
+        # The base manager: a ledger declared DELETE (notice reminders) goes like any other.
+        count = rows.count()
+        rows.delete()
+        return count
+    changed: set[Any] = set()
+    for name in step.fields:
+        field = step.model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise ImproperlyConfigured(f"{step.model._meta.label}.{name} is not a column")
+        if step.action == ErasureAction.BLANKED:
+            value = _blank(field, at=at)
+            todo = rows.exclude(**{f"{name}__isnull": True} if value is None else {name: value})
+            ids = list(todo.values_list("pk", flat=True))
+            todo.update(**{name: value})
+            changed.update(ids)
+        elif step.action == ErasureAction.ANONYMISED:
+            for pk in rows.values_list("pk", flat=True):
+                value = _placeholder(field, pk=pk, at=at)
+                if (
+                    step.model._base_manager.filter(pk=pk)
+                    .exclude(**{name: value})
+                    .update(**{name: value})
+                ):
+                    changed.add(pk)
+    return len(changed)
+
+
+def _depth(path: str) -> int:
+    return path.count("__") + 1 if path else 0
+
+
+@transaction.atomic
+def erase_subject(
+    *, subject: Subject, actor: str, now: datetime | None = None, datamap: DataMap | None = None
+) -> list[ErasureJournalEntry]:
+    """Erase everything the data map finds about one customer, each field by its rule, and
+    journal each step (without values). ``actor``: who or which job did it. Rows reached
+    through another row (a cart's lines) are erased before it, so each is journalled."""
+    datamap = datamap or data_map
+    owner = subject_id(subject)
+    at = now or timezone.now()
+    user_model = _user_model()
+    found = [
+        (model, path)
+        for _, model, path in personal_models(datamap, user_model=user_model)
+        if path is not None
+    ]
+    # Deepest first, and the account row last.
+    found.sort(key=lambda item: (-_depth(item[1]), item[0]._meta.label))
+    entries = []
+    for model, path in found:
+        rules = {item.field_name: item.erase for item in datamap.for_model(model._meta.label)}
+        row_ids = list(
+            model._base_manager.filter(**{path or "pk": owner})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not row_ids:
+            continue
+        for step in _steps(model, rules):
+            _apply(step, row_ids, at=at)
+            entries.append(
+                ErasureJournalEntry.objects.create(
+                    at=at,
+                    account_ref=owner,
+                    model=model._meta.label,
+                    fields=list(step.fields),
+                    rule=step.rule.value,
+                    action=step.action,
+                    row_ids=row_ids,
+                    actor=actor,
+                )
+            )
+    return entries
+
+
+def replay_erasures(*, since: datetime | None = None) -> int:
+    """Apply the erasure journal again (after a backup restore), oldest first. Returns how
+    many (step, row) pairs still held erased data; 0 when everything was already erased."""
+    entries = ErasureJournalEntry.objects.order_by("at", "id")
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    redone = 0
+    for entry in entries:
+        if entry.action in {ErasureAction.KEPT, ErasureAction.UNLINKED}:
+            continue
+        try:
+            model = apps.get_model(entry.model)
+        except LookupError:
+            continue
+        step = _Step(model, tuple(entry.fields), Erase(entry.rule), ErasureAction(entry.action))
+        with transaction.atomic():
+            redone += _apply(step, list(entry.row_ids), at=entry.at)
+    return redone

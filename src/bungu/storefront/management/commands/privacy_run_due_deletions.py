@@ -1,0 +1,19 @@
+"""``bungu privacy_run_due_deletions``: erase the accounts whose grace period is over (P22).
+
+Run it from the worker's schedule or cron, at least daily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from bungu.storefront.account_deletion import run_due_deletions
+
+
+class Command(BaseCommand):
+    help = "Erase, by the data map, every account whose deletion grace period is over."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        done = run_due_deletions()
+        self.stdout.write(f"Deleted {done} account(s).")
