@@ -118,7 +118,8 @@ def test_without_a_purpose_the_page_offers_only_the_members_purposes_and_reads_n
     page = client.get(customer_url(customer.pk)).content.decode()
 
     assert f"{customer_url(customer.pk, 'fulfilment')}" in page
-    assert f"{customer_url(customer.pk, 'delivery')}" in page
+    # P25: notice v1 lets only the carrier use data for delivery, not the shop's own staff.
+    assert f"{customer_url(customer.pk, 'delivery')}" not in page
     assert "purpose=customer_service" not in page
     assert AccessLogEntry.objects.count() == 0
     assert PLANTED["accounts.User.name"] not in page
@@ -180,9 +181,10 @@ def test_the_customer_page_makes_the_same_number_of_queries_for_one_address_or_m
     client.get(customer_url(customer.pk, "customer_service"))  # warm the session
 
     # One query per model the purpose reads (the data map grows as apps are added), plus the
-    # session, the member, their permissions, the customer check, the log entry and the layout.
+    # session, the member, their permissions, the customer check, the log entry and the layout,
+    # and for P25 the notice in force, the notices and the customer's consents.
     models = {item.model_label for item in shown_fields(Purpose.CUSTOMER_SERVICE)}
-    with django_assert_max_num_queries(len(models) + 13) as few:
+    with django_assert_max_num_queries(len(models) + 17) as few:
         client.get(customer_url(customer.pk, "customer_service"))
     AddressFactory.create_batch(6, customer=customer)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -319,7 +321,7 @@ def test_if_a_page_ever_asks_for_too_much_the_accessor_refuses_and_logs_it(
     packer = staff_member("Fulfilment")
     client.force_login(packer)
     asked = [*shown_fields(Purpose.FULFILMENT), data_map.get("accounts.User.email")]
-    monkeypatch.setattr(services, "shown_fields", lambda purpose: asked)
+    monkeypatch.setattr(services, "shown_fields", lambda purpose, **_: asked)
 
     response = client.get(customer_url(customer.pk, "fulfilment"))
 

@@ -15,10 +15,12 @@ from django.utils import formats, timezone
 from bungu.privacy import (
     DataCategory,
     Field,
+    PracticeSet,
     Purpose,
     access,
     actor_may_act_for,
     fields_for,
+    practices_in_force,
 )
 
 EMAIL = "accounts.User.email"
@@ -44,28 +46,36 @@ def purpose_from_slug(slug: str) -> Purpose:
     raise UnknownPurpose(f"There is no purpose called {slug!r}.")
 
 
-def shown_fields(purpose: Purpose) -> list[Field]:
-    """The fields a page shows for a purpose: what the data map and the purpose's scope allow,
-    less credentials. A password hash or session key helps no one reading a page and hurts
-    the customer if it leaks, so the back office never asks for one."""
+def shown_fields(purpose: Purpose, *, practices: PracticeSet | None = None) -> list[Field]:
+    """The fields a page shows for a purpose: what the data map, the purpose's scope and the
+    notice in force allow, less credentials. A password hash or session key helps no one
+    reading a page and hurts the customer if it leaks, so the back office never asks for one.
+    ``practices``: the notice's, when the caller asks about many purposes."""
     return [
-        item for item in fields_for(purpose) if not DataCategory.CREDENTIALS.covers(item.category)
+        item
+        for item in fields_for(purpose, practices=practices)
+        if not DataCategory.CREDENTIALS.covers(item.category)
     ]
 
 
 def purposes_offered(member: AbstractBaseUser) -> list[Purpose]:
     """The purposes the member may act for that have something to show, in the taxonomy's order."""
+    practices = practices_in_force()
     return [
         purpose
         for purpose in Purpose
-        if shown_fields(purpose) and actor_may_act_for(member, purpose)
+        if shown_fields(purpose, practices=practices) and actor_may_act_for(member, purpose)
     ]
 
 
 def may_search_by_email(member: AbstractBaseUser) -> bool:
     """Only a member who may see e-mail addresses may look customers up by one: matching an
     address typed in is itself a use of it."""
-    return any(EMAIL in {item.label for item in shown_fields(p)} for p in purposes_offered(member))
+    practices = practices_in_force()
+    return any(
+        EMAIL in {item.label for item in shown_fields(p, practices=practices)}
+        for p in purposes_offered(member)
+    )
 
 
 def find_customer(*, query: str, member: AbstractBaseUser) -> int | None:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from bungu.privacy import Purpose, PurposeNotAllowed
+from bungu.privacy import Purpose, PurposeNotAllowed, practices_in_force
 
 from . import services
 from .forms import CustomerSearchForm
@@ -67,13 +67,16 @@ def index(request: HttpRequest) -> HttpResponse:
 @staff_only
 def roles(request: HttpRequest) -> HttpResponse:
     """The staff roles and what each may see: no customer's data, only the rules."""
+    practices = practices_in_force()
     rows = [
         {
             "name": role.name,
             "purposes": [
                 {
                     "label": purpose.label,
-                    "fields": [item.label for item in services.shown_fields(purpose)],
+                    "fields": [
+                        item.label for item in services.shown_fields(purpose, practices=practices)
+                    ],
                 }
                 for purpose in sorted(role.purposes)
             ],

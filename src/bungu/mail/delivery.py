@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import OutboxMessage, State
-from .preferences import may_send
+from .preferences import send_refusal
 
 MAX_ERROR_LENGTH = 2000
 
@@ -59,9 +59,11 @@ def attempt_delivery(*, message_id: int, now: datetime | None = None) -> OutboxM
     if not claimed:
         return None
     message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
-    # P21: a customer who turned this mail off after it was queued does not get it.
-    if not may_send(user=message.recipient, kind=message.kind):
+    # P21, P25: a customer who turned this mail off after it was queued does not get it.
+    refused = send_refusal(user=message.recipient, kind=message.kind)
+    if refused is not None:
         message.state = State.SUPPRESSED
+        message.suppressed_reason = refused[:500]
     else:
         try:
             with open_connection() as connection:
@@ -70,5 +72,7 @@ def attempt_delivery(*, message_id: int, now: datetime | None = None) -> OutboxM
             message.record_failure(describe(error), at=now, permanent=is_permanent(error))
         else:
             message.record_sent(at=timezone.now())
-    message.save(update_fields=["state", "sent_at", "last_error", "next_attempt_at"])
+    message.save(
+        update_fields=["state", "sent_at", "last_error", "next_attempt_at", "suppressed_reason"]
+    )
     return message

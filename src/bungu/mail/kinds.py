@@ -50,6 +50,12 @@ class Category(StrEnum):
         return _LABELS[self]
 
     @property
+    def purpose(self) -> Purpose | None:
+        """What sending this category uses the customer's address for, in the notice's terms
+        (P25); None for mail the notice's essential practices always cover."""
+        return _PURPOSES.get(self)
+
+    @property
     def ledger_practice(self) -> str:
         """The notice practice whose opt-out this category's switch is ("" if none)."""
         return _PRACTICES.get(self, "")
@@ -61,6 +67,12 @@ _LABELS = {
     Category.OTHER: "service news and other e-mail",
     Category.LEGAL: "e-mail about changes to our privacy notice",
     Category.MARKETING: "marketing e-mail",
+}
+
+_PURPOSES = {
+    Category.OTHER: Purpose.NOTIFICATIONS,
+    Category.LEGAL: Purpose.LEGAL_NOTICES,
+    Category.MARKETING: Purpose.MARKETING_EMAIL,
 }
 
 _PRACTICES = {

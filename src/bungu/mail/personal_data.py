@@ -45,6 +45,7 @@ PERSONAL = [
             "kind",
             "headers",
             "last_error",
+            "suppressed_reason",
             "created_at",
             "sent_at",
         )

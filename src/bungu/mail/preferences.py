@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from bungu import privacy
 
@@ -19,16 +21,45 @@ def get_preferences(*, user: AbstractBaseUser) -> MailPreferences:
     return found if found is not None else MailPreferences(user_id=user.pk)
 
 
-def may_send(*, user: AbstractBaseUser | None, kind: str) -> bool:
-    """Whether the shop may e-mail this kind of message (P21). Account security and
-    transactional mail always go; marketing goes only to customers with an account, whose
-    choice is on record and who can turn it off. Raises UnknownMailKind."""
+def send_refusal(*, user: AbstractBaseUser | None, kind: str) -> str | None:
+    """Why the shop may not e-mail this kind of message, or None if it may. Account security
+    and transactional mail always go. Mail the customer can stop goes only if their choice
+    (P21) and the rule of P25 allow it: the notice in force, and the one in force when they
+    gave the address (the day the account was opened), must both allow that use of it, unless
+    they have consented to a later notice that does. Marketing goes only to customers with an
+    account, whose choice is on record and who can turn it off. Raises UnknownMailKind."""
     category = category_of(kind)
     if not category.may_be_stopped:
-        return True
+        return None
     if user is None:
-        return category is not Category.MARKETING
-    return get_preferences(user=user).allows(category)
+        return (
+            "No account: marketing needs a choice on record."
+            if category is Category.MARKETING
+            else None
+        )
+    if not get_preferences(user=user).allows(category):
+        return f"The customer turned off {category.label}."
+    purpose = category.purpose
+    if purpose is None:
+        return None
+    # The shop's user model keeps the day the account was opened; AbstractBaseUser does not
+    # promise it, so it is read by name.
+    joined = getattr(user, "date_joined", None)
+    if not isinstance(joined, datetime):
+        raise TypeError(f"{type(user).__name__} has no date_joined to date the address by")
+    decision = privacy.may_use(
+        subject=user,
+        data_category=privacy.DataCategory.EMAIL,
+        purpose=purpose,
+        recipient="shop",
+        collected_at=min(joined, timezone.now()),
+    )
+    return None if decision else decision.reason
+
+
+def may_send(*, user: AbstractBaseUser | None, kind: str) -> bool:
+    """Whether the shop may e-mail this kind of message (see ``send_refusal``)."""
+    return send_refusal(user=user, kind=kind) is None
 
 
 @transaction.atomic

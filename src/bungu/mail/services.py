@@ -27,7 +27,7 @@ from bungu import privacy
 from .exceptions import BadUnsubscribeLink, InvalidAddress, UnsupportedMessage
 from .kinds import KIND_HEADER, TRANSACTIONAL, Category, category_of, current_kind
 from .models import OUTBOX_RETENTION_DAYS, OutboxMessage, State
-from .preferences import may_send, set_preferences
+from .preferences import send_refusal, set_preferences
 from .tasks import schedule_delivery
 from .tokens import read_unsubscribe_token, unsubscribe_url
 
@@ -71,7 +71,8 @@ def queue_message(
     unsubscribe_link: str = "",
 ) -> OutboxMessage:
     """Put one message in the outbox: queued, and delivered after commit when SMTP is set up,
-    or suppressed when the customer said no to its kind (P21). Raises InvalidAddress or
+    or suppressed, with the reason, when the customer said no to its kind (P21) or the rule of
+    P25 forbids this use of their address. Raises InvalidAddress or
     UnknownMailKind. ``unsubscribe_link``: the one already written into the body, if any."""
     to = to.strip()
     try:
@@ -92,6 +93,7 @@ def queue_message(
         kept["List-Unsubscribe"] = f"<{link}>"
         kept["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     from_address = from_address or settings.DEFAULT_FROM_EMAIL
+    refused = send_refusal(user=user, kind=kind)
     message = OutboxMessage.objects.create(
         to_address=to,
         recipient_id=None if user is None else user.pk,
@@ -102,7 +104,8 @@ def queue_message(
         html_body=html_body,
         headers=kept,
         message_id=make_msgid(domain=_message_id_domain(from_address)),
-        state=State.QUEUED if may_send(user=user, kind=kind) else State.SUPPRESSED,
+        state=State.QUEUED if refused is None else State.SUPPRESSED,
+        suppressed_reason=(refused or "")[:500],
     )
     if message.state == State.QUEUED:
         transaction.on_commit(partial(schedule_delivery, message.pk))

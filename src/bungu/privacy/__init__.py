@@ -45,7 +45,14 @@ from .practices import (
 from .taxonomy import AGENT_FUNCTIONS, Choice, DataCategory, Purpose, Source
 
 if TYPE_CHECKING:
-    from .accessor import Agent, PersonalData, access, actor_may_act_for, fields_for
+    from .accessor import (
+        Agent,
+        PersonalData,
+        access,
+        actor_may_act_for,
+        fields_for,
+        practices_in_force,
+    )
     from .consent import (
         Decision,
         find_notice_in_force,
@@ -79,6 +86,7 @@ _LAZY = {
     "access": ".accessor",
     "actor_may_act_for": ".accessor",
     "fields_for": ".accessor",
+    "practices_in_force": ".accessor",
     "Decision": ".consent",
     "find_notice_in_force": ".consent",
     "get_notice_in_force": ".consent",
@@ -165,6 +173,7 @@ __all__ = [
     "notice_awaiting_answer",
     "parse_practices",
     "pending_account_deletion",
+    "practices_in_force",
     "publish_notice",
     "purposes",
     "record_consent",

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from .collection import notice_in_force
 from .exceptions import NoNoticeInForce, UnknownPractice
 from .models import ConsentEvent, ConsentKind, ConsentMethod, Notice
 from .practices import Practice
@@ -231,6 +232,89 @@ def _gpc_refusal(answers: StandingAnswers, *, rule: Practice, category: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class UseRule:
+    """Everything the rule of P25 reads about one customer at one moment, loaded once so that
+    many uses (every field a page shows) are judged with two queries, not a few per use."""
+
+    subject: Subject
+    now: datetime
+    notices: list[Notice]  # newest version first
+    answers: StandingAnswers
+
+    @classmethod
+    def load(cls, subject: Subject, *, now: datetime | None = None) -> UseRule:
+        now = now or timezone.now()
+        notices = list(Notice.objects.order_by("-version"))
+        return cls(subject, now, notices, StandingAnswers.of(subject, at=now))
+
+    def notice_at(self, moment: datetime) -> Notice | None:
+        return notice_in_force(self.notices, moment)
+
+    def may_use(
+        self,
+        *,
+        data_category: DataCategory | str,
+        purpose: Purpose | str,
+        recipient: str,
+        collected_at: datetime,
+    ) -> Decision:
+        """As the module-level ``may_use``, for this rule's customer and moment."""
+        now = self.now
+        atom = (
+            DataCategory(data_category).value,
+            Purpose(purpose).value,
+            parse_recipient(recipient),
+        )
+        if collected_at > now:
+            raise ValueError("collected_at is later than now")
+        current = self.notice_at(now)
+        rule_now = current.practice_set.rule_for(*atom) if current else None
+        if current is None or rule_now is None:
+            version = f"v{current.version}" if current else "no version"
+            return Decision(False, f"The notice in force ({version}) does not allow this.")
+
+        answers = self.answers
+        collected_under = self.notice_at(collected_at)
+        consented = _consented_rule(
+            answers, after=collected_under.version if collected_under else 0, atom=atom
+        )
+        at_collection = collected_under.practice_set.rule_for(*atom) if collected_under else None
+        if consented is not None:
+            basis_version, basis = consented
+        elif collected_under is not None and at_collection is not None:
+            basis_version, basis = collected_under.version, at_collection
+        else:
+            under = f"v{collected_under.version}" if collected_under else "no notice"
+            return Decision(
+                False,
+                f"The data was collected under {under}, which did not allow this, and the customer "
+                "has not consented to a later notice that does.",
+                practice=rule_now.key,
+            )
+        # A refusal is a false Decision, so the two checks are not chained with ``or``.
+        refusal = _gpc_refusal(answers, rule=rule_now, category=atom[0])
+        if refusal is not None:
+            return refusal
+        refusal = _terms(
+            rule_now=rule_now,
+            basis=basis,
+            basis_version=basis_version,
+            answers=answers,
+            collected_at=collected_at,
+            now=now,
+        )
+        if refusal is not None:
+            return refusal
+        how = "the customer's consent to" if consented else "collection under"
+        return Decision(
+            True,
+            f"Allowed by v{current.version} now and by {how} v{basis_version}.",
+            rule_now.key,
+            basis_version,
+        )
+
+
 def may_use(
     *,
     subject: Subject,
@@ -243,52 +327,9 @@ def may_use(
     """P25: may this customer's data of this category, collected at ``collected_at``, serve
     this purpose for this recipient now? Raises ValueError for an unknown category, purpose or
     recipient, or data collected in the future."""
-    now = now or timezone.now()
-    atom = (DataCategory(data_category).value, Purpose(purpose).value, parse_recipient(recipient))
-    if collected_at > now:
-        raise ValueError("collected_at is later than now")
-    current = find_notice_in_force(at=now)
-    rule_now = current.practice_set.rule_for(*atom) if current else None
-    if current is None or rule_now is None:
-        version = f"v{current.version}" if current else "no version"
-        return Decision(False, f"The notice in force ({version}) does not allow this.")
-
-    answers = StandingAnswers.of(subject, at=now)
-    collected_under = find_notice_in_force(at=collected_at)
-    consented = _consented_rule(
-        answers, after=collected_under.version if collected_under else 0, atom=atom
-    )
-    at_collection = collected_under.practice_set.rule_for(*atom) if collected_under else None
-    if consented is not None:
-        basis_version, basis = consented
-    elif collected_under is not None and at_collection is not None:
-        basis_version, basis = collected_under.version, at_collection
-    else:
-        under = f"v{collected_under.version}" if collected_under else "no notice"
-        return Decision(
-            False,
-            f"The data was collected under {under}, which did not allow this, and the customer "
-            "has not consented to a later notice that does.",
-            practice=rule_now.key,
-        )
-    # A refusal is a false Decision, so the two checks are not chained with ``or``.
-    refusal = _gpc_refusal(answers, rule=rule_now, category=atom[0])
-    if refusal is not None:
-        return refusal
-    refusal = _terms(
-        rule_now=rule_now,
-        basis=basis,
-        basis_version=basis_version,
-        answers=answers,
+    return UseRule.load(subject, now=now).may_use(
+        data_category=data_category,
+        purpose=purpose,
+        recipient=recipient,
         collected_at=collected_at,
-        now=now,
-    )
-    if refusal is not None:
-        return refusal
-    how = "the customer's consent to" if consented else "collection under"
-    return Decision(
-        True,
-        f"Allowed by v{current.version} now and by {how} v{basis_version}.",
-        rule_now.key,
-        basis_version,
     )

@@ -23,6 +23,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from .collection import created_field, notice_at
 from .consent import Subject, subject_id
 from .datamap import DataMap, Field, data_map
 from .disclosures import list_disclosures_for
@@ -38,18 +39,6 @@ SHOWN_IF_UNSET = "not set"
 # disclosure register, only the entries the law lets us show).
 _OWN_SECTIONS = {"privacy.ConsentEvent", "privacy.AccessLogEntry", "privacy.Disclosure"}
 
-# Field names that say when a row was created, most specific first.
-_CREATED_FIELDS = (
-    "created_at",
-    "created",
-    "received_at",
-    "requested_at",
-    "added_at",
-    "changed_at",
-    "at",
-    "date_joined",
-)
-
 
 def is_secret(item: Field) -> bool:
     return DataCategory.CREDENTIALS.covers(item.category)
@@ -62,19 +51,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-def _created_field(model: type[models.Model]) -> str | None:
-    names = {f.name for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)}
-    return next((name for name in _CREATED_FIELDS if name in names), None)
-
-
-def _notice_at(notices: list[Notice], moment: datetime | None) -> int | None:
-    """The version in force at a moment; ``notices`` newest first."""
-    if moment is None:
-        return None
-    day = timezone.localdate(moment)
-    return next((n.version for n in notices if n.effective <= day), None)
 
 
 def _edit_url(datamap: DataMap, model_label: str) -> str | None:
@@ -98,7 +74,7 @@ def _section(
     notices: list[Notice],
 ) -> dict[str, Any] | None:
     declared = datamap.for_model(model_label)
-    created = _created_field(model)
+    created = created_field(model)
     columns = ["pk", *(item.field_name for item in declared)]
     if created and created not in columns:
         columns.append(created)
@@ -136,7 +112,7 @@ def _section(
                 "id": row["pk"],
                 "collected_at": _plain(collected),
                 "collected_dated_by": collected_by,
-                "notice_version": _notice_at(notices, collected),
+                "notice_version": notice_at(notices, collected),
                 "values": values,
             }
         )
