@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .listing_facets import Counts, band_q, count_facets
+from .listing_facets import Counts, band_q, count_facets, variant_q
 from .listing_query import (
     BANDS_BY_KEY,
     MULTI_FILTERS,
@@ -63,19 +63,9 @@ def _product_q(filters: Filters, *, skip: str = "", prefix: str = "") -> Q:
     return q
 
 
-def _sku_q(filters: Filters, *, skip: str = "") -> Q:
-    """Tip and ink on one SKU row: a product matches through a single variant that has both."""
-    q = Q()
-    if filters.tip and skip != "tip":
-        q &= Q(tip_size__in=filters.tip)
-    if filters.ink and skip != "ink":
-        q &= Q(ink_colour__in=filters.ink)
-    return q
-
-
 def _all_q(filters: Filters, *, skip: str = "") -> Q:
     q = _product_q(filters, skip=skip)
-    sku_q = _sku_q(filters, skip=skip)
+    sku_q = variant_q(filters, skip=skip)
     if sku_q:
         variants = SKU.objects.filter(sku_q, product=OuterRef("pk"), is_active=True)
         q &= Q(Exists(variants))

@@ -73,7 +73,7 @@ def _flags(filters: Filters) -> dict[str, Q]:
         flags["range"] = price_range
     if filters.in_stock:
         flags["stock"] = Q(in_stock=True)
-    variant = _variant_q(filters)
+    variant = variant_q(filters)
     if variant:
         # Tip and ink must meet on one active SKU.
         matching = SKU.objects.filter(variant, product=OuterRef("pk"), is_active=True)
@@ -81,7 +81,8 @@ def _flags(filters: Filters) -> dict[str, Q]:
     return flags
 
 
-def _variant_q(filters: Filters, *, skip: str = "") -> Q:
+def variant_q(filters: Filters, *, skip: str = "") -> Q:
+    """Tip and ink on one SKU row: a product matches through a single variant that has both."""
     q = Q()
     if filters.tip and skip != "tip":
         q &= Q(tip_size__in=filters.tip)
