@@ -26,8 +26,10 @@ run: install
 	$(BUNGU) load_demo_catalog --if-empty
 	$(BUNGU) ensure_staff_user
 	$(BUNGU) backoffice_roles
+	$(BUNGU) housekeeping --schedule
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-# The background worker (e-mail delivery ...) runs beside gunicorn and stops with it.
+# The background worker (e-mail delivery, the periodic housekeeping) runs beside gunicorn
+# and stops with it.
 	$(BUNGU) db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \

@@ -42,6 +42,10 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "privacy:version": lambda shop: reverse("privacy:version", kwargs={"version": 1}),
     # Anonymous: the redirect to sign in.
     "privacy:request_detail": lambda shop: reverse("privacy:request_detail", args=[1]),
+    # P26: a forged confirmation link answers its 400 page.
+    "privacy:request_confirm": lambda shop: reverse(
+        "privacy:request_confirm", kwargs={"token": "not-signed"}
+    ),
     # Account pages: the walk is anonymous, so each is the redirect to sign in (or a 405).
     "accounts:edit_address": lambda shop: reverse("accounts:edit_address", args=[1]),
     "accounts:delete_address": lambda shop: reverse("accounts:delete_address", args=[1]),

@@ -325,6 +325,9 @@ BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", 
 # P22: how long a request to delete an account waits (the customer can cancel) before the
 # worker or cron's `bungu privacy_run_due_deletions` erases it.
 BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
+# How often the worker runs the periodic jobs (storefront/housekeeping.py): deletions, P5
+# retention, sessions, notice reminders.
+BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

@@ -54,6 +54,13 @@ def test_sign_up_records_the_adult_statement_and_sends_a_verification_mail(clien
         False
     ]
     assert [m.to for m in mailoutbox] == [["hana@example.com"]]
+    [mail] = mailoutbox
+    # The shop's own wording, signed with its name (not allauth's "Hello from <host>").
+    assert mail.subject == "Bungu: Confirm your e-mail address to finish signing up"
+    assert "asked to use this address for an account at Bungu." in mail.body
+    assert "open this link within 3 days:\n\nhttp://testserver/account/confirm-email/" in mail.body
+    assert "Hello from" not in mail.body
+    assert "/privacy/" in mail.body
 
 
 def test_sign_up_without_the_age_statement_is_refused(client, mailoutbox):
@@ -163,6 +170,18 @@ def test_password_reset_sends_a_link_by_email(client, mailoutbox):
     assert response.status_code == 302
     assert [m.to for m in mailoutbox] == [[customer.email]]
     assert "/account/password/reset/key/" in mailoutbox[0].body
+    assert mailoutbox[0].subject == "Bungu: Choosing a new password"
+    assert "If you did not ask, ignore this e-mail" in mailoutbox[0].body
+
+
+def test_a_reset_for_an_unknown_address_says_so_without_a_link(client, mailoutbox):
+    response = client.post("/account/password/reset/", {"email": "nobody@example.com"})
+
+    assert response.status_code == 302
+    [mail] = mailoutbox
+    assert mail.subject == "Bungu: No account uses this address"
+    assert "no account uses this address" in mail.body
+    assert "/account/password/reset/key/" not in mail.body
 
 
 def test_the_header_offers_sign_in_or_the_account_and_a_sign_out_form(client):

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+import html
+import re
 from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from bungu.accounts.models import User
 from bungu.backoffice import services
 from bungu.backoffice.roles import ROLES
 from bungu.backoffice.services import shown_fields
-from bungu.privacy import Purpose, data_map
-from bungu.privacy.models import AccessLogEntry
+from bungu.privacy import Purpose, data_map, record_consent
+from bungu.privacy.models import AccessLogEntry, Notice
 from tests.accounts.factories import AddressFactory, CustomerFactory
+from tests.privacy.factories import V1_PRACTICES
 from tests.storefront.html_checks import page_problems
 from tests.test_security_headers import header_problems
 
@@ -334,3 +340,160 @@ def test_if_a_page_ever_asks_for_too_much_the_accessor_refuses_and_logs_it(
         False,
         ["accounts.User.email"],
     )
+
+
+# ---------------------------------------------------------------- P25: withheld, not refused
+CUSTOMER_SERVICE_PRACTICE = 'purpose = "essential.service.operations.support"'
+CONTACT_NOT_UNDER_V1 = (
+    "collected under notice v1, which did not allow the shop itself to use user.contact.email "
+    "data for answering your questions; the customer has not consented to v2, which does."
+)
+
+
+def narrower_first_notice(*, customer_service_data: list[str] | None) -> None:
+    """Make v1 narrower for customer service than the shop's real one (``None``: no customer
+    service at all), and publish the real practices as v2 from today. The real v1 is in force
+    and so refuses to be saved again; the test rewrites its row as if history had been so."""
+    blocks = V1_PRACTICES.split("\n[[allow]]")
+    (index,) = [i for i, block in enumerate(blocks) if CUSTOMER_SERVICE_PRACTICE in block]
+    if customer_service_data is None:
+        del blocks[index]
+    else:
+        listed = ", ".join(f'"{category}"' for category in customer_service_data)
+        blocks[index] = re.sub(r"data = \[.*\]", f"data = [{listed}]", blocks[index])
+    Notice.objects.filter(version=1).update(practices="\n[[allow]]".join(blocks))
+    Notice.objects.create(
+        version=2, effective=timezone.localdate(), text="v2", practices=V1_PRACTICES
+    )
+
+
+def joined_under_v1(customer: User) -> User:
+    """Date the account (and so every row without a creation time of its own) under v1."""
+    customer.date_joined = timezone.now() - datetime.timedelta(days=15)
+    type(customer).objects.filter(pk=customer.pk).update(date_joined=customer.date_joined)
+    return customer
+
+
+def contact_was_not_for_customer_service_under_v1() -> None:
+    narrower_first_notice(
+        customer_service_data=[
+            "user.account",
+            "user.name",
+            "user.behavior.purchase_history",
+            "user.content",
+            "user.financial",
+            "user.privacy_preferences",
+        ]
+    )
+
+
+def test_p25_p13_customer_service_sees_the_allowed_fields_and_a_note_for_the_withheld_ones(
+    client,
+) -> None:
+    contact_was_not_for_customer_service_under_v1()
+    # The account, its e-mail address and profile date from v1; the address was given today.
+    customer = joined_under_v1(planted_customer())
+    clerk = staff_member("Customer service")
+    client.force_login(clerk)
+
+    response = client.get(customer_url(customer.pk, "customer_service"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert EMAIL not in page
+    assert PLANTED["accounts.Profile.phone"] not in page
+    for label in (
+        "accounts.User.name",
+        "accounts.Profile.ink_colours",
+        "accounts.Address.line1",
+        "accounts.Address.phone",
+        "reviews.Review.body",
+    ):
+        assert html.escape(PLANTED[label]) in page, label
+    assert '<h2 id="withheld-heading">Some values are withheld</h2>' in page
+    assert (
+        '<li id="withheld-1">Email addresses: email address (1 value); Users: e-mail address '
+        f"(1 value): {CONTACT_NOT_UNDER_V1}</li>"
+    ) in page
+    assert (
+        '<li id="withheld-2">Profiles: phone number (1 value): '
+        f"{CONTACT_NOT_UNDER_V1.replace('user.contact.email', 'user.contact.phone_number')}</li>"
+    ) in page
+    assert page.count('<em>withheld</em> (<a href="#withheld-1">note 1</a>)') == 2
+    assert page.count('<em>withheld</em> (<a href="#withheld-2">note 2</a>)') == 1
+    entry = AccessLogEntry.objects.get()
+    assert (entry.actor, entry.granted, entry.refused) == (
+        clerk,
+        True,
+        ["account.EmailAddress.email", "accounts.Profile.phone", "accounts.User.email"],
+    )
+    assert {"accounts.User.name", "accounts.Address.line1", "accounts.Address.phone"} <= set(
+        entry.fields
+    )
+    assert not set(entry.refused) & set(entry.fields)
+
+
+def test_p25_p13_after_the_customer_consents_to_v2_the_withheld_values_are_shown(client) -> None:
+    contact_was_not_for_customer_service_under_v1()
+    customer = joined_under_v1(planted_customer())
+    client.force_login(staff_member("Customer service"))
+    client.get(customer_url(customer.pk, "customer_service"))
+
+    record_consent(subject=customer, method="form", page="/privacy/", notice_version=2)
+    response = client.get(customer_url(customer.pk, "customer_service"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert EMAIL in page
+    assert PLANTED["accounts.Profile.phone"] in page
+    assert "withheld" not in page
+    assert [e.refused for e in AccessLogEntry.objects.order_by("id")] == [
+        ["account.EmailAddress.email", "accounts.Profile.phone", "accounts.User.email"],
+        [],
+    ]
+
+
+def test_p25_p13_when_nothing_may_be_shown_for_the_purpose_the_page_is_still_a_403(
+    client,
+) -> None:
+    narrower_first_notice(customer_service_data=None)
+    customer = joined_under_v1(CustomerFactory(email=EMAIL, name=PLANTED["accounts.User.name"]))
+    clerk = staff_member("Customer service")
+    client.force_login(clerk)
+
+    response = client.get(customer_url(customer.pk, "customer_service"))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "The privacy rules refused this access." in page
+    assert EMAIL not in page
+    assert PLANTED["accounts.User.name"] not in page
+    entry = AccessLogEntry.objects.get()
+    assert (entry.actor, entry.granted, entry.fields) == (clerk, False, [])
+    assert {"accounts.User.email", "accounts.User.name", "account.EmailAddress.email"} <= set(
+        entry.refused
+    )
+
+
+def test_p25_withheld_values_cost_no_query_per_record(
+    client, django_assert_max_num_queries
+) -> None:
+    contact_was_not_for_customer_service_under_v1()
+    customer = joined_under_v1(planted_customer())
+    client.force_login(staff_member("Customer service"))
+    url = customer_url(customer.pk, "customer_service")
+    client.get(url)  # warm the session
+
+    models = {item.model_label for item in shown_fields(Purpose.CUSTOMER_SERVICE)}
+    with django_assert_max_num_queries(len(models) + 17) as few:
+        client.get(url)
+    for _ in range(3):
+        old = AddressFactory(customer=customer, line1="Zqold Lane")
+        type(old).objects.filter(pk=old.pk).update(created_at=customer.date_joined)
+        AddressFactory(customer=customer)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+
+    page = response.content.decode()
+    assert "Zqold Lane" not in page
+    assert page.count("San Francisco") == 3

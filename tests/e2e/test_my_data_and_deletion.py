@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from bungu.storefront import account_deletion
@@ -38,6 +39,10 @@ def test_my_data_download_correction_and_deletion(page, live_server, screenshot)
     users = page.locator("#data-accountsuser")
     expect(users).to_contain_text("hana@example.com")
     expect(users).to_contain_text("Hana Sato")
+    # Times read as dates in the shop's format, not as ISO 8601 (that is for the download).
+    joined = date_format(timezone.localtime(customer.date_joined), "DATETIME_FORMAT")
+    expect(users).to_contain_text(joined)
+    expect(page.locator("#staff-changes")).to_contain_text("Nobody at the shop has changed")
     screenshot(page, "1-my-data")
 
     with page.expect_download() as download_info:

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from bungu.mail import services
@@ -15,26 +14,11 @@ from bungu.mail.models import MAX_ATTEMPTS, OutboxMessage, State
 from bungu.mail.preferences import set_preferences
 from bungu.mail.tasks import deliver_message
 from tests.smtp import free_port
+from tests.worker import DATABASE_TASKS, run_worker
 
 from .factories import CustomerFactory, OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def run_worker() -> None:
-    """The `bungu db_worker --batch` loop, without the signal handlers it would install."""
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def test_a_queued_message_is_delivered_after_commit(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.utils import timezone
 
 from bungu import privacy
-from bungu.accounts.models import Address, PriorVersion, Profile
+from bungu.accounts.models import Address, GuardianLink, PriorVersion, Profile
+from bungu.mail.models import OutboxMessage
 from bungu.privacy.erasure import ERASED_PASSWORD
 from bungu.privacy.models import (
     AccessLogEntry,
@@ -20,6 +23,7 @@ from bungu.privacy.models import (
     NoticeReminder,
 )
 from tests.accounts.factories import AddressFactory
+from tests.mail.factories import OutboxMessageFactory
 from tests.privacy.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +190,148 @@ def test_request_cancel_and_due_follow_the_grace_period(settings) -> None:  # ty
     again = privacy.request_account_deletion(subject=customer, now=timezone.now())
     assert AccountDeletion.objects.filter(subject=customer).count() == 2
     assert again.is_pending is True
+
+
+# ---------------------------------------------------------------- the admin's change log (P22)
+def _staff_change(staff, record, fields: tuple[str, ...]) -> LogEntry:  # type: ignore[no-untyped-def]
+    """What the admin writes when a staff member saves a record: its str() and what changed."""
+    return LogEntry.objects.log_actions(
+        user_id=staff.pk,
+        queryset=[record],
+        action_flag=CHANGE,
+        change_message=[{"changed": {"fields": list(fields)}}],
+        single_object=True,
+    )
+
+
+def test_p22_admin_change_log_entries_about_the_customer_are_anonymised() -> None:
+    customer = _customer_with_data("logged@example.com")
+    address = Address.objects.get(customer=customer)
+    staff = CustomerFactory(is_staff=True)
+    about_account = _staff_change(staff, customer, ("Email address",))
+    about_address = _staff_change(staff, address, ("Line 1",))
+    other = _customer_with_data("other@example.com")
+    about_other = _staff_change(staff, other, ("Name",))
+    assert about_account.object_repr == "logged@example.com"  # what the admin wrote
+
+    privacy.erase_subject(subject=customer, actor="job:test", now=NOW)
+
+    erased = LogEntry.objects.filter(pk__in=[about_account.pk, about_address.pk])
+    assert sorted(erased.values_list("object_repr", "change_message")) == [
+        ("[erased]", ""),
+        ("[erased]", ""),
+    ]
+    # The entries stay: staff did change a record then, and who did is the shop's to know.
+    assert sorted(erased.values_list("user_id", flat=True)) == [staff.pk, staff.pk]
+    about_other.refresh_from_db()
+    assert about_other.object_repr == "other@example.com"
+    assert about_other.change_message == '[{"changed": {"fields": ["Name"]}}]'
+    steps = {
+        (e.action, tuple(e.fields)): sorted(e.row_ids)
+        for e in ErasureJournalEntry.objects.filter(model="admin.LogEntry")
+    }
+    rows = sorted([about_account.pk, about_address.pk])
+    assert steps == {("anonymised", ("object_repr",)): rows, ("blanked", ("change_message",)): rows}
+
+
+def test_p22_a_staff_members_own_account_erasure_leaves_their_change_log_alone() -> None:
+    staff = CustomerFactory(is_staff=True)
+    customer = _customer_with_data("kept@example.com")
+    entry = _staff_change(staff, customer, ("Name",))
+
+    privacy.erase_subject(subject=staff, actor="job:test", now=NOW)
+
+    entry.refresh_from_db()
+    assert entry.object_repr == "kept@example.com"
+    assert not ErasureJournalEntry.objects.filter(model="admin.LogEntry").exists()
+
+
+def test_p22_replay_erases_restored_change_log_text_again() -> None:
+    customer = _customer_with_data("replayed@example.com")
+    entry = _staff_change(CustomerFactory(is_staff=True), customer, ("Email address",))
+    privacy.erase_subject(subject=customer, actor="job:test", now=NOW)
+    LogEntry.objects.filter(pk=entry.pk).update(
+        object_repr="replayed@example.com", change_message="restored"
+    )
+
+    privacy.replay_erasures()
+
+    entry.refresh_from_db()
+    assert (entry.object_repr, entry.change_message) == ("[erased]", "")
+
+
+# ---------------------------------------------------------------- guardian links (P22, P23)
+def _guardian_link(*, guardian, supervised, digest: str) -> GuardianLink:  # type: ignore[no-untyped-def]
+    return GuardianLink.objects.create(
+        guardian=guardian,
+        supervised=supervised,
+        invited_email=supervised.email,
+        token_digest=digest,
+        approved_at=NOW,
+        expires_at=NOW + datetime.timedelta(days=7),
+        accepted_at=NOW,
+    )
+
+
+def test_p22_deleting_the_supervised_account_erases_its_guardian_link() -> None:
+    guardian = CustomerFactory()
+    young = CustomerFactory(email="kid@example.com")
+    other_young = CustomerFactory(email="sibling@example.com")
+    link = _guardian_link(guardian=guardian, supervised=young, digest="a")
+    kept = _guardian_link(guardian=guardian, supervised=other_young, digest="b")
+
+    privacy.erase_subject(subject=young, actor="job:test", now=NOW)
+
+    assert list(GuardianLink.objects.values_list("pk", flat=True)) == [kept.pk]
+    entry = ErasureJournalEntry.objects.get(model="accounts.GuardianLink")
+    assert (entry.action, entry.row_ids, entry.account_ref) == ("deleted", [link.pk], young.pk)
+
+
+def test_p22_deleting_the_guardians_account_erases_the_links_they_made() -> None:
+    guardian, other_guardian = CustomerFactory(), CustomerFactory()
+    _guardian_link(guardian=guardian, supervised=CustomerFactory(), digest="a")
+    kept = _guardian_link(guardian=other_guardian, supervised=CustomerFactory(), digest="b")
+
+    privacy.erase_subject(subject=guardian, actor="job:test", now=NOW)
+
+    assert list(GuardianLink.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_a_declared_subject_link_must_lead_to_a_customer() -> None:
+    datamap = privacy.data_map.copy()
+    datamap._subject_links["accounts.GuardianLink"] = ("guardian", "invited_email")
+
+    with pytest.raises(ImproperlyConfigured, match="'invited_email' does not lead to the user"):
+        datamap.subject_paths(GuardianLink)
+
+
+# ---------------------------------------------------------------- erasures done elsewhere
+def test_journal_erasure_records_a_blanking_and_refuses_undeclared_fields() -> None:
+    customer = CustomerFactory()
+    message = OutboxMessageFactory(recipient=customer, to_address="gone@example.com")
+
+    entry = privacy.journal_erasure(
+        subject=customer,
+        model=OutboxMessage,
+        fields=["to_address", "text_body"],
+        row_ids=[message.pk],
+        actor="job:mail_delivery",
+        now=NOW,
+    )
+
+    assert (entry.model, entry.fields, entry.action, entry.rule, entry.row_ids) == (
+        "mail.OutboxMessage",
+        ["text_body", "to_address"],
+        "blanked",
+        "delete",
+        [message.pk],
+    )
+    # Replayed after a restore, it blanks the restored message.
+    assert privacy.replay_erasures() == 1
+    message.refresh_from_db()
+    assert (message.to_address, message.text_body) == ("", "")
+    with pytest.raises(ImproperlyConfigured, match=r"mail\.OutboxMessage\.state is not declared"):
+        privacy.journal_erasure(
+            subject=customer, model=OutboxMessage, fields=["state"], row_ids=[1], actor="x"
+        )
+    assert ErasureJournalEntry.objects.count() == 1

@@ -6,19 +6,23 @@ import datetime
 import json
 
 import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from bungu.accounts.models import PriorVersion, Profile
+from bungu.accounts.models import GuardianLink, PriorVersion, Profile
 from bungu.mail.models import MailPreferences
 from bungu.privacy import ConsentMethod, data_map, record_consent
 from bungu.privacy.models import AccessLogEntry
 from bungu.privacy.mydata import build_my_data
+from bungu.reviews.models import ReportReason, ReviewReport
 from tests.accounts.factories import AddressFactory
 from tests.mail.factories import OutboxMessageFactory
 from tests.reviews.factories import ReviewFactory
+from tests.wishlists.factories import WishListFactory, WishListItemFactory
 
 from .factories import CustomerFactory, at
 
@@ -149,7 +153,7 @@ def test_p25_a_record_without_its_own_date_is_dated_by_the_account() -> None:
     profile = next(s for s in data["records"] if s["model"] == "accounts.Profile")
     record = profile["records"][0]
     assert record["collected_dated_by"] == "account opened"
-    assert record["collected_at"] == at(2026, 3, 1).isoformat()
+    assert record["collected_at"] == at(2026, 3, 1)
 
 
 def test_p25_a_record_collected_before_any_notice_names_no_version() -> None:
@@ -181,3 +185,191 @@ def test_p19_queries_do_not_grow_with_the_number_of_records(
     limit = len(data_map.model_labels()) + 15
     with django_assert_max_num_queries(limit):
         assert client.get(DOWNLOAD).status_code == 200
+
+
+# ---------------------------------------------------------------- changes made by staff (P19)
+LATE_AFTERNOON = datetime.datetime(2027, 3, 1, 17, 30, tzinfo=datetime.UTC)
+
+
+def _staff_change(staff, record, *, flag: int = CHANGE, fields: tuple[str, ...] = ("Name",)):  # type: ignore[no-untyped-def]
+    """What the admin writes when a staff member saves a record."""
+    message = [{"changed": {"fields": list(fields)}}] if flag == CHANGE else [{"added": {}}]
+    return LogEntry.objects.log_actions(
+        user_id=staff.pk,
+        queryset=[record],
+        action_flag=flag,
+        change_message=message,
+        single_object=True,
+    )
+
+
+def test_p19_changes_staff_made_in_the_admin_are_listed_without_their_text() -> None:
+    customer = CustomerFactory(email="hana@example.com", name="Hana Sato")
+    address = AddressFactory(customer=customer, line1="2-1 Ginza")
+    other = CustomerFactory(email="kenji@example.com")
+    staff = CustomerFactory(is_staff=True)
+    changed = _staff_change(staff, customer, fields=("Email address",))
+    LogEntry.objects.filter(pk=changed.pk).update(
+        action_time=datetime.datetime(2027, 3, 1, 17, 30, tzinfo=datetime.UTC)
+    )
+    _staff_change(staff, address, flag=ADDITION)
+    _staff_change(staff, other, fields=("Name",))  # another customer's: never shown
+
+    data = build_my_data(subject=customer)
+
+    assert [(c["who"], c["record"], c["change"], c["details"]) for c in data["staff_changes"]] == [
+        (f"staff:{staff.pk}", "user", "changed", "Changed Email address."),
+        (f"staff:{staff.pk}", "address", "added", "Added."),
+    ]
+    page = _signed_in(customer).get(MY_DATA).content.decode()
+    section = page[page.index('id="staff-changes"') :]
+    assert "March 1, 2027, 9:30 a.m." in section  # the shop's time zone and date format
+    assert "User changed" in section
+    assert "Changed Email address." in section
+    assert "kenji@example.com" not in page
+    # The admin's own text about the record (its str(), here the e-mail) is not repeated.
+    assert section.count("hana@example.com") == 0
+
+
+def test_p19_without_staff_changes_the_section_says_so() -> None:
+    customer = CustomerFactory()
+    page = _signed_in(customer).get(MY_DATA).content.decode()
+    assert "Nobody at the shop has changed your account or your records by hand." in page
+
+
+# ---------------------------------------------------------------- readable values (P19)
+def test_p19_times_are_readable_on_the_page_and_iso_8601_in_the_download() -> None:
+    customer = CustomerFactory(
+        date_joined=at(2026, 3, 1),
+        last_login=LATE_AFTERNOON,
+    )
+    client = _signed_in(customer)
+    # force_login moved last_login: put back the time this test reads.
+    type(customer).objects.filter(pk=customer.pk).update(last_login=LATE_AFTERNOON)
+
+    page = client.get(MY_DATA).content.decode()
+    users = page[page.index('id="data-accountsuser"') :]
+    users = users[: users.index("</section>")]
+    assert "March 1, 2027, 9:30 a.m." in users  # last login, in the shop's time zone
+    assert "(March 1, 2026)\n" in users  # when it was collected, in the caption
+    assert "March 1, 2026, 4 a.m." in users  # the day the account was opened
+    assert "2027-03-01T" not in page
+    assert "2026-03-01T" not in page
+
+    data = json.loads(client.get(DOWNLOAD).content)
+    user = next(s for s in data["records"] if s["model"] == "accounts.User")["records"][0]
+    values = {v["field"]: v for v in user["values"]}
+    assert values["last_login"]["value"] == "2027-03-01T17:30:00Z"
+    assert values["last_login"]["text"] == "March 1, 2027, 9:30 a.m."
+    assert user["collected_at"] == "2026-03-01T12:00:00Z"
+
+
+def test_p19_references_read_as_the_record_and_never_as_someone_elses() -> None:
+    customer = CustomerFactory()
+    item = WishListItemFactory(wish_list=WishListFactory(owner=customer))
+    others_review = ReviewFactory(author=CustomerFactory(email="kenji@example.com"))
+    ReviewReport.objects.create(
+        reporter=customer, review=others_review, reason=ReportReason.SPAM, details="An advert."
+    )
+    mine = ReviewFactory(author=customer)
+    ReviewReport.objects.create(reporter=customer, review=mine, reason=ReportReason.OTHER)
+
+    data = build_my_data(subject=customer)
+
+    sections = {s["model"]: s for s in data["records"]}
+    wished = {v["field"]: v for v in sections["wishlists.WishListItem"]["records"][0]["values"]}
+    assert wished["sku"]["value"] == item.sku_id  # the download keeps the id for machines
+    assert wished["sku"]["text"] == str(item.sku)  # "SKU-00001 (Custom 74 0.5 mm, Black)"
+    reports = [
+        {v["field"]: v["text"] for v in record["values"]}
+        for record in sections["reviews.ReviewReport"]["records"]
+    ]
+    assert [(r["review"], r["reason"]) for r in reports] == [
+        ("a review that is not yours", "Spam or advertising"),
+        (str(mine), "Something else"),
+    ]
+    page = _signed_in(customer).get(MY_DATA).content.decode()
+    assert str(item.sku) in page
+    assert f"by customer {others_review.author_id}" not in page
+
+
+def test_p19_each_secret_is_named_for_what_it_is() -> None:
+    customer = CustomerFactory(password="pbkdf2$x$y")
+    client = _signed_in(customer)  # signing in makes the session row
+
+    data = json.loads(client.get(DOWNLOAD).content)
+
+    labels = {
+        (s["model"], v["field"]): (v["value"], v["category_label"])
+        for s in data["records"]
+        for r in s["records"]
+        for v in r["values"]
+        if v["secret"]
+    }
+    assert labels == {
+        ("accounts.User", "password"): ("set", "your password (as a one-way hash)"),
+        ("usersessions.UserSession", "session_key"): (
+            "set",
+            "the key that keeps a browser signed in",
+        ),
+    }
+    page = client.get(MY_DATA).content.decode()
+    assert page.count("your password (as a one-way hash)") == 1
+    assert client.session.session_key not in page
+
+
+def test_p19_a_guardian_link_shows_on_both_peoples_data() -> None:
+    guardian = CustomerFactory()
+    young = CustomerFactory(email="kid@example.com")
+    _guardian_link(guardian=guardian, supervised=young)
+
+    for person in (guardian, young):
+        sections = {s["model"]: s for s in build_my_data(subject=person)["records"]}
+        link = sections["accounts.GuardianLink"]["records"]
+        assert [{v["field"]: v["value"] for v in r["values"]}["invited_email"] for r in link] == [
+            "kid@example.com"
+        ]
+    assert "accounts.GuardianLink" not in {
+        s["model"] for s in build_my_data(subject=CustomerFactory())["records"]
+    }
+
+
+def _guardian_link(*, guardian, supervised):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    return GuardianLink.objects.create(
+        guardian=guardian,
+        supervised=supervised,
+        invited_email=supervised.email,
+        token_digest=f"digest-{supervised.pk}",
+        approved_at=now,
+        expires_at=now + datetime.timedelta(days=7),
+        accepted_at=now,
+    )
+
+
+def test_p19_queries_stay_bounded_with_references_and_staff_changes(
+    django_assert_max_num_queries,
+) -> None:
+    staff = CustomerFactory(is_staff=True)
+    few, many = CustomerFactory(), CustomerFactory()
+    for customer, count in ((few, 1), (many, 8)):
+        wish_list = WishListFactory(owner=customer)
+        for _ in range(count):
+            address = AddressFactory(customer=customer)
+            _staff_change(staff, address)
+            WishListItemFactory(wish_list=wish_list)
+            ReviewReport.objects.create(
+                reporter=customer, review=ReviewFactory(), reason=ReportReason.SPAM
+            )
+        _staff_change(staff, customer)
+    # One query per model of the data map, one per kind of record referred to (SKUs,
+    # reviews), one for the change log, and the fixed few of the first test.
+    limit = len(data_map.model_labels()) + 18
+    counts = []
+    for customer in (few, many):
+        client = _signed_in(customer)
+        client.get(MY_DATA)  # the first page of a visit fills shared caches
+        with django_assert_max_num_queries(limit) as captured:
+            assert client.get(MY_DATA).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from bungu.privacy.admin import OverdueFilter, PrivacyRequestAdmin
 from bungu.privacy.clocks import add_business_days, due_dates
 from bungu.privacy.concerns import submit_privacy_request
-from bungu.privacy.models import PrivacyRequest, RequestStatus
+from bungu.privacy.models import PrivacyRequest, RequestStatus, Verification
 from tests.storefront.html_checks import page_problems
 
 from .factories import CustomerFactory, at
@@ -54,6 +54,7 @@ def test_p26_a_signed_in_customer_files_a_request_and_sees_its_clocks() -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("privacy:request_detail", args=[made.pk])
     assert (made.customer_id, made.kind, made.status) == (customer.pk, "deletion", "received")
+    assert made.verified_by == Verification.SIGNED_IN
     assert (made.confirm_due, made.answer_due) == due_dates(received_at=made.received_at)
     page = client.get(response["Location"]).content.decode()
     assert "Please delete my account." in page

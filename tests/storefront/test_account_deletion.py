@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +18,9 @@ from django.utils import timezone
 from bungu import privacy
 from bungu.accounts import services as accounts
 from bungu.catalog.models import Product
+from bungu.mail import services as mail_services
+from bungu.mail.delivery import attempt_delivery
+from bungu.mail.models import OutboxMessage, State
 from bungu.privacy.datamap import Erase, data_map
 from bungu.privacy.models import AccountDeletion, ErasureJournalEntry
 from bungu.privacy.transfer import personal_models
@@ -75,6 +77,12 @@ def test_a_due_deletion_erases_every_personal_field_by_its_rule() -> None:
             continue
         declared = data_map.for_model(label)
         rows = _rows(model, path, customer.pk)
+        if model is OutboxMessage:
+            # P22: the goodbye e-mail, queued after the erasure, is the one row left; its
+            # content goes once it is delivered (see the SMTP tests below).
+            goodbye = rows.get()
+            assert (goodbye.kind, goodbye.erase_after_delivery) == ("account.deletion", True)
+            continue
         rules = {item.erase for item in declared}
         if rules == {Erase.DELETE}:
             assert not rows.exists(), f"{label}: rows should be deleted"
@@ -131,26 +139,108 @@ def test_the_journal_holds_no_erased_value() -> None:
 
 
 def test_mails_are_sent_on_request_and_when_done(
-    django_capture_on_commit_callbacks: Any,
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     customer = CustomerFactory(email="hana@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         deletion = account_deletion.request_deletion(user=customer)
-    assert len(mail.outbox) == 1
-    requested = mail.outbox[0]
-    assert requested.to == ["hana@example.com"]
-    assert requested.subject == f"{settings.BUNGU_SHOP_NAME}: your account will be deleted"
-    assert requested.extra_headers["X-Bungu-Kind"] == "account.deletion"
-    assert f"{timezone.localtime(deletion.due_at):%B %-d, %Y}" in requested.body
-    assert "/account/delete/" in requested.body
+    requested = smtp_server.last
+    assert requested.rcpt_tos == ["hana@example.com"]
+    assert requested["Subject"] == f"{settings.BUNGU_SHOP_NAME}: your account will be deleted"
+    assert f"{timezone.localtime(deletion.due_at):%B %-d, %Y}" in requested.text
+    assert "/account/delete/" in requested.text
+    # An ordinary message: the outbox keeps it as sent, address and all (until pruned).
+    kept = OutboxMessage.objects.get()
+    assert (kept.state, kept.to_address, kept.erase_after_delivery) == (
+        State.SENT,
+        "hana@example.com",
+        False,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         account_deletion.run_due_deletions(now=deletion.due_at)
 
-    done = mail.outbox[1]
-    assert done.to == ["hana@example.com"]
-    assert done.subject == f"{settings.BUNGU_SHOP_NAME}: your account has been deleted"
-    assert done.extra_headers["X-Bungu-Kind"] == "account.deletion"
+    assert len(smtp_server.messages) == 2
+    done = smtp_server.last
+    assert done.rcpt_tos == ["hana@example.com"]
+    assert done["Subject"] == f"{settings.BUNGU_SHOP_NAME}: your account has been deleted"
+    assert "Your Bungu account has been deleted." in done.text.replace("\n", " ")
+
+
+def _goodbye(customer: Any) -> OutboxMessage:
+    return OutboxMessage.objects.get(recipient=customer, kind=account_deletion.MAIL_KIND)
+
+
+def test_p22_the_goodbye_mail_forgets_its_address_and_text_once_delivered(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    customer = CustomerFactory(email="hana@example.com")
+    account_deletion.request_deletion(user=customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_deletion.run_due_deletions(now=timezone.now() + LATER)
+
+    assert smtp_server.last.rcpt_tos == ["hana@example.com"]
+    goodbye = _goodbye(customer)
+    assert goodbye.state == State.SENT
+    assert goodbye.sent_at is not None
+    assert (goodbye.to_address, goodbye.subject, goodbye.text_body, goodbye.headers) == (
+        "",
+        "",
+        "",
+        {},
+    )
+    # Nothing in the outbox holds the address any more.
+    assert not OutboxMessage.objects.filter(to_address__icontains="hana").exists()
+    assert not OutboxMessage.objects.filter(text_body__icontains="deleted").exists()
+    entry = ErasureJournalEntry.objects.get(model="mail.OutboxMessage", action="blanked")
+    assert (entry.account_ref, entry.row_ids, entry.actor) == (
+        customer.pk,
+        [goodbye.pk],
+        "job:mail_delivery",
+    )
+    assert entry.fields == sorted(OutboxMessage.CONTENT_FIELDS)
+    assert privacy.replay_erasures() == 0
+
+
+def test_p22_a_goodbye_mail_refused_for_good_is_forgotten_and_not_retried(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    customer = CustomerFactory(email="nobody@example.com")
+    account_deletion.request_deletion(user=customer)
+    smtp_server.refuse("550 5.1.1 No such mailbox")
+    with django_capture_on_commit_callbacks(execute=True):
+        account_deletion.run_due_deletions(now=timezone.now() + LATER)
+
+    goodbye = _goodbye(customer)
+    assert goodbye.state == State.FAILED
+    assert (goodbye.to_address, goodbye.text_body, goodbye.last_error) == ("", "", "")
+    smtp_server.refuse(None)
+    assert mail_services.retry_messages([goodbye]) == 0
+    goodbye.refresh_from_db()
+    assert goodbye.state == State.FAILED
+    assert smtp_server.messages == []
+
+
+def test_p22_a_goodbye_mail_keeps_its_address_while_delivery_is_retried(
+    smtp_server: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    customer = CustomerFactory(email="later@example.com")
+    account_deletion.request_deletion(user=customer)
+    smtp_server.refuse("451 4.3.0 Try again later")
+    with django_capture_on_commit_callbacks(execute=True):
+        account_deletion.run_due_deletions(now=timezone.now() + LATER)
+    goodbye = _goodbye(customer)
+    assert (goodbye.state, goodbye.to_address) == (State.QUEUED, "later@example.com")
+    assert not ErasureJournalEntry.objects.filter(
+        model="mail.OutboxMessage", action="blanked"
+    ).exists()
+
+    smtp_server.refuse(None)
+    attempt_delivery(message_id=goodbye.pk, now=timezone.now() + datetime.timedelta(hours=1))
+
+    assert smtp_server.last.rcpt_tos == ["later@example.com"]
+    goodbye.refresh_from_db()
+    assert (goodbye.state, goodbye.to_address, goodbye.text_body) == (State.SENT, "", "")
 
 
 def test_a_cancelled_request_erases_nothing() -> None:

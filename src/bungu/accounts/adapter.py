@@ -1,10 +1,13 @@
-"""The shop's allauth adapter: labels each account e-mail with its kind for the outbox."""
+"""The shop's allauth adapter: labels each account e-mail with its kind for the outbox and
+gives the e-mail templates the shop's name and address."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.urls import reverse
 
 from bungu.mail.kinds import ACCOUNT_PASSWORD_RESET, ACCOUNT_VERIFY, mail_kind
 
@@ -22,5 +25,13 @@ ACCOUNT_NOTICE = "account.notice"
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # The wording is the shop's own (templates/account/email/), signed with its name.
+        context = {
+            **context,
+            "shop_name": settings.BUNGU_SHOP_NAME,
+            "site_url": settings.BUNGU_SITE_URL,
+            "password_reset_page": settings.BUNGU_SITE_URL + reverse("account_reset_password"),
+            "expiry_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+        }
         with mail_kind(_KINDS.get(template_prefix, ACCOUNT_NOTICE)):
             super().send_mail(template_prefix, email, context)

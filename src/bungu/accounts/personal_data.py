@@ -1,6 +1,6 @@
 """What the accounts app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import Clock, DataCategory, Erase, Field, Purpose, Source
 
 # ---------------------------------------------------------------- the profile, P4, P22
 # Every field is optional; the profile page names the feature each one serves.
@@ -175,7 +175,7 @@ _ALLAUTH = [
     # recovery codes, kept until they turn it off.
     Field(
         "mfa.Authenticator.data",
-        category=DataCategory.CREDENTIALS,
+        category=DataCategory.TWO_FACTOR,
         source=Source.GIVEN,
         purposes={Purpose.SECURITY},
         retention_days=None,
@@ -224,7 +224,7 @@ _ALLAUTH = [
     ),
     Field(
         "usersessions.UserSession.session_key",
-        category=DataCategory.CREDENTIALS,
+        category=DataCategory.SESSION_KEY,
         source=Source.AUTOMATIC,
         purposes={Purpose.SECURITY},
         retention_days=30,
@@ -278,7 +278,7 @@ PERSONAL = [
     # an export says that a password is set, never the hash.
     Field(
         "accounts.User.password",
-        category=DataCategory.CREDENTIALS,
+        category=DataCategory.PASSWORD,
         source=Source.GIVEN,
         purposes={Purpose.SECURITY},
         retention_days=None,
@@ -359,4 +359,16 @@ EDIT_URL_NAMES = {
     "accounts.Address": "accounts:addresses",
     "account.EmailAddress": "account_email",
     "usersessions.UserSession": "accounts:sessions",
+}
+
+# P22, P19: a guardian link is about both people, so each one's "My data" shows it and
+# deleting either account erases it (by default only the first link, the guardian, counts).
+SUBJECT_LINKS = {"accounts.GuardianLink": ("guardian", "supervised")}
+
+# P5: how old a row is, for the retention declared above. User.last_login and
+# Authenticator.last_used_at are their own clocks (emptied when older than declared).
+RETENTION = {
+    "accounts.PriorVersion": Clock("changed_at"),
+    "account.EmailConfirmation": Clock("created"),
+    "usersessions.UserSession": Clock("last_seen_at"),
 }

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.template.defaultfilters import pluralize
 from django.utils import formats, timezone
 
 from bungu.privacy import (
@@ -98,12 +99,37 @@ def find_customer(*, query: str, member: AbstractBaseUser) -> int | None:
 
 
 @dataclass(frozen=True)
+class Cell:
+    text: str
+    # The number of the note saying why the value is withheld (P25); None when it is shown.
+    note: int | None = None
+
+
+@dataclass(frozen=True)
 class Section:
     """One model's records as the page shows them."""
 
     title: str
     columns: list[str]
     rows: list[list[str]]
+    # (row, column) -> the note saying why that value is withheld.
+    withheld: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[list[Cell]]:
+        return [
+            [Cell(text, self.withheld.get((r, c))) for c, text in enumerate(row)]
+            for r, row in enumerate(self.rows)
+        ]
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why some values are withheld (P25): which fields, how many values, the reason."""
+
+    number: int
+    reason: str
+    fields: list[str]
 
 
 @dataclass(frozen=True)
@@ -112,6 +138,7 @@ class CustomerView:
     purpose: Purpose
     sections: list[Section]
     fields: list[str]
+    notes: list[Note] = field(default_factory=list)
 
 
 def _display(value: Any) -> str:
@@ -129,8 +156,10 @@ def _display(value: Any) -> str:
 
 
 def read_customer(*, customer_id: int, purpose: Purpose, member: AbstractBaseUser) -> CustomerView:
-    """Everything the purpose may see about the customer, as one logged access. Raises
-    PurposeNotAllowed if the member may not act for it, LookupError for an unknown customer."""
+    """Everything the purpose may see about the customer, as one logged access; values the
+    notice they were collected under keeps from the purpose are left out, each with a note
+    (P25). Raises PurposeNotAllowed if the member may not act for the purpose or nothing at
+    all may be shown, LookupError for an unknown customer."""
     fields = shown_fields(purpose)
     data = access(
         subject=customer_id, purpose=purpose, actor=member, fields=[f.label for f in fields]
@@ -138,22 +167,31 @@ def read_customer(*, customer_id: int, purpose: Purpose, member: AbstractBaseUse
     by_model: dict[str, list[Field]] = {}
     for item in fields:
         by_model.setdefault(item.model_label, []).append(item)
+    numbers: dict[str, int] = {}
+    noted: dict[int, list[str]] = {}
     sections = []
     for model_label, items in by_model.items():
         meta = apps.get_model(model_label)._meta
-        sections.append(
-            Section(
-                title=str(meta.verbose_name_plural).capitalize(),
-                columns=[str(meta.get_field(i.field_name).verbose_name) for i in items],
-                rows=[
-                    [_display(row[i.field_name]) for i in items]
-                    for row in data.records[model_label]
-                ],
-            )
-        )
+        title = str(meta.verbose_name_plural).capitalize()
+        columns = [str(meta.get_field(i.field_name).verbose_name) for i in items]
+        withheld: dict[tuple[int, int], int] = {}
+        for column, item in enumerate(items):
+            for kept in (w for w in data.withheld if w.label == item.label):
+                number = numbers.setdefault(kept.reason, len(numbers) + 1)
+                count = len(kept.rows)
+                values = f"{count} value{pluralize(count)}" if count else "none on record"
+                noted.setdefault(number, []).append(f"{title}: {columns[column]} ({values})")
+                withheld.update({(row, column): number for row in kept.rows})
+        rows = [
+            [_display(row[i.field_name]) if i.field_name in row else "" for i in items]
+            for row in data.records[model_label]
+        ]
+        sections.append(Section(title=title, columns=columns, rows=rows, withheld=withheld))
+    notes = [Note(number, reason, noted[number]) for reason, number in numbers.items()]
     return CustomerView(
         customer_id=customer_id,
         purpose=purpose,
         sections=sections,
         fields=[f.label for f in fields],
+        notes=notes,
     )

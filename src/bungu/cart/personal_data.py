@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from bungu.privacy import Cookie, DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import Cookie, DataCategory, Erase, Field, PurgedBy, Purpose, Source
 
 _CART_PURPOSES = {Purpose.PERSONALISED_CONTENT, Purpose.BUSINESS_TRANSFER}
 _KEPT_DAYS = max(settings.BUNGU_CART_COOKIE_DAYS, settings.BUNGU_CART_ACCOUNT_DAYS)
@@ -73,3 +73,10 @@ COOKIES = [
         promises=("P6", "P10"),
     ),
 ]
+
+# P5: two clocks (the cookie's for anonymous carts, the account's for the others), so the
+# cart app enforces its retention itself; lines go with their cart.
+RETENTION = {
+    "cart.Cart": PurgedBy("bungu.cart.services.purge_expired_carts"),
+    "cart.CartLine": PurgedBy("bungu.cart.services.purge_expired_carts"),
+}

@@ -7,13 +7,17 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from bungu import privacy
 
 from .models import OutboxMessage, State
 from .preferences import send_refusal
 
 MAX_ERROR_LENGTH = 2000
+ERASURE_ACTOR = "job:mail_delivery"
 
 
 def smtp_configured() -> bool:
@@ -72,7 +76,22 @@ def attempt_delivery(*, message_id: int, now: datetime | None = None) -> OutboxM
             message.record_failure(describe(error), at=now, permanent=is_permanent(error))
         else:
             message.record_sent(at=timezone.now())
-    message.save(
-        update_fields=["state", "sent_at", "last_error", "next_attempt_at", "suppressed_reason"]
-    )
+    fields = ["state", "sent_at", "last_error", "next_attempt_at", "suppressed_reason"]
+    if not (message.erase_after_delivery and message.is_done):
+        message.save(update_fields=fields)
+        return message
+    # P22: the last e-mail to a deleted account forgets whom it went to and what it said as
+    # soon as nothing more will be tried, and the erasure journal says so, so that a backup
+    # restored from before this moment is erased again.
+    message.forget_content()
+    with transaction.atomic():
+        message.save(update_fields=sorted({*fields, *OutboxMessage.CONTENT_FIELDS}))
+        if message.recipient_id is not None:
+            privacy.journal_erasure(
+                subject=message.recipient_id,
+                model=OutboxMessage,
+                fields=OutboxMessage.CONTENT_FIELDS,
+                row_ids=[message.pk],
+                actor=ERASURE_ACTOR,
+            )
     return message

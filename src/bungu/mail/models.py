@@ -76,6 +76,9 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # P22: the last e-mail to a deleted account keeps its address and text only until it is
+    # delivered or given up on; then they are blanked (``forget_content``).
+    erase_after_delivery = models.BooleanField(default=False)
 
     objects = OutboxMessageQuerySet.as_manager()
 
@@ -117,6 +120,23 @@ class OutboxMessage(models.Model):
         self.sent_at = at
         self.next_attempt_at = None
         self.last_error = ""
+
+    @property
+    def is_done(self) -> bool:
+        """Sent, suppressed or failed for good: no attempt will follow."""
+        return self.state in {State.SENT, State.SUPPRESSED, State.FAILED}
+
+    # What ``forget_content`` empties: the address, what was written, and what could quote
+    # either (the headers carry links signed for the recipient, an SMTP error the address).
+    CONTENT_FIELDS = ("to_address", "subject", "text_body", "html_body", "headers", "last_error")
+
+    def forget_content(self) -> None:
+        """Blank the address and everything written to it, keeping that a message of this
+        kind went and when (P22). Raises ValueError while a delivery may still follow."""
+        if not self.is_done:
+            raise ValueError("A message still to be delivered keeps its content.")
+        self.to_address = self.subject = self.text_body = self.html_body = self.last_error = ""
+        self.headers = {}
 
     def record_failure(self, error: str, *, at: datetime, permanent: bool) -> None:
         """Note a failed attempt: queued again after a pause, or failed for good."""

@@ -1,6 +1,6 @@
 """What the mail app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
 
 from .models import OUTBOX_RETENTION_DAYS
 
@@ -37,18 +37,23 @@ PERSONAL = [
             erase=Erase.DELETE,
             note="What the shop e-mailed you, and when.",
         )
-        # The headers hold the signed unsubscribe link; a delivery error may quote the address.
-        for name in (
-            "subject",
-            "text_body",
-            "html_body",
-            "kind",
-            "headers",
-            "last_error",
-            "suppressed_reason",
-            "created_at",
-            "sent_at",
+        # A delivery error may quote the address.
+        for name in ("subject", "kind", "last_error", "suppressed_reason", "created_at", "sent_at")
+    ),
+    # P13: bodies and headers carry secrets meant for the customer alone (sign-in and
+    # password-reset links, the signed unsubscribe link), so customer service, which can
+    # answer "did you send it?" from the subject and times, never reads them.
+    *(
+        Field(
+            f"mail.OutboxMessage.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.AUTOMATIC,
+            purposes={Purpose.SECURITY},
+            retention_days=OUTBOX_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="What the shop e-mailed you.",
         )
+        for name in ("text_body", "html_body", "headers")
     ),
     *(
         Field(
@@ -73,7 +78,12 @@ NOT_PERSONAL = [
     "mail.OutboxMessage.state",
     "mail.OutboxMessage.attempts",
     "mail.OutboxMessage.next_attempt_at",
+    # P22: whether the content is blanked once delivered, a rule of the message, not data.
+    "mail.OutboxMessage.erase_after_delivery",
 ]
 
 # P19 corrections: where the customer changes their e-mail choices (read by "My data").
 EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}
+
+# P5: a message's age counts from when it was done with (sent, or given up on).
+RETENTION = {"mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox")}

@@ -69,11 +69,14 @@ def queue_message(
     headers: Mapping[str, str] | None = None,
     user: AbstractBaseUser | None = None,
     unsubscribe_link: str = "",
+    erase_after_delivery: bool = False,
 ) -> OutboxMessage:
     """Put one message in the outbox: queued, and delivered after commit when SMTP is set up,
     or suppressed, with the reason, when the customer said no to its kind (P21) or the rule of
     P25 forbids this use of their address. Raises InvalidAddress or
-    UnknownMailKind. ``unsubscribe_link``: the one already written into the body, if any."""
+    UnknownMailKind. ``unsubscribe_link``: the one already written into the body, if any.
+    ``erase_after_delivery``: blank the address and content once the message is delivered or
+    given up on (P22: the last e-mail to a deleted account)."""
     to = to.strip()
     try:
         validate_email(to)
@@ -106,7 +109,12 @@ def queue_message(
         message_id=make_msgid(domain=_message_id_domain(from_address)),
         state=State.QUEUED if refused is None else State.SUPPRESSED,
         suppressed_reason=(refused or "")[:500],
+        erase_after_delivery=erase_after_delivery,
     )
+    if message.erase_after_delivery and message.is_done:
+        # Suppressed at once: it will never go, so there is nothing to keep it for.
+        message.forget_content()
+        message.save(update_fields=list(OutboxMessage.CONTENT_FIELDS))
     if message.state == State.QUEUED:
         transaction.on_commit(partial(schedule_delivery, message.pk))
     return message
@@ -162,6 +170,7 @@ def send_mail_to(
     subject: str,
     template: str,
     context: Mapping[str, Any] | None = None,
+    erase_after_delivery: bool = False,
 ) -> OutboxMessage:
     """Render the shop's own mail from ``<template>.txt`` (required) and ``<template>.html``
     (optional) and put it in the outbox. The templates get ``user``, ``shop_name``,
@@ -198,26 +207,39 @@ def send_mail_to(
         html_body=html_body,
         user=user,
         unsubscribe_link=values.get("unsubscribe_url", ""),
+        erase_after_delivery=erase_after_delivery,
     )
 
 
 def retry_messages(messages: Iterable[OutboxMessage]) -> int:
     """Give failed (or still queued) messages one more attempt now. Returns how many were
-    queued; sent and suppressed messages are left alone."""
-    ids = [m.pk for m in messages if m.state in {State.FAILED, State.QUEUED}]
+    queued; sent and suppressed messages, and failed ones whose content was erased (P22), are
+    left alone."""
+    ids = [
+        m.pk
+        for m in messages
+        if m.state == State.QUEUED or (m.state == State.FAILED and not m.erase_after_delivery)
+    ]
     with transaction.atomic():
-        OutboxMessage.objects.filter(pk__in=ids, state__in=[State.FAILED, State.QUEUED]).update(
-            state=State.QUEUED, next_attempt_at=None
-        )
+        OutboxMessage.objects.filter(pk__in=ids, state__in=[State.FAILED, State.QUEUED]).exclude(
+            state=State.FAILED, erase_after_delivery=True
+        ).update(state=State.QUEUED, next_attempt_at=None)
         for message_id in ids:
             transaction.on_commit(partial(schedule_delivery, message_id))
     return len(ids)
 
 
-def deliver_due_messages(*, now: datetime | None = None) -> int:
+def deliver_due_messages(
+    *, now: datetime | None = None, queued_before: datetime | None = None
+) -> int:
     """Enqueue every queued message whose time has come (after SMTP is set up, or where the
-    task backend cannot defer retries). Returns how many were enqueued; 0 without SMTP."""
-    ids = list(OutboxMessage.objects.due(now or timezone.now()).values_list("pk", flat=True))
+    task backend cannot defer retries); with ``queued_before``, only messages queued before
+    then (younger ones still have their own job). Returns how many were enqueued; 0
+    without SMTP."""
+    due = OutboxMessage.objects.due(now or timezone.now())
+    if queued_before is not None:
+        due = due.filter(created_at__lt=queued_before)
+    ids = list(due.values_list("pk", flat=True))
     return sum(schedule_delivery(message_id) for message_id in ids)
 
 

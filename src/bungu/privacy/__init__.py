@@ -19,7 +19,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .cookies import Cookie, CookieRegistry, UndeclaredCookie, cookie_registry
-from .datamap import DataMap, Erase, Field, data_map
+from .datamap import Clock, DataMap, Erase, Field, PurgedBy, data_map
 from .exceptions import (
     AppendOnlyViolation,
     DeletionAlreadyRequested,
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         complete_account_deletion,
         due_account_deletions,
         erase_subject,
+        journal_erasure,
         pending_account_deletion,
         replay_erasures,
         request_account_deletion,
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
         publish_notice,
         send_notice_reminders,
     )
+    from .retention import enforce_retention
 
 _LAZY = {
     "Agent": ".accessor",
@@ -99,6 +101,7 @@ _LAZY = {
     "complete_account_deletion": ".erasure",
     "due_account_deletions": ".erasure",
     "erase_subject": ".erasure",
+    "journal_erasure": ".erasure",
     "pending_account_deletion": ".erasure",
     "replay_erasures": ".erasure",
     "request_account_deletion": ".erasure",
@@ -112,6 +115,7 @@ _LAZY = {
     "notice_awaiting_answer": ".publishing",
     "publish_notice": ".publishing",
     "send_notice_reminders": ".publishing",
+    "enforce_retention": ".retention",
 }
 
 # The data map's vocabulary under the short names declarations read best with.
@@ -126,6 +130,7 @@ __all__ = [
     "Change",
     "ChangeKind",
     "Choice",
+    "Clock",
     "ConsentMethod",
     "Cookie",
     "CookieRegistry",
@@ -147,6 +152,7 @@ __all__ = [
     "PracticeSet",
     "PracticesError",
     "PrivacyError",
+    "PurgedBy",
     "Purpose",
     "PurposeNotAllowed",
     "Source",
@@ -163,11 +169,13 @@ __all__ = [
     "cookie_registry",
     "data_map",
     "due_account_deletions",
+    "enforce_retention",
     "erase_subject",
     "fields_for",
     "find_gpc_signal",
     "find_notice_in_force",
     "get_notice_in_force",
+    "journal_erasure",
     "list_disclosures_for",
     "may_use",
     "notice_awaiting_answer",

@@ -3,13 +3,16 @@
 ``access()`` is the one door. It hands over a field only if the data map declares that the
 field serves the purpose, the purpose's scope includes the field's category, and the actor
 may act for the purpose (a staff member holds the purpose's permission; an agent's function
-serves it), and the rule of P25 allows the use: the field's category, for this purpose, by
-this recipient, under the notice in force now and the one in force when each of the
-customer's rows was collected. Every call, granted or refused, writes an access-log entry.
+serves it). A field that fails one of these rules makes the whole call fail with
+PurposeNotAllowed: the caller asked for something the purpose can never see, a mistake that
+should show up in the first test that renders the page, not as a quietly shorter answer.
 
-A field that may not be handed over makes the whole call fail with PurposeNotAllowed rather
-than being silently dropped: a page built on a silently shortened answer shows blanks that
-nobody notices, while a refusal shows up in the first test that renders the page.
+The rule of P25 is then applied value by value: each of the customer's rows is bound by the
+notice in force when it was collected, so an address given last month may serve a use that
+the name given a year ago may not. Such values are withheld, and the answer says which and
+why (``PersonalData.withheld``) so a page can show the rest with a note. Only when nothing at
+all may be handed over is the call refused. Every call, granted or refused, writes an
+access-log entry naming the fields handed over and the fields withheld or refused.
 """
 
 from __future__ import annotations
@@ -25,13 +28,20 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 
 from .collection import created_field
-from .consent import Subject, UseRule, find_notice_in_force, subject_id
+from .consent import (
+    Decision,
+    Subject,
+    UseRule,
+    _consented_rule,
+    find_notice_in_force,
+    subject_id,
+)
 from .datamap import Field, data_map, split_label, subject_path
 from .exceptions import PurposeNotAllowed
 from .models import AccessLogEntry
 from .practices import PracticeSet
 from .scopes import purpose_may_see
-from .taxonomy import AGENT_FUNCTIONS, Purpose, parse_recipient
+from .taxonomy import AGENT_FUNCTIONS, Purpose, describe_recipient, parse_recipient
 
 
 @dataclass(frozen=True)
@@ -58,23 +68,44 @@ Actor = AbstractBaseUser | Agent
 
 
 @dataclass(frozen=True)
+class Withheld:
+    """Values of one field that the rule of P25 kept back, and why (one reason per entry)."""
+
+    label: str
+    # Positions in ``PersonalData.records[model]`` of the rows whose value is left out; empty
+    # when the notice in force refuses the use and the customer has no such row anyway.
+    rows: tuple[int, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class PersonalData:
-    """What ``access()`` handed over: rows of each model, holding only the asked fields."""
+    """What ``access()`` handed over: rows of each model, holding only the asked fields.
+    A withheld value is missing from its row (never blank), and ``withheld`` says why."""
 
     subject_id: int
     purpose: Purpose
     records: dict[str, list[dict[str, Any]]]
+    withheld: tuple[Withheld, ...] = ()
 
     def values(self, label: str) -> list[Any]:
+        """The values handed over, in row order; withheld ones are left out."""
         model_label, field_name = split_label(label)
-        return [row[field_name] for row in self.records[model_label]]
+        return [row[field_name] for row in self.records[model_label] if field_name in row]
 
     def value(self, label: str) -> Any:
-        """The value of a field of which the customer has exactly one (their own record)."""
-        values = self.values(label)
-        if len(values) != 1:
-            raise LookupError(f"{label} has {len(values)} values for this customer, not one")
-        return values[0]
+        """The value of a field of which the customer has exactly one (their own record).
+        Raises LookupError if there is not exactly one, PurposeNotAllowed if it was withheld."""
+        model_label, field_name = split_label(label)
+        rows = self.records[model_label]
+        if len(rows) != 1:
+            raise LookupError(f"{label} has {len(rows)} values for this customer, not one")
+        if field_name not in rows[0]:
+            raise PurposeNotAllowed("; ".join(self.reasons_for(label)))
+        return rows[0][field_name]
+
+    def reasons_for(self, label: str) -> list[str]:
+        return [item.reason for item in self.withheld if item.label == label]
 
 
 def refusal(label: str, purpose: Purpose) -> str | None:
@@ -100,7 +131,7 @@ def fields_for(
 ) -> list[Field]:
     """Every declared field that ``access()`` would hand over for the purpose to an actor who
     may act for it, as far as the notice in force allows the use at all: pages ask for exactly
-    these, so they trip a refusal only for data collected under an older notice (P25).
+    these, so only values collected under an older notice are withheld from them (P25).
     ``practices``: those of ``practices_in_force()``, for a caller asking about many purposes
     at once."""
     purpose = Purpose(purpose)
@@ -154,43 +185,92 @@ def _read(subject: int, labels: list[str], *, joined: datetime, now: datetime) -
     return found
 
 
-def _p25_refusals(
+def _explain(
+    rule: UseRule, decision: Decision, *, atom: tuple[str, str, str], version: int | None
+) -> str:
+    """The reason a person reads: for the commonest refusal, data collected under a notice
+    that did not allow the use, it names the notices and the use; otherwise the rule's own."""
+    category, purpose, recipient = atom
+    current = rule.notice_at(rule.now)
+    under = next((n for n in rule.notices if n.version == version), None)
+    allowed_now = current is not None and current.practice_set.rule_for(*atom) is not None
+    allowed_then = under is not None and under.practice_set.rule_for(*atom) is not None
+    consented = _consented_rule(rule.answers, after=version or 0, atom=atom)
+    if current is None or not allowed_now or allowed_then or consented is not None:
+        return decision.reason
+    when = f"under notice v{version}" if version else "before any notice was in force"
+    return (
+        f"collected {when}, which did not allow {describe_recipient(recipient)} to use "
+        f"{category} data for {Purpose(purpose).label}; the customer has not consented to "
+        f"v{current.version}, which does."
+    )
+
+
+def _judge_rows(
+    rule: UseRule, *, atom: tuple[str, str, str], version: int | None, moments: list[datetime]
+) -> list[str | None]:
+    """Why each of a group of rows collected under one notice is withheld (None: handed
+    over). Within the group only the retention limit depends on a row's own date, and it
+    refuses the oldest rows first; so the newest and the oldest row settle the whole group
+    unless a limit falls between them, and only then is each row asked about."""
+    category, purpose, recipient = atom
+
+    def ask(moment: datetime) -> str | None:
+        decision = rule.may_use(
+            data_category=category, purpose=purpose, recipient=recipient, collected_at=moment
+        )
+        return None if decision else _explain(rule, decision, atom=atom, version=version)
+
+    newest = ask(max(moments))
+    if newest is not None:
+        return [newest] * len(moments)
+    if ask(min(moments)) is None:
+        return [None] * len(moments)
+    return [ask(moment) for moment in moments]
+
+
+def _p25_withheld(
     *, rule: UseRule, rows: dict[str, _Rows], labels: list[str], purpose: Purpose, recipient: str
-) -> dict[str, str]:
-    """Why the rule of P25 forbids handing over each refused field. Rows are grouped by the
-    notice in force at their collection, and the rule is asked once per category and group,
-    dated by the group's oldest row (the one whose retention runs out first)."""
-    oldest: dict[int | None, datetime] = {}
-    for found in rows.values():
-        for moment in found.collected:
-            notice = rule.notice_at(moment)
-            version = notice.version if notice else None
-            oldest[version] = min(oldest.get(version, moment), moment)
-    decided: dict[tuple[str, int | None], str | None] = {}
-    problems: dict[str, str] = {}
+) -> list[Withheld]:
+    """The values the rule of P25 keeps back. Rows are grouped by the notice in force at their
+    collection and the rule is asked per category and group, in memory: the number of rows
+    changes neither the queries nor, mostly, the questions."""
+    current = rule.notice_at(rule.now)
+    versions = {
+        model_label: [
+            notice.version if (notice := rule.notice_at(moment)) else None
+            for moment in found.collected
+        ]
+        for model_label, found in rows.items()
+    }
+    judged: dict[tuple[str, str, int | None], list[str | None]] = {}
+    withheld: list[Withheld] = []
     for label in labels:
         model_label, _ = split_label(label)
-        declared = data_map.find(label)
-        if declared is None:  # refused already as undeclared
-            continue
-        versions = {
-            n.version if n else None for n in map(rule.notice_at, rows[model_label].collected)
-        }
-        for version in sorted(versions, key=lambda v: -1 if v is None else v):
-            key = (declared.category.value, version)
-            if key not in decided:
-                decision = rule.may_use(
-                    data_category=declared.category,
-                    purpose=purpose,
-                    recipient=recipient,
-                    collected_at=oldest[version],
+        atom = (data_map.get(label).category.value, purpose.value, recipient)
+        found = rows[model_label]
+        if not found.collected:
+            # No value to withhold; still refused if no row of it could be handed over now.
+            if current is None or current.practice_set.rule_for(*atom) is None:
+                version = f"v{current.version}" if current else "no version"
+                withheld.append(
+                    Withheld(label, (), f"The notice in force ({version}) does not allow this.")
                 )
-                decided[key] = None if decision else decision.reason
-            reason = decided[key]
-            if reason is not None:
-                problems[label] = f"{label} may not be used for {purpose} by {recipient}: {reason}"
-                break
-    return problems
+            continue
+        groups: dict[int | None, list[int]] = {}
+        for index, version_at in enumerate(versions[model_label]):
+            groups.setdefault(version_at, []).append(index)
+        kept: dict[str, list[int]] = {}
+        for version_at, indexes in groups.items():
+            key = (model_label, atom[0], version_at)
+            if key not in judged:
+                moments = [found.collected[index] for index in indexes]
+                judged[key] = _judge_rows(rule, atom=atom, version=version_at, moments=moments)
+            for index, why in zip(indexes, judged[key], strict=True):
+                if why is not None:
+                    kept.setdefault(why, []).append(index)
+        withheld += [Withheld(label, tuple(sorted(at)), why) for why, at in kept.items()]
+    return withheld
 
 
 def actor_may_act_for(actor: Actor, purpose: Purpose) -> bool:
@@ -204,9 +284,11 @@ def actor_may_act_for(actor: Actor, purpose: Purpose) -> bool:
 def access(
     *, subject: Subject, purpose: Purpose | str, actor: Actor, fields: Iterable[str]
 ) -> PersonalData:
-    """Hand over a customer's personal data for a purpose and log it. Raises
-    PurposeNotAllowed (after logging the refusal) if the actor may not act for the purpose
-    or any field may not serve it; LookupError if the customer does not exist."""
+    """Hand over a customer's personal data for a purpose and log it, leaving out the values
+    the rule of P25 forbids (``PersonalData.withheld`` says which and why). Raises
+    PurposeNotAllowed (after logging the refusal) if the actor may not act for the purpose,
+    any field may never serve it, or no value at all may be handed over; LookupError if the
+    customer does not exist."""
     purpose = Purpose(purpose)
     labels = list(dict.fromkeys(fields))
     if not labels:
@@ -222,13 +304,29 @@ def access(
         raise LookupError(f"there is no customer #{customer}")
     problems = {label: reason for label in labels if (reason := refusal(label, purpose))}
     actor_allowed = actor_may_act_for(actor, purpose)
-    rows: dict[str, _Rows] = {}
+    records: dict[str, list[dict[str, Any]]] = {}
+    withheld: list[Withheld] = []
     if actor_allowed and not problems:
+        recipient = _recipient(actor)
         rule = UseRule.load(customer)
         rows = _read(customer, labels, joined=joined, now=rule.now)
-        problems = _p25_refusals(
-            rule=rule, rows=rows, labels=labels, purpose=purpose, recipient=_recipient(actor)
+        withheld = _p25_withheld(
+            rule=rule, rows=rows, labels=labels, purpose=purpose, recipient=recipient
         )
+        records = {model: [dict(row) for row in found.values] for model, found in rows.items()}
+        for item in withheld:
+            model_label, field_name = split_label(item.label)
+            for index in item.rows:
+                del records[model_label][index][field_name]
+        if withheld and not _handed_over(records, labels):
+            # Something was kept back and nothing is left to show: a refusal, not a blank page.
+            for item in withheld:
+                if item.label in problems:
+                    problems[item.label] += f"; {item.reason}"
+                else:
+                    problems[item.label] = (
+                        f"{item.label} may not be used for {purpose} by {recipient}: {item.reason}"
+                    )
     entry = AccessLogEntry(
         subject_id=customer,
         actor_id=None if isinstance(actor, Agent) else actor.pk,
@@ -245,7 +343,25 @@ def access(
         if not actor_allowed:
             reasons.insert(0, f"{entry.actor_label} may not act for {purpose}")
         raise PurposeNotAllowed("; ".join(reasons))
-    entry.fields, entry.granted = labels, True
+    # P13: the log names what was handed over (a field with no rows counts: nothing was kept
+    # from it) and, apart, every field of which some value was withheld.
+    refused = {item.label for item in withheld}
+    entry.fields = [
+        label for label in labels if label not in refused or label in _handed_over(records, [label])
+    ]
+    entry.refused = sorted(refused)
+    entry.granted = True
     entry.save()
-    records = {model_label: found.values for model_label, found in rows.items()}
-    return PersonalData(subject_id=customer, purpose=purpose, records=records)
+    return PersonalData(
+        subject_id=customer, purpose=purpose, records=records, withheld=tuple(withheld)
+    )
+
+
+def _handed_over(records: dict[str, list[dict[str, Any]]], labels: list[str]) -> set[str]:
+    """The labels of which at least one value is in ``records``."""
+    found = set()
+    for label in labels:
+        model_label, field_name = split_label(label)
+        if any(field_name in row for row in records[model_label]):
+            found.add(label)
+    return found

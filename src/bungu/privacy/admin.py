@@ -166,11 +166,13 @@ class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generi
         "confirm_due",
         "answer_due",
         "overdue",
+        "verified_by",
     ]
-    list_filter = [OverdueFilter, "status", "kind", "owner"]
+    list_filter = [OverdueFilter, "status", "kind", "verified_by", "owner"]
     list_select_related = ["owner"]
     fields = [
         "customer",
+        "verified_by",
         "kind",
         "description",
         "received_at",
@@ -184,6 +186,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generi
     ]
     readonly_fields = [
         "customer",
+        "verified_by",
         "kind",
         "description",
         "received_at",
@@ -194,7 +197,8 @@ class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generi
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Requests come from the customer's own form, where they are verified by sign-in.
+        # Requests come from the customer's own forms, verified by sign-in or by a link sent to
+        # the account's e-mail address (P26); staff cannot vouch for one.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

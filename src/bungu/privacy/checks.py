@@ -5,6 +5,8 @@
 * ``privacy.E002``: a declaration names a model or field that does not exist.
 * ``privacy.E003``: a declaration says a field serves a purpose whose scope excludes the
   field's category (P13), so ``access()`` could never hand it over for that purpose.
+* ``privacy.E004``: a field declares a retention that nothing can enforce, because its
+  model says neither how old its rows are nor who purges them (P5).
 """
 
 from __future__ import annotations
@@ -91,6 +93,20 @@ def scope_conflicts(datamap: DataMap) -> list[checks.CheckMessage]:
     ]
 
 
+def unenforceable_retention(datamap: DataMap) -> list[checks.CheckMessage]:
+    from .retention import retention_problems  # noqa: PLC0415 - imports models: apps must be ready
+
+    return [
+        checks.Error(
+            problem,
+            hint="Add the model to RETENTION in its personal_data.py: Clock(<date field>) or "
+            "PurgedBy(<dotted path of the app's purge function>).",
+            id="privacy.E004",
+        )
+        for problem in retention_problems(datamap)
+    ]
+
+
 @checks.register("privacy")
 def check_data_map(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -112,4 +128,9 @@ def check_data_map(
         for error in undeclared_fields(every_model, datamap=data_map)
         if error.obj in candidates
     ]
-    return [*errors, *unknown_declarations(labels), *scope_conflicts(data_map)]
+    return [
+        *errors,
+        *unknown_declarations(labels),
+        *scope_conflicts(data_map),
+        *unenforceable_retention(data_map),
+    ]

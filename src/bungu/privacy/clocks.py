@@ -14,6 +14,10 @@ from django.utils import timezone
 
 CONFIRM_WITHIN_BUSINESS_DAYS = 10
 ANSWER_WITHIN_DAYS = 45
+# How long the link that verifies a request made without signing in works: long enough for a
+# weekend away from the mailbox, short enough that an old mail is not a standing key. The
+# pending request is kept exactly as long (personal_data.py).
+REQUEST_LINK_VALID_DAYS = 3
 
 
 def add_business_days(start: date, days: int) -> date:

@@ -5,7 +5,6 @@ customer's request answers 404."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,18 +22,6 @@ from .models import PrivacyRequest
 from .mydata import build_my_data
 
 
-def _readable(value: Any) -> str:
-    """A stored value as a sentence fragment: lists and objects (a prior version's snapshot)
-    read as text, not as Python or JSON syntax."""
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_readable(item)}" for key, item in value.items())
-    if isinstance(value, list):
-        return ", ".join(_readable(item) for item in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
-
-
 def _customer_id(request: HttpRequest) -> int:
     if request.user.pk is None:
         raise PermissionDenied
@@ -46,10 +33,6 @@ def _customer_id(request: HttpRequest) -> int:
 @require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
     data = build_my_data(subject=_customer_id(request))
-    for section in data["records"]:
-        for record in section["records"]:
-            for item in record["values"]:
-                item["text"] = _readable(item["value"])
     return render(request, "privacy/my_data.html", {"data": data})
 
 

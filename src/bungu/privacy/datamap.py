@@ -4,6 +4,10 @@ Each app lists its declarations in ``<app>/personal_data.py``::
 
     PERSONAL = [Field("accounts.User.email", category=DataCategory.EMAIL, ...)]
     NOT_PERSONAL = ["accounts.User.is_staff"]
+    RETENTION = {"accounts.PriorVersion": Clock("changed_at")}
+    # Only where the first relation to a user does not say whom a row is about:
+    SUBJECT_LINKS = {"accounts.GuardianLink": ("guardian", "supervised")}
+    GENERIC_LINKS = {"admin.LogEntry": GenericLink()}
 
 The modules are found when the app registry is ready (``PrivacyConfig.ready``), the way the
 admin finds ``admin.py``. The system checks in ``checks.py`` hold every model that refers to a
@@ -22,7 +26,7 @@ from types import ModuleType
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.utils.module_loading import module_has_submodule
 
@@ -97,6 +101,34 @@ class Field:
         return any(declared.covers(purpose) for declared in self.purposes)
 
 
+@dataclass(frozen=True)
+class Clock:
+    """P5: a model's rows are as old as this date field says; a row whose age passes the
+    retention its fields declare is erased by their rule (``privacy.retention``)."""
+
+    field_name: str
+
+
+@dataclass(frozen=True)
+class PurgedBy:
+    """P5: the owning app enforces the retention of this model itself, with the function at
+    this dotted path (called with ``now=``), because its rule needs more than one clock."""
+
+    function_path: str
+
+
+Retention = Clock | PurgedBy
+
+
+@dataclass(frozen=True)
+class GenericLink:
+    """A model whose rows point at any record by (content type, object id), as Django admin's
+    change log does: a row is about a customer when the record it names is one of theirs."""
+
+    content_type: str = "content_type"
+    object_id: str = "object_id"
+
+
 @dataclass
 class DataMap:
     """The registry of declarations, with the look-ups the rest of the privacy app needs."""
@@ -106,6 +138,11 @@ class DataMap:
     # P19 corrections: "accounts.Profile" -> "accounts:profile", the page that edits the model.
     # The owning app names its own page, so privacy links to it without knowing its URLs.
     _edit_urls: dict[str, str] = field(default_factory=dict)
+    _retention: dict[str, Retention] = field(default_factory=dict)
+    # P22, P19: models whose rows are about more than one customer ("accounts.GuardianLink":
+    # ("guardian", "supervised")), and models linked to any record by content type.
+    _subject_links: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _generic_links: dict[str, GenericLink] = field(default_factory=dict)
 
     def declare(
         self, *, personal: Iterable[Field], not_personal: Iterable[str], origin: str
@@ -131,18 +168,32 @@ class DataMap:
         )
         for model_label, url_name in getattr(module, "EDIT_URL_NAMES", {}).items():
             self._edit_urls[model_label] = url_name
+        self._retention.update(getattr(module, "RETENTION", {}))
+        for model_label, paths in getattr(module, "SUBJECT_LINKS", {}).items():
+            self._subject_links[model_label] = tuple(paths)
+        self._generic_links.update(getattr(module, "GENERIC_LINKS", {}))
 
     def discover(self) -> None:
         """Read every installed app's ``personal_data`` module (again, from scratch)."""
         self._personal.clear()
         self._not_personal.clear()
         self._edit_urls.clear()
+        self._retention.clear()
+        self._subject_links.clear()
+        self._generic_links.clear()
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
                 self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
 
     def copy(self) -> DataMap:
-        return DataMap(dict(self._personal), dict(self._not_personal), dict(self._edit_urls))
+        return DataMap(
+            dict(self._personal),
+            dict(self._not_personal),
+            dict(self._edit_urls),
+            dict(self._retention),
+            dict(self._subject_links),
+            dict(self._generic_links),
+        )
 
     def forget(self, label: str) -> None:
         """Drop one declaration (tests plant gaps in a copy of the map with this)."""
@@ -177,6 +228,46 @@ class DataMap:
 
     def model_labels(self) -> list[str]:
         return sorted({item.model_label for item in self})
+
+    def retention_of(self, model_label: str) -> Retention | None:
+        """How the age of a model's rows is told (P5), if its app declared it."""
+        return self._retention.get(model_label)
+
+    def declare_retention(self, model_label: str, retention: Retention | None) -> None:
+        """Set or drop (None) one model's retention declaration (tests plant gaps with it)."""
+        if retention is None:
+            self._retention.pop(model_label, None)
+        else:
+            self._retention[model_label] = retention
+
+    def subject_paths(
+        self, model: type[models.Model], *, user_model: type[models.Model] | None = None
+    ) -> tuple[str, ...]:
+        """The ORM paths from a model to the customers its rows are about: the links its app
+        declared (a guardian link is about the guardian and the young person alike), else the
+        first relation (``subject_path``); none for a model linked by content type only, or
+        one that refers to no customer. Raises ImproperlyConfigured for a declared path that
+        does not lead to the user model."""
+        user_model = user_model or _user_model()
+        label = model._meta.label
+        declared = self._subject_links.get(label)
+        if declared is not None:
+            for path in declared:
+                if _path_target(model, path) is not user_model:
+                    raise ImproperlyConfigured(
+                        f"SUBJECT_LINKS[{label!r}]: {path!r} does not lead to the user model"
+                    )
+            return declared
+        if label in self._generic_links:
+            return ()
+        try:
+            return (subject_path(model, user_model=user_model),)
+        except LookupError:
+            return ()
+
+    def generic_links(self) -> dict[str, GenericLink]:
+        """The models linked to any record by content type, by model label."""
+        return dict(self._generic_links)
 
     def edit_url_name(self, model_label: str) -> str | None:
         """The URL name of the page where the customer corrects this model's data, if any."""
@@ -216,6 +307,21 @@ def models_about_customers(
                 found.append(model)
                 changed = True
     return found
+
+
+def _path_target(model: type[models.Model], path: str) -> type[models.Model] | None:
+    """The model an ORM path of forward relations leads to ("" is the model itself)."""
+    current: type[models.Model] = model
+    for name in path.split("__") if path else ():
+        try:
+            relation = current._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        target = relation.related_model
+        if not relation.is_relation or not isinstance(target, type):
+            return None
+        current = target
+    return current
 
 
 def subject_path(model: type[models.Model], *, user_model: type[models.Model] | None = None) -> str:

@@ -11,6 +11,10 @@ cancel); then every field the data map declares about them is erased by its own 
   becomes anonymous because the account it names is anonymised.
 * ``KEEP_FOR_LAW``: left alone (the consent ledger, the disclosure register).
 
+The rows are found as "My data" finds them (``walk``): through every link a model declares
+to the customer (the young person's side of a guardian link as well as the guardian's), and
+the admin's change-log entries about any of those rows, whose text may quote the customer.
+
 The account row itself is never deleted: the ledgers kept for the law refer to it (PROTECT),
 and an anonymised row keeps them valid while naming nobody. Its password becomes unusable
 and it is made inactive, so nobody can sign in to it again and its sessions stop working.
@@ -23,6 +27,7 @@ not erased yet, so running it twice is harmless.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +44,7 @@ from .consent import Subject, subject_id
 from .datamap import DataMap, Erase, data_map
 from .exceptions import DeletionAlreadyRequested, NoDeletionPending
 from .models import AccountDeletion, AppendOnly, ErasureAction, ErasureJournalEntry
-from .transfer import personal_models
+from .walk import generic_condition, generic_models, linked_models
 
 # Deterministic, so a replay writes exactly what the erasure wrote.
 ERASED_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "erased"
@@ -208,8 +213,35 @@ def _apply(step: _Step, row_ids: list[Any], *, at: datetime) -> int:
     return len(changed)
 
 
-def _depth(path: str) -> int:
-    return path.count("__") + 1 if path else 0
+def _rows_to_erase(
+    datamap: DataMap, *, owner: int, user_model: type[models.Model]
+) -> list[tuple[type[models.Model], list[Any]]]:
+    """Every row the data map finds about the customer, by model, in the order they are
+    erased: rows reached through another row (a cart's lines) before it, the account last.
+    The change log entries about those rows (P22: the admin's, whose text may quote the
+    customer's e-mail) come first, found before anything they name is gone."""
+    found: dict[type[models.Model], list[Any]] = {}
+    depth: dict[type[models.Model], int] = {}
+    for linked in linked_models(datamap, user_model=user_model):
+        ids = list(
+            linked.model._base_manager.filter(linked.condition(owner))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            found[linked.model], depth[linked.model] = ids, linked.depth
+    deepest = max(depth.values(), default=0) + 1
+    for model, link in generic_models(datamap):
+        condition = generic_condition(model, link, found)
+        if condition is None:
+            continue
+        ids = list(
+            model._base_manager.filter(condition).order_by("pk").values_list("pk", flat=True)
+        )
+        if ids:
+            found[model] = sorted({*found.get(model, ()), *ids})
+            depth[model] = deepest
+    return sorted(found.items(), key=lambda item: (-depth[item[0]], item[0]._meta.label))
 
 
 @transaction.atomic
@@ -217,44 +249,59 @@ def erase_subject(
     *, subject: Subject, actor: str, now: datetime | None = None, datamap: DataMap | None = None
 ) -> list[ErasureJournalEntry]:
     """Erase everything the data map finds about one customer, each field by its rule, and
-    journal each step (without values). ``actor``: who or which job did it. Rows reached
-    through another row (a cart's lines) are erased before it, so each is journalled."""
+    journal each step (without values). ``actor``: who or which job did it."""
     datamap = datamap or data_map
     owner = subject_id(subject)
     at = now or timezone.now()
-    user_model = _user_model()
-    found = [
-        (model, path)
-        for _, model, path in personal_models(datamap, user_model=user_model)
-        if path is not None
-    ]
-    # Deepest first, and the account row last.
-    found.sort(key=lambda item: (-_depth(item[1]), item[0]._meta.label))
     entries = []
-    for model, path in found:
+    for model, row_ids in _rows_to_erase(datamap, owner=owner, user_model=_user_model()):
         rules = {item.field_name: item.erase for item in datamap.for_model(model._meta.label)}
-        row_ids = list(
-            model._base_manager.filter(**{path or "pk": owner})
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not row_ids:
-            continue
         for step in _steps(model, rules):
             _apply(step, row_ids, at=at)
-            entries.append(
-                ErasureJournalEntry.objects.create(
-                    at=at,
-                    account_ref=owner,
-                    model=model._meta.label,
-                    fields=list(step.fields),
-                    rule=step.rule.value,
-                    action=step.action,
-                    row_ids=row_ids,
-                    actor=actor,
-                )
-            )
+            entries.append(_journal(step, owner=owner, row_ids=row_ids, actor=actor, at=at))
     return entries
+
+
+def _journal(
+    step: _Step, *, owner: int, row_ids: list[Any], actor: str, at: datetime
+) -> ErasureJournalEntry:
+    return ErasureJournalEntry.objects.create(
+        at=at,
+        account_ref=owner,
+        model=step.model._meta.label,
+        fields=list(step.fields),
+        rule=step.rule.value,
+        action=step.action,
+        row_ids=row_ids,
+        actor=actor,
+    )
+
+
+def journal_erasure(
+    *,
+    subject: Subject,
+    model: type[models.Model],
+    fields: Sequence[str],
+    row_ids: Sequence[Any],
+    actor: str,
+    now: datetime | None = None,
+) -> ErasureJournalEntry:
+    """Journal an erasure another app carried out itself (P22: the content of the last
+    e-mail to a deleted account, blanked once delivered), so that a replay after a backup
+    restore blanks it again. The fields must be declared personal; raises
+    ImproperlyConfigured otherwise."""
+    label = model._meta.label
+    for name in fields:
+        if data_map.find(f"{label}.{name}") is None:
+            raise ImproperlyConfigured(f"{label}.{name} is not declared personal data")
+    step = _Step(model, tuple(sorted(fields)), Erase.DELETE, ErasureAction.BLANKED)
+    return _journal(
+        step,
+        owner=subject_id(subject),
+        row_ids=list(row_ids),
+        actor=actor,
+        at=now or timezone.now(),
+    )
 
 
 def replay_erasures(*, since: datetime | None = None) -> int:

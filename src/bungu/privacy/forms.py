@@ -30,3 +30,21 @@ class PrivacyRequestForm(forms.Form):
             "(this one has %(show_value)d).",
         },
     )
+
+
+class PrivacyRequestByEmailForm(PrivacyRequestForm):
+    """P26: the same request from a visitor who is not signed in, verified by a link sent to
+    the account's e-mail address."""
+
+    field_order = ["email", "kind", "description"]
+
+    email = forms.EmailField(
+        label="Your account's e-mail address",
+        max_length=254,
+        help_text="We send a link to this address; the request counts once you confirm it.",
+        error_messages={
+            "required": "Enter the e-mail address of your account.",
+            "invalid": "Enter an e-mail address such as name@example.com.",
+            "max_length": "An e-mail address has at most 254 characters.",
+        },
+    )

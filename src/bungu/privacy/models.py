@@ -6,6 +6,7 @@ Other apps never use these models directly: they call the functions exported by
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
@@ -381,6 +382,14 @@ class RequestStatus(models.TextChoices):
     CLOSED = "closed", "closed"
 
 
+class Verification(models.TextChoices):
+    """How the shop knows a request comes from the account holder (P26): nothing is released
+    or erased for a request that is not verified one of these ways."""
+
+    SIGNED_IN = "signed_in", "signed in to the account"
+    EMAIL_LINK = "email_link", "by a link sent to the account's e-mail address"
+
+
 class PrivacyRequestQuerySet(models.QuerySet["PrivacyRequest"]):
     def of(self, customer_id: int) -> PrivacyRequestQuerySet:
         return self.filter(customer_id=customer_id)
@@ -425,6 +434,9 @@ class PrivacyRequest(models.Model):
     reply = models.TextField(
         "reply to the customer", blank=True, help_text="The customer reads this on their account."
     )
+    verified_by = models.CharField(
+        "verified", max_length=12, choices=Verification.choices, editable=False
+    )
 
     objects: ClassVar[PrivacyRequestQuerySet] = PrivacyRequestQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -459,6 +471,45 @@ class PrivacyRequest(models.Model):
             and self.status != RequestStatus.CLOSED
             and self.answer_due < today
         )
+
+
+def new_link_nonce() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class PendingPrivacyRequest(models.Model):
+    """A privacy request made without signing in, waiting for the account holder to open the
+    link e-mailed to the account's address (P26). Confirming it records the PrivacyRequest;
+    the row stays until the link has expired, so a second click finds it already confirmed.
+
+    What the visitor wrote is kept here rather than in the link: links end up in mail logs,
+    browser histories and server access logs."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pending_privacy_requests",
+    )
+    kind = models.CharField(max_length=12, choices=RequestKind.choices)
+    description = models.TextField(max_length=4000)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    # In the link beside the row's id: a link names this row and no later one with its id.
+    nonce = models.CharField(max_length=32, unique=True, default=new_link_nonce, editable=False)
+    request = models.OneToOneField(
+        PrivacyRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pending",
+        help_text="The request recorded when the link was confirmed.",
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.request_id else "waiting for confirmation"
+        return f"Pending privacy request #{self.pk} ({self.get_kind_display()}), {state}"
 
 
 # ---------------------------------------------------------------- account deletion (P22)

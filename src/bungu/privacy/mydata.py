@@ -1,11 +1,19 @@
 """P19: "My data", everything the data map finds about one customer, as they may read it.
 
-The walk is the transfer export's (``transfer.personal_models``), narrowed to one customer:
-one query per model that holds personal data, however many rows the customer has. Each row
-says where its data came from (the declaration's source) and under which notice it was
-collected (P25): the version in force at the row's own creation time where the model keeps
-one, otherwise the day the account was opened, which is the earliest the shop could have
-collected it and so binds it to the oldest notice that may apply.
+The rows are found as the account erasure finds them (``walk``), so what the customer is
+shown is what deleting the account erases: one query per model that holds personal data,
+however many rows the customer has, one per kind of record their rows refer to, and one for
+the admin's change log. Each row says where its data came from (the declaration's source)
+and under which notice it was collected (P25): the version in force at the row's own
+creation time where the model keeps one, otherwise the day the account was opened, which is
+the earliest the shop could have collected it and so binds it to the oldest notice that may
+apply.
+
+Values keep their Python types (times as aware datetimes): the page shows them in the
+customer's time zone and the shop's date format, and the JSON download writes them in
+ISO 8601 (``DjangoJSONEncoder``). Each value also carries ``text``, how a person reads it: a
+reference to another record reads as that record (``str()``), never as a bare id, and never
+as another customer's record.
 
 Secrets (the data map's credentials category: the password hash, confirmation keys, session
 keys, two-factor secrets) are never shown or downloaded: the customer sees that one is set.
@@ -13,23 +21,26 @@ keys, two-factor secrets) are never shown or downloaded: the customer sees that 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .collection import created_field, notice_at
 from .consent import Subject, subject_id
-from .datamap import DataMap, Field, data_map
+from .datamap import DataMap, Field, data_map, models_about_customers
 from .disclosures import list_disclosures_for
 from .models import AccessLogEntry, ConsentEvent, Notice
 from .taxonomy import DataCategory, Purpose
-from .transfer import personal_models
+from .walk import generic_condition, generic_models, linked_models
 
 FORMAT = "bungu-my-data/1"
 SHOWN_IF_SET = "set"
@@ -38,19 +49,31 @@ SHOWN_IF_UNSET = "not set"
 # Shown in their own sections, each with the reading the customer needs (and, for the
 # disclosure register, only the entries the law lets us show).
 _OWN_SECTIONS = {"privacy.ConsentEvent", "privacy.AccessLogEntry", "privacy.Disclosure"}
+# Django admin's change log, shown as "changes made by shop staff" (found by content type).
+_CHANGE_LOG = "admin.LogEntry"
+
+Rows = list[dict[str, Any]]
 
 
 def is_secret(item: Field) -> bool:
     return DataCategory.CREDENTIALS.covers(item.category)
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON carries it."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def readable(value: Any) -> str:
+    """A stored value as a person reads it: times in the customer's time zone and the shop's
+    date format, lists and objects (a prior version's snapshot) as text, not as syntax."""
+    if isinstance(value, datetime):
+        shown = timezone.localtime(value) if timezone.is_aware(value) else value
+        return date_format(shown, "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {readable(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
 
 
 def _edit_url(datamap: DataMap, model_label: str) -> str | None:
@@ -63,66 +86,202 @@ def _edit_url(datamap: DataMap, model_label: str) -> str | None:
         return None
 
 
-def _section(
-    *,
-    datamap: DataMap,
-    model_label: str,
-    model: type[models.Model],
-    path: str,
-    owner: int,
-    joined: datetime | None,
-    notices: list[Notice],
-) -> dict[str, Any] | None:
+# ---------------------------------------------------------------- the customer's records
+@dataclass
+class _Found:
+    model_label: str
+    model: type[models.Model]
+    declared: list[Field]
+    created: str | None
+    rows: Rows
+
+
+def _fetch(datamap: DataMap, model_label: str, model: type[models.Model], condition: Q) -> _Found:
     declared = datamap.for_model(model_label)
     created = created_field(model)
     columns = ["pk", *(item.field_name for item in declared)]
     if created and created not in columns:
         columns.append(created)
-    lookup = {path or "pk": owner}
-    rows = list(model._default_manager.filter(**lookup).order_by("pk").values(*columns))
-    if not rows:
-        return None
+    rows = list(model._default_manager.filter(condition).order_by("pk").values(*columns))
+    return _Found(model_label, model, declared, created, rows)
+
+
+def _found_rows(found: list[_Found]) -> dict[type[models.Model], list[Any]]:
+    return {item.model: [row["pk"] for row in item.rows] for item in found}
+
+
+def _generic_sections(datamap: DataMap, found: list[_Found]) -> list[_Found]:
+    """Rows of models linked by content type (other than the change log, which has a section
+    of its own) that name one of the customer's rows."""
+    rows = _found_rows(found)
+    extra = []
+    for model, link in generic_models(datamap):
+        condition = generic_condition(model, link, rows)
+        if model._meta.label != _CHANGE_LOG and condition is not None:
+            extra.append(_fetch(datamap, model._meta.label, model, condition))
+    return extra
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How the references of one field read: the records found, by primary key."""
+
+    target: type[models.Model]
+    texts: dict[Any, str]
+    # The target holds customers' records: one not found is someone else's, not a lost one.
+    private: bool
+
+    def text(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if value in self.texts:
+            return self.texts[value]
+        name = self.target._meta.verbose_name
+        return f"a {name} that is not yours" if self.private else f"a {name} no longer kept"
+
+
+def _references(
+    found: list[_Found], *, user_model: type[models.Model]
+) -> dict[tuple[str, str], _Reading]:
+    """How each reference to another record reads, by (model label, field): one query per
+    kind of record referred to. A record about customers reads as itself only when it is one
+    of this customer's (a report on someone else's review names no one)."""
+    own: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for item in found:
+        own[item.model].update(row["pk"] for row in item.rows)
+    about_customers = set(models_about_customers(apps.get_models(), user_model=user_model))
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    fields: list[tuple[str, str, type[models.Model]]] = []
+    for item in found:
+        for declared in item.declared:
+            field = item.model._meta.get_field(declared.field_name)
+            target = field.related_model
+            if not (field.many_to_one or field.one_to_one) or not isinstance(target, type):
+                continue
+            ids = {row[declared.field_name] for row in item.rows} - {None}
+            if target in about_customers:
+                ids &= own[target]
+            wanted[target] |= ids
+            fields.append((item.model_label, declared.field_name, target))
+    described: dict[type[models.Model], dict[Any, str]] = {}
+    for target, ids in wanted.items():
+        # select_related(): a record's str() may read its parents (a SKU names its product).
+        records = target._base_manager.select_related().in_bulk(ids) if ids else {}
+        described[target] = {pk: str(record) for pk, record in records.items()}
+    return {
+        (model_label, name): _Reading(target, described[target], target in about_customers)
+        for model_label, name, target in fields
+    }
+
+
+def _value(
+    item: Field,
+    raw: Any,
+    *,
+    field: Any,
+    readings: dict[tuple[str, str], _Reading],
+) -> dict[str, Any]:
+    reading = readings.get((item.model_label, item.field_name))
+    if is_secret(item):
+        shown: Any = SHOWN_IF_SET if raw not in (None, "") else SHOWN_IF_UNSET
+        text = shown
+    elif reading is not None:
+        shown = raw
+        text = reading.text(raw)
+    else:
+        shown = raw
+        choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
+        known = isinstance(raw, str | int) and raw in choices
+        text = str(choices[raw]) if known else readable(raw)
+    return {
+        "field": item.field_name,
+        "label": str(getattr(field, "verbose_name", item.field_name)),
+        "value": shown,
+        "text": text,
+        "category": item.category.value,
+        "category_label": item.category.label,
+        "source": item.source.value,
+        "source_label": item.source.label,
+        "secret": is_secret(item),
+    }
+
+
+def _section(
+    datamap: DataMap,
+    found: _Found,
+    *,
+    joined: datetime | None,
+    notices: list[Notice],
+    readings: dict[tuple[str, str], _Reading],
+) -> dict[str, Any]:
+    model = found.model
     records = []
-    for row in rows:
-        collected = row.get(created) if created else None
-        collected_by = created if collected else "account opened"
+    for row in found.rows:
+        collected = row.get(found.created) if found.created else None
+        collected_by = found.created if collected else "account opened"
         collected = collected or joined
-        values = []
-        for item in declared:
-            raw = row[item.field_name]
-            if is_secret(item):
-                shown: Any = SHOWN_IF_SET if raw not in (None, "") else SHOWN_IF_UNSET
-            else:
-                shown = _plain(raw)
-            field = model._meta.get_field(item.field_name)
-            values.append(
-                {
-                    "field": item.field_name,
-                    "label": str(getattr(field, "verbose_name", item.field_name)),
-                    "value": shown,
-                    "category": item.category.value,
-                    "category_label": item.category.label,
-                    "source": item.source.value,
-                    "source_label": item.source.label,
-                    "secret": is_secret(item),
-                }
+        values = [
+            _value(
+                item,
+                row[item.field_name],
+                field=model._meta.get_field(item.field_name),
+                readings=readings,
             )
+            for item in found.declared
+        ]
         records.append(
             {
                 "id": row["pk"],
-                "collected_at": _plain(collected),
+                "collected_at": collected,
                 "collected_dated_by": collected_by,
                 "notice_version": notice_at(notices, collected),
                 "values": values,
             }
         )
     return {
-        "model": model_label,
+        "model": found.model_label,
         "app": model._meta.app_config.verbose_name if model._meta.app_config else "",
         "title": str(model._meta.verbose_name_plural),
-        "edit_url": _edit_url(datamap, model_label),
+        "edit_url": _edit_url(datamap, found.model_label),
         "records": records,
     }
+
+
+# ---------------------------------------------------------------- the sections of their own
+def _staff_changes(datamap: DataMap, found: list[_Found]) -> list[dict[str, Any]]:
+    """P19: changes shop staff made to the customer's account and records in the admin: when,
+    by whom (a staff number, as in the access log), to what and how; never the text the admin
+    wrote about the record, which may quote the customer's own data back at them."""
+    link = datamap.generic_links().get(_CHANGE_LOG)
+    if link is None or not apps.is_installed("django.contrib.admin"):
+        return []
+    model = apps.get_model(_CHANGE_LOG)
+    condition = generic_condition(model, link, _found_rows(found))
+    if condition is None:
+        return []
+    entries: Any = (
+        model._default_manager.filter(condition)
+        .select_related("content_type")
+        .order_by("-action_time", "-pk")
+    )
+    return [
+        {
+            "at": entry.action_time,
+            "who": f"staff:{entry.user_id}",
+            "record": str(entry.content_type.name) if entry.content_type else "record",
+            "change": _change_kind(entry),
+            "details": entry.get_change_message(),
+        }
+        for entry in entries
+    ]
+
+
+def _change_kind(entry: Any) -> str:
+    if entry.is_addition():
+        return "added"
+    if entry.is_deletion():
+        return "deleted"
+    return "changed"
 
 
 def _purpose_label(value: str) -> str:
@@ -139,7 +298,7 @@ def _consents(owner: int) -> list[dict[str, Any]]:
             "kind": event.kind,
             "notice_version": event.notice.version,
             "practice": event.practice or "the whole notice",
-            "at": event.at.isoformat(),
+            "at": event.at,
             "method": event.get_method_display(),
             "page": event.page,
         }
@@ -152,7 +311,7 @@ def _access_log(owner: int) -> list[dict[str, Any]]:
     return [
         {
             "who": entry.actor_label,
-            "at": entry.at.isoformat(),
+            "at": entry.at,
             "purpose": entry.purpose,
             "why": _purpose_label(entry.purpose),
             "fields": entry.fields,
@@ -169,16 +328,17 @@ def _disclosures(owner: int) -> list[dict[str, Any]]:
             "legal_basis_other": item.legal_basis_other,
             "requester": item.requester,
             "data_released": item.data_released,
-            "released_at": _plain(item.released_at),
+            "released_at": item.released_at,
         }
         for item in list_disclosures_for(subject=owner)
     ]
 
 
 def build_my_data(*, subject: Subject, datamap: DataMap | None = None) -> dict[str, Any]:
-    """Everything the data map finds about one customer, JSON-ready (P19, P20, P13, P16):
-    their records by model, consents, the access log and the disclosures they may see.
-    Raises LookupError if there is no such customer."""
+    """Everything the data map finds about one customer (P19, P20, P13, P16): their records
+    by model, changes staff made to them, consents, the access log and the disclosures they
+    may see; JSON-ready with ``DjangoJSONEncoder``. Raises LookupError if there is no such
+    customer."""
     datamap = datamap or data_map
     owner = subject_id(subject)
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
@@ -187,33 +347,29 @@ def build_my_data(*, subject: Subject, datamap: DataMap | None = None) -> dict[s
         raise LookupError(f"no customer #{owner}")
     joined: datetime | None = user["date_joined"]
     notices = list(Notice.objects.order_by("-version"))
-    sections = []
-    for model_label, model, path in personal_models(datamap, user_model=user_model):
-        if model_label in _OWN_SECTIONS or path is None:
-            continue
-        section = _section(
-            datamap=datamap,
-            model_label=model_label,
-            model=model,
-            path=path,
-            owner=owner,
-            joined=joined,
-            notices=notices,
-        )
-        if section is not None:
-            sections.append(section)
+    found = [
+        _fetch(datamap, linked.model_label, linked.model, linked.condition(owner))
+        for linked in linked_models(datamap, user_model=user_model)
+        if linked.model_label not in _OWN_SECTIONS
+    ]
+    found = [item for item in [*found, *_generic_sections(datamap, found)] if item.rows]
+    readings = _references(found, user_model=user_model)
     return {
         "format": FORMAT,
         "shop": settings.BUNGU_SHOP_NAME,
         "customer": owner,
-        "generated_at": timezone.now().isoformat(),
+        "generated_at": timezone.now(),
         "about_notice_versions": (
             "Each record names the version of the privacy notice in force when it was "
             "collected: dated by the record's own creation time where it keeps one, "
             "otherwise by the day the account was opened."
         ),
-        "notices": [{"version": n.version, "effective": n.effective.isoformat()} for n in notices],
-        "records": sections,
+        "notices": [{"version": n.version, "effective": n.effective} for n in notices],
+        "records": [
+            _section(datamap, item, joined=joined, notices=notices, readings=readings)
+            for item in found
+        ],
+        "staff_changes": _staff_changes(datamap, found),
         "consents": _consents(owner),
         "access_log": _access_log(owner),
         "disclosures": _disclosures(owner),

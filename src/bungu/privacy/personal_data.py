@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from .clocks import REQUEST_LINK_VALID_DAYS
 from .cookies import Cookie
-from .datamap import Erase, Field
+from .datamap import Clock, Erase, Field, GenericLink
 from .taxonomy import DataCategory, Purpose, Source
 
 _LEDGER_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION, Purpose.BUSINESS_TRANSFER}
@@ -107,7 +108,25 @@ PERSONAL = [
             "confirmed_at",
             "answered_at",
             "reply",
+            "verified_by",
         )
+    ),
+    # P26: a request made without signing in, until the account holder confirms it from the
+    # link e-mailed to them. Kept only as long as the link works.
+    *(
+        Field(
+            f"privacy.PendingPrivacyRequest.{name}",
+            category=(
+                DataCategory.PRIVATE_CONTENT
+                if name == "description"
+                else DataCategory.PRIVACY_PREFERENCES
+            ),
+            source=Source.AUTOMATIC if name == "submitted_at" else Source.GIVEN,
+            purposes={Purpose.CUSTOMER_SERVICE},
+            retention_days=REQUEST_LINK_VALID_DAYS,
+            erase=Erase.DELETE,
+        )
+        for name in ("kind", "description", "submitted_at")
     ),
     # P22: a customer's request to delete their account. Kept after the erasure as the proof
     # that it was asked for and done, and when (the law may ask).
@@ -123,6 +142,8 @@ PERSONAL = [
         for name in ("requested_at", "due_at", "cancelled_at", "completed_at")
     ),
     # The admin's change log names the records staff changed, customers' e-mail included.
+    # P22: on erasure the name of the record becomes a placeholder (the entry still says a
+    # record was changed, and when) and the account of what changed is emptied.
     *(
         Field(
             f"admin.LogEntry.{name}",
@@ -130,11 +151,15 @@ PERSONAL = [
             source=Source.AUTOMATIC,
             purposes={Purpose.SECURITY, Purpose.LEGAL_OBLIGATION},
             retention_days=730,
-            erase=Erase.ANONYMISE,
+            erase=Erase.ANONYMISE if name == "object_repr" else Erase.DELETE,
         )
         for name in ("object_repr", "change_message")
     ),
 ]
+
+# P19, P22: an admin change-log entry is about the record it names (content type and id), not
+# about the staff member who wrote it; "My data" and the erasure find it through that record.
+GENERIC_LINKS = {"admin.LogEntry": GenericLink(content_type="content_type", object_id="object_id")}
 
 NOT_PERSONAL = [
     "privacy.ConsentEvent.subject",
@@ -142,6 +167,10 @@ NOT_PERSONAL = [
     "privacy.Disclosure.subject",
     "privacy.NoticeReminder.subject",
     "privacy.PrivacyRequest.customer",
+    "privacy.PendingPrivacyRequest.customer",
+    # A random key of the confirmation link, and the shop's record it became: no data itself.
+    "privacy.PendingPrivacyRequest.nonce",
+    "privacy.PendingPrivacyRequest.request",
     "privacy.AccountDeletion.subject",
     # The staff member answering a request: their own account.
     "privacy.PrivacyRequest.owner",
@@ -198,3 +227,14 @@ COOKIES = [
         promises=("P10",),
     ),
 ]
+
+# P5: how old each row is, for the retention declared above.
+RETENTION = {
+    "privacy.AccessLogEntry": Clock("at"),
+    "privacy.AccountDeletion": Clock("requested_at"),
+    "privacy.Disclosure": Clock("requested_at"),
+    "privacy.NoticeReminder": Clock("at"),
+    "privacy.PrivacyRequest": Clock("received_at"),
+    "privacy.PendingPrivacyRequest": Clock("submitted_at"),
+    "admin.LogEntry": Clock("action_time"),
+}

@@ -22,6 +22,10 @@ class DataCategory(StrEnum):
     ACCOUNT = "user.account"
     ACCOUNT_SETTINGS = "user.account.settings"
     CREDENTIALS = "user.authorization.credentials"
+    # Shop-specific parts of it, so "My data" names each secret for what it is.
+    PASSWORD = "user.authorization.credentials.password"  # noqa: S105 - a category name
+    SESSION_KEY = "user.authorization.credentials.session"
+    TWO_FACTOR = "user.authorization.credentials.two_factor"
     NAME = "user.name"
     CONTACT = "user.contact"
     EMAIL = "user.contact.email"
@@ -58,7 +62,10 @@ _CATEGORY_LABELS: dict[DataCategory, str] = {
     DataCategory.USER: "anything about you",
     DataCategory.ACCOUNT: "your account",
     DataCategory.ACCOUNT_SETTINGS: "your account settings",
-    DataCategory.CREDENTIALS: "your password (as a one-way hash)",
+    DataCategory.CREDENTIALS: "a secret that proves who you are",
+    DataCategory.PASSWORD: "your password (as a one-way hash)",
+    DataCategory.SESSION_KEY: "the key that keeps a browser signed in",
+    DataCategory.TWO_FACTOR: "your two-factor secret and recovery codes",
     DataCategory.NAME: "your name",
     DataCategory.CONTACT: "your contact details",
     DataCategory.EMAIL: "your e-mail address",

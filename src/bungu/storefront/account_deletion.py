@@ -4,7 +4,9 @@ The privacy app erases by the data map and keeps the journal; it may import no o
 the steps that belong to other apps are taken here, at the top layer: reviews are erased
 through their own service (product ratings are recomputed), the customer's sessions are
 ended, and the e-mails are written. The mails are account-security mail (kind
-``account.deletion``): sent whatever the customer's mail preferences say.
+``account.deletion``): sent whatever the customer's mail preferences say. The last one goes
+to the address the account had; the outbox forgets that address and what it said as soon as
+it is delivered or given up on, rather than a year later like other mail.
 """
 
 from __future__ import annotations
@@ -12,30 +14,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from bungu import privacy
 from bungu.accounts.models import User
 from bungu.accounts.sessions import end_all_sessions
-from bungu.mail.kinds import KIND_HEADER
+from bungu.mail.services import send_mail_to
 from bungu.reviews.services import erase_reviews_of
 
 MAIL_KIND = "account.deletion"
 JOB_ACTOR = "job:privacy_run_due_deletions"
 
 
-def _send(*, address: str, subject: str, template: str, context: dict[str, object]) -> None:
-    values = {"shop_name": settings.BUNGU_SHOP_NAME, "site_url": settings.BUNGU_SITE_URL, **context}
-    EmailMessage(
+def _send(
+    *,
+    user: User,
+    address: str,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    erase_after_delivery: bool = False,
+) -> None:
+    send_mail_to(
+        user=user,
+        address=address,
+        kind=MAIL_KIND,
         subject=f"{settings.BUNGU_SHOP_NAME}: {subject}",
-        body=render_to_string(f"storefront/email/{template}.txt", values),
-        to=[address],
-        headers={KIND_HEADER: MAIL_KIND},
-    ).send()
+        template=f"storefront/email/{template}",
+        context=context,
+        erase_after_delivery=erase_after_delivery,
+    )
 
 
 def pending_deletion(*, user: User) -> privacy.AccountDeletion | None:
@@ -51,14 +61,12 @@ def request_deletion(*, user: User, now: datetime | None = None) -> privacy.Acco
         "due_at": timezone.localtime(deletion.due_at),
         "cancel_url": settings.BUNGU_SITE_URL + reverse("storefront:delete_account"),
     }
-    address = user.email
-    transaction.on_commit(
-        lambda: _send(
-            address=address,
-            subject="your account will be deleted",
-            template="deletion_requested",
-            context=context,
-        )
+    _send(
+        user=user,
+        address=user.email,
+        subject="your account will be deleted",
+        template="deletion_requested",
+        context=context,
     )
     return deletion
 
@@ -71,8 +79,9 @@ def cancel_deletion(*, user: User, now: datetime | None = None) -> privacy.Accou
 @transaction.atomic
 def execute_deletion(*, deletion_id: int, actor: str, now: datetime | None = None) -> int:
     """Erase one due account; returns the number of journal entries. The last e-mail goes
-    to the address the account had, after the erasure is committed. Raises
-    privacy.NoDeletionPending when it was cancelled meanwhile or is not due."""
+    to the address the account had, once the erasure is committed, and the outbox blanks it
+    when it is delivered (P22). Raises privacy.NoDeletionPending when it was cancelled
+    meanwhile or is not due."""
     now = now or timezone.now()
     deletion = next(
         (item for item in privacy.due_account_deletions(now=now) if item.pk == deletion_id), None
@@ -86,13 +95,15 @@ def execute_deletion(*, deletion_id: int, actor: str, now: datetime | None = Non
     end_all_sessions(user=user)
     erase_reviews_of(customer_id=user.pk)
     entries = privacy.complete_account_deletion(deletion_id=deletion_id, actor=actor, now=now)
-    transaction.on_commit(
-        lambda: _send(
-            address=address,
-            subject="your account has been deleted",
-            template="deletion_done",
-            context={},
-        )
+    # Queued after the erasure, which would otherwise erase it with the account's other mail;
+    # the outbox delivers it after commit.
+    _send(
+        user=user,
+        address=address,
+        subject="your account has been deleted",
+        template="deletion_done",
+        context={},
+        erase_after_delivery=True,
     )
     return len(entries)
 

@@ -9,12 +9,19 @@ from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
 _PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.BUSINESS_TRANSFER}
 
 
-def _field(label: str, *, source: Source, category: DataCategory, note: str = "") -> Field:
+def _field(
+    label: str,
+    *,
+    source: Source,
+    category: DataCategory,
+    note: str = "",
+    purposes: frozenset[Purpose] | set[Purpose] = _PURPOSES,
+) -> Field:
     return Field(
         label,
         category=category,
         source=source,
-        purposes=_PURPOSES,
+        purposes=purposes,
         retention_days=None,
         erase=Erase.DELETE,
         note=note,
@@ -28,6 +35,9 @@ PERSONAL = [
         source=Source.AUTOMATIC,
         category=DataCategory.ACCOUNT_SETTINGS,
         note="The secret in the share link, while the customer shares the list.",
+        # P13: whoever holds the link can open the list, so no staff purpose may read it;
+        # it goes with a business transfer only so that shared links keep working.
+        purposes={Purpose.BUSINESS_TRANSFER},
     ),
     _field(
         "wishlists.WishList.shared_at",

@@ -1,6 +1,6 @@
 """`bungu purge_carts`: delete carts kept longer than the data map declares (P5).
 
-Run daily (cron, or the background worker once jobs exist). Safe to run at any time.
+`bungu housekeeping` runs it with the other retention rules (P5); safe to run at any time.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``bungu privacy_run_due_deletions``: erase the accounts whose grace period is over (P22).
 
-Run it from the worker's schedule or cron, at least daily."""
+`bungu housekeeping` runs it on the worker's schedule; this runs it alone, by hand."""
 
 from __future__ import annotations
 
