@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
+from bungu.accounts.models import GuardianLink
 from bungu.privacy import (
     Agent,
     AppendOnlyViolation,
@@ -13,7 +14,7 @@ from bungu.privacy import (
 )
 from bungu.privacy.models import AccessLogEntry
 
-from .factories import CustomerFactory
+from .factories import CustomerFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,31 @@ def test_records_reached_through_a_link_are_read_for_that_customer_only() -> Non
     )
 
     assert data.values("privacy.ConsentEvent.page") == ["/a/"]
+
+
+def test_p13_a_guardian_link_is_read_for_either_person_it_is_about() -> None:
+    guardian, young, stranger = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    GuardianLink.objects.create(
+        guardian=guardian,
+        supervised=young,
+        invited_email="young@example.com",
+        token_digest="e" * 64,
+        approved_at=at(2026, 11, 1),
+        expires_at=at(2026, 11, 8),
+    )
+    clerk = staff_with(Purpose.CUSTOMER_SERVICE)
+
+    def invited(person: object) -> list[object]:
+        return access(
+            subject=person,
+            purpose=Purpose.CUSTOMER_SERVICE,
+            actor=clerk,
+            fields=["accounts.GuardianLink.invited_email"],
+        ).values("accounts.GuardianLink.invited_email")
+
+    assert invited(guardian) == ["young@example.com"]
+    assert invited(young) == ["young@example.com"]
+    assert invited(stranger) == []
 
 
 def test_bad_calls_are_refused_before_anything_is_logged() -> None:

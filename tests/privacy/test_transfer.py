@@ -9,8 +9,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 
+from bungu.accounts.models import GuardianLink
 from bungu.privacy import ConsentMethod, record_consent, withdraw_consent
 from bungu.privacy.models import Notice
 from tests.accounts.factories import AddressFactory
@@ -91,3 +94,39 @@ def test_the_export_is_private_and_never_overwrites(tmp_path: Path) -> None:
     assert output.read_bytes() == before
     with pytest.raises(CommandError, match=r"is not a directory"):
         call_command("privacy_export_for_transfer", str(tmp_path / "missing" / "out.json"))
+
+
+def test_p15_a_guardian_link_goes_with_both_people_and_the_change_log_with_its_record(
+    tmp_path: Path,
+) -> None:
+    guardian = CustomerFactory(email="parent@example.com")
+    young = CustomerFactory(email="young@example.com")
+    GuardianLink.objects.create(
+        guardian=guardian,
+        supervised=young,
+        invited_email="young@example.com",
+        token_digest="d" * 64,
+        approved_at=at(2026, 11, 1),
+        expires_at=at(2026, 11, 8),
+    )
+    staff = CustomerFactory(email="staff@example.com", is_staff=True)
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(young),
+        object_id=str(young.pk),
+        object_repr="young@example.com",
+        action_flag=CHANGE,
+        change_message="Changed name.",
+    )
+
+    document = export(tmp_path)
+
+    by_id = {c["id"]: c for c in document["customers"]}
+    for person in (guardian, young):
+        [link] = by_id[person.pk]["records"]["accounts.GuardianLink"]
+        assert link["invited_email"] == "young@example.com"
+    # The entry is about the young person's record, not about the staff member who wrote it.
+    assert "admin.LogEntry" not in by_id[staff.pk]["records"]
+    [entry] = document["records_without_account"]["admin.LogEntry"]
+    assert (entry["content_type__app_label"], entry["content_type__model"]) == ("accounts", "user")
+    assert entry["object_id"] == str(young.pk)

@@ -23,7 +23,7 @@ from bungu.mail.delivery import attempt_delivery
 from bungu.mail.models import OutboxMessage, State
 from bungu.privacy.datamap import Erase, data_map
 from bungu.privacy.models import AccountDeletion, ErasureJournalEntry
-from bungu.privacy.transfer import personal_models
+from bungu.privacy.walk import linked_models
 from bungu.storefront import account_deletion
 from tests.accounts.factories import PASSWORD, AddressFactory, CustomerFactory
 from tests.cart.factories import CartFactory, CartLineFactory
@@ -55,10 +55,6 @@ def _rich_customer(email: str) -> Any:
     return customer
 
 
-def _rows(model: Any, path: str | None, owner: int) -> Any:
-    return model._base_manager.filter(**{path or "pk": owner})
-
-
 def test_a_due_deletion_erases_every_personal_field_by_its_rule() -> None:
     customer = _rich_customer("hana@example.com")
     other = _rich_customer("kenji@example.com")
@@ -69,14 +65,13 @@ def test_a_due_deletion_erases_every_personal_field_by_its_rule() -> None:
 
     assert account_deletion.run_due_deletions(now=timezone.now() + LATER) == 1
 
-    # The walk of "My data" (personal_models) over the whole data map.
+    # The walk of "My data" and the erasure (linked_models) over the whole data map.
     user_model = get_user_model()
     kept_rules = {Erase.KEEP_FOR_LAW}
-    for label, model, path in personal_models(data_map, user_model=user_model):
-        if path is None:
-            continue
+    for linked in linked_models(data_map, user_model=user_model):
+        label, model = linked.model_label, linked.model
         declared = data_map.for_model(label)
-        rows = _rows(model, path, customer.pk)
+        rows = model._base_manager.filter(linked.condition(customer.pk))
         if model is OutboxMessage:
             # P22: the goodbye e-mail, queued after the erasure, is the one row left; its
             # content goes once it is delivered (see the SMTP tests below).

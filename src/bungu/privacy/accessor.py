@@ -26,6 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
+from django.db.models import Q
 
 from .collection import created_field
 from .consent import (
@@ -36,7 +37,7 @@ from .consent import (
     find_notice_in_force,
     subject_id,
 )
-from .datamap import Field, data_map, split_label, subject_path
+from .datamap import Field, data_map, split_label
 from .exceptions import PurposeNotAllowed
 from .models import AccessLogEntry
 from .practices import PracticeSet
@@ -174,11 +175,13 @@ def _read(subject: int, labels: list[str], *, joined: datetime, now: datetime) -
         model = apps.get_model(model_label)
         created = created_field(model)
         columns = [*names, created] if created and created not in names else names
-        path = subject_path(model)
-        lookup = f"{path}__pk" if path else "pk"
-        rows = list(
-            model._default_manager.filter(**{lookup: subject}).order_by("pk").values(*columns)
-        )
+        # Every declared link to the customer (both people of a guardian link); a model
+        # linked by content type only (the admin's change log) is not handed out here.
+        paths = data_map.subject_paths(model)
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(**{f"{path}__pk" if path else "pk": subject})
+        rows = list(model._default_manager.filter(condition).order_by("pk").values(*columns))
         collected = [min((row[created] if created else None) or joined, now) for row in rows]
         values = [{name: row[name] for name in names} for row in rows]
         found[model_label] = _Rows(values, collected)

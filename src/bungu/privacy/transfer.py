@@ -2,9 +2,10 @@
 
 The export is found through the data map, so a field no app declared cannot be in it and a
 declared one cannot be missed: every model holding personal data is read, its rows grouped
-by the customer they are about (``subject_path``). Beside the data go every notice version
-(its text and practices) and every customer's consents, because the data stays bound by the
-notice it was collected under and by what each customer agreed to since.
+by the customer they are about (each link the data map knows: a guardian link under both
+people; the admin change log beside, with the record it names). Beside the data go every
+notice version (its text and practices) and every customer's consents, because the data
+stays bound by the notice it was collected under and by what each customer agreed to since.
 
 Password hashes are left out: a successor has no need of them, and a file of them is a gift
 to whoever finds it. Customers set a new password with the usual reset link.
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .datamap import DataMap, data_map, subject_path
+from .datamap import DataMap, data_map
 from .models import ConsentEvent, Disclosure, Notice
 from .practices import Practice
 from .taxonomy import DataCategory
@@ -36,21 +37,6 @@ def _exported_fields(datamap: DataMap, model_label: str) -> list[str]:
         for item in datamap.for_model(model_label)
         if not DataCategory.CREDENTIALS.covers(item.category)
     ]
-
-
-def personal_models(
-    datamap: DataMap, *, user_model: type[models.Model]
-) -> Iterator[tuple[str, type[models.Model], str | None]]:
-    """The walk of the data map that the transfer export and "My data" (P19) share: each
-    model holding personal data, with the ORM path to the customer it is about (None for
-    personal data tied to no account, such as a list from another company)."""
-    for model_label in datamap.model_labels():
-        model = apps.get_model(model_label)
-        try:
-            path: str | None = subject_path(model, user_model=user_model)
-        except LookupError:
-            path = None
-        yield model_label, model, path
 
 
 def _rows(
@@ -134,17 +120,32 @@ def build_transfer_export(*, datamap: DataMap | None = None) -> dict[str, Any]:
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     customers: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     unlinked: dict[str, list[dict[str, Any]]] = {}
-    for model_label, model, path in personal_models(datamap, user_model=user_model):
+    generic = datamap.generic_links()
+    for model_label in datamap.model_labels():
+        model = apps.get_model(model_label)
         names = _exported_fields(datamap, model_label)
         if not names:
             continue
-        if path is None:
-            # Personal data not tied to an account (a list from another company, say).
-            unlinked[model_label] = list(model._default_manager.order_by("pk").values("pk", *names))
+        paths = datamap.subject_paths(model, user_model=user_model)
+        if not paths:
+            # Personal data not tied to an account (a list from another company, say), or
+            # tied to any record by content type (the admin's change log): exported with the
+            # record it names, so the successor can relate it.
+            link = generic.get(model_label)
+            extra = (
+                [f"{link.content_type}__app_label", f"{link.content_type}__model", link.object_id]
+                if link
+                else []
+            )
+            unlinked[model_label] = list(
+                model._default_manager.order_by("pk").values("pk", *names, *extra)
+            )
             continue
-        for owner, row in _rows(model, path, names):
-            if owner is not None:
-                customers[owner][model_label].append(row)
+        # A row about two customers (a guardian link) is listed under each of them.
+        for path in paths:
+            for owner, row in _rows(model, path, names):
+                if owner is not None:
+                    customers[owner][model_label].append(row)
     consents, disclosures = _consents(), _disclosures()
     ids = sorted(set(user_model._default_manager.values_list("pk", flat=True)) | set(customers))
     return {
