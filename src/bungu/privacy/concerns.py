@@ -181,7 +181,8 @@ def _pending_named_in(token: str, *, lock: bool = False) -> PendingPrivacyReques
     pending_id, nonce = _named_in(token)
     rows = PendingPrivacyRequest.objects.select_related("request")
     if lock:
-        rows = rows.select_for_update()
+        # Only the waiting request's row: PostgreSQL cannot lock the nullable side of a join.
+        rows = rows.select_for_update(of=("self",))
     found = rows.filter(pk=pending_id, nonce=nonce).first()
     if found is None:
         # Signed by the shop and still fresh, but its request was erased with the account.
