@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from bungu.accounts.models import Address, User
+from bungu.accounts.models import Address, GuardianLink, User
 
 PASSWORD = "a long passphrase 42"
 
@@ -45,3 +47,18 @@ class AddressFactory(DjangoModelFactory):
     region = "CA"
     postal_code = "94105"
     country = "US"
+
+
+class GuardianLinkFactory(DjangoModelFactory):
+    """An accepted link: the guardian invited the young person, who signed up through it."""
+
+    class Meta:
+        model = GuardianLink
+
+    guardian = factory.SubFactory(CustomerFactory)
+    supervised = factory.SubFactory(CustomerFactory)
+    invited_email = factory.LazyAttribute(lambda link: link.supervised.email)
+    token_digest = factory.Sequence(lambda n: f"{n:064x}")
+    approved_at = factory.LazyFunction(timezone.now)
+    accepted_at = factory.LazyAttribute(lambda link: link.approved_at)
+    expires_at = factory.LazyAttribute(lambda link: link.approved_at + datetime.timedelta(days=7))

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from bungu.accounts.models import GuardianLink
 from bungu.privacy import (
     Agent,
     AppendOnlyViolation,
@@ -13,8 +12,9 @@ from bungu.privacy import (
     record_consent,
 )
 from bungu.privacy.models import AccessLogEntry
+from tests.accounts.factories import GuardianLinkFactory
 
-from .factories import CustomerFactory, at
+from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,15 +166,9 @@ def test_records_reached_through_a_link_are_read_for_that_customer_only() -> Non
 
 
 def test_p13_a_guardian_link_is_read_for_either_person_it_is_about() -> None:
-    guardian, young, stranger = CustomerFactory(), CustomerFactory(), CustomerFactory()
-    GuardianLink.objects.create(
-        guardian=guardian,
-        supervised=young,
-        invited_email="young@example.com",
-        token_digest="e" * 64,
-        approved_at=at(2026, 11, 1),
-        expires_at=at(2026, 11, 8),
-    )
+    guardian, stranger = CustomerFactory(), CustomerFactory()
+    young = CustomerFactory(email="young@example.com")
+    GuardianLinkFactory(guardian=guardian, supervised=young)
     clerk = staff_with(Purpose.CUSTOMER_SERVICE)
 
     def invited(person: object) -> list[object]:

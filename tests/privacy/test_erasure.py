@@ -22,7 +22,7 @@ from bungu.privacy.models import (
     Notice,
     NoticeReminder,
 )
-from tests.accounts.factories import AddressFactory
+from tests.accounts.factories import AddressFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory
 from tests.privacy.factories import CustomerFactory
 
@@ -261,24 +261,12 @@ def test_p22_replay_erases_restored_change_log_text_again() -> None:
 
 
 # ---------------------------------------------------------------- guardian links (P22, P23)
-def _guardian_link(*, guardian, supervised, digest: str) -> GuardianLink:  # type: ignore[no-untyped-def]
-    return GuardianLink.objects.create(
-        guardian=guardian,
-        supervised=supervised,
-        invited_email=supervised.email,
-        token_digest=digest,
-        approved_at=NOW,
-        expires_at=NOW + datetime.timedelta(days=7),
-        accepted_at=NOW,
-    )
-
-
 def test_p22_deleting_the_supervised_account_erases_its_guardian_link() -> None:
     guardian = CustomerFactory()
     young = CustomerFactory(email="kid@example.com")
     other_young = CustomerFactory(email="sibling@example.com")
-    link = _guardian_link(guardian=guardian, supervised=young, digest="a")
-    kept = _guardian_link(guardian=guardian, supervised=other_young, digest="b")
+    link = GuardianLinkFactory(guardian=guardian, supervised=young)
+    kept = GuardianLinkFactory(guardian=guardian, supervised=other_young)
 
     privacy.erase_subject(subject=young, actor="job:test", now=NOW)
 
@@ -289,8 +277,8 @@ def test_p22_deleting_the_supervised_account_erases_its_guardian_link() -> None:
 
 def test_p22_deleting_the_guardians_account_erases_the_links_they_made() -> None:
     guardian, other_guardian = CustomerFactory(), CustomerFactory()
-    _guardian_link(guardian=guardian, supervised=CustomerFactory(), digest="a")
-    kept = _guardian_link(guardian=other_guardian, supervised=CustomerFactory(), digest="b")
+    GuardianLinkFactory(guardian=guardian, supervised=CustomerFactory())
+    kept = GuardianLinkFactory(guardian=other_guardian, supervised=CustomerFactory())
 
     privacy.erase_subject(subject=guardian, actor="job:test", now=NOW)
 

@@ -11,15 +11,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from bungu.accounts.models import GuardianLink, PriorVersion, Profile
+from bungu.accounts.models import PriorVersion, Profile
 from bungu.mail.models import MailPreferences
 from bungu.privacy import ConsentMethod, data_map, record_consent
 from bungu.privacy.models import AccessLogEntry
 from bungu.privacy.mydata import build_my_data
 from bungu.reviews.models import ReportReason, ReviewReport
-from tests.accounts.factories import AddressFactory
+from tests.accounts.factories import AddressFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory
 from tests.reviews.factories import ReviewFactory
 from tests.wishlists.factories import WishListFactory, WishListItemFactory
@@ -321,7 +320,7 @@ def test_p19_each_secret_is_named_for_what_it_is() -> None:
 def test_p19_a_guardian_link_shows_on_both_peoples_data() -> None:
     guardian = CustomerFactory()
     young = CustomerFactory(email="kid@example.com")
-    _guardian_link(guardian=guardian, supervised=young)
+    GuardianLinkFactory(guardian=guardian, supervised=young)
 
     for person in (guardian, young):
         sections = {s["model"]: s for s in build_my_data(subject=person)["records"]}
@@ -332,19 +331,6 @@ def test_p19_a_guardian_link_shows_on_both_peoples_data() -> None:
     assert "accounts.GuardianLink" not in {
         s["model"] for s in build_my_data(subject=CustomerFactory())["records"]
     }
-
-
-def _guardian_link(*, guardian, supervised):  # type: ignore[no-untyped-def]
-    now = timezone.now()
-    return GuardianLink.objects.create(
-        guardian=guardian,
-        supervised=supervised,
-        invited_email=supervised.email,
-        token_digest=f"digest-{supervised.pk}",
-        approved_at=now,
-        expires_at=now + datetime.timedelta(days=7),
-        accepted_at=now,
-    )
 
 
 def test_p19_queries_stay_bounded_with_references_and_staff_changes(

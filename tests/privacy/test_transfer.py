@@ -13,10 +13,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 
-from bungu.accounts.models import GuardianLink
 from bungu.privacy import ConsentMethod, record_consent, withdraw_consent
 from bungu.privacy.models import Notice
-from tests.accounts.factories import AddressFactory
+from tests.accounts.factories import AddressFactory, GuardianLinkFactory
 
 from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
 
@@ -101,14 +100,7 @@ def test_p15_a_guardian_link_goes_with_both_people_and_the_change_log_with_its_r
 ) -> None:
     guardian = CustomerFactory(email="parent@example.com")
     young = CustomerFactory(email="young@example.com")
-    GuardianLink.objects.create(
-        guardian=guardian,
-        supervised=young,
-        invited_email="young@example.com",
-        token_digest="d" * 64,
-        approved_at=at(2026, 11, 1),
-        expires_at=at(2026, 11, 8),
-    )
+    GuardianLinkFactory(guardian=guardian, supervised=young)
     staff = CustomerFactory(email="staff@example.com", is_staff=True)
     LogEntry.objects.create(
         user=staff,
