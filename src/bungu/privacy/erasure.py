@@ -149,7 +149,7 @@ def _user_model() -> type[models.Model]:
     return apps.get_model(settings.AUTH_USER_MODEL)
 
 
-def _blank(field: models.Field[Any, Any], *, at: datetime) -> Any:  # noqa: PLR0911 - one per kind
+def blank_value(field: models.Field[Any, Any], *, at: datetime) -> Any:  # noqa: PLR0911 - one per kind
     """The empty value of a field whose content is deleted but whose row stays."""
     if issubclass(field.model, AbstractBaseUser) and field.name == "password":
         return ERASED_PASSWORD
@@ -173,13 +173,13 @@ def _blank(field: models.Field[Any, Any], *, at: datetime) -> Any:  # noqa: PLR0
     )
 
 
-def _placeholder(field: models.Field[Any, Any], *, pk: Any, at: datetime) -> Any:
+def placeholder_value(field: models.Field[Any, Any], *, pk: Any, at: datetime) -> Any:
     """An anonymous stand-in, unique per row where the field must stay unique."""
     if isinstance(field, models.EmailField):
         return f"erased-{field.model._meta.model_name}-{pk}@{PLACEHOLDER_DOMAIN}"
     if isinstance(field, models.CharField | models.TextField):
         return ERASED_TEXT[: field.max_length] if field.max_length else ERASED_TEXT
-    return _blank(field, at=at)
+    return blank_value(field, at=at)
 
 
 def _apply(step: _Step, row_ids: list[Any], *, at: datetime) -> int:
@@ -196,14 +196,14 @@ def _apply(step: _Step, row_ids: list[Any], *, at: datetime) -> int:
         if not isinstance(field, models.Field):
             raise ImproperlyConfigured(f"{step.model._meta.label}.{name} is not a column")
         if step.action == ErasureAction.BLANKED:
-            value = _blank(field, at=at)
+            value = blank_value(field, at=at)
             todo = rows.exclude(**{f"{name}__isnull": True} if value is None else {name: value})
             ids = list(todo.values_list("pk", flat=True))
             todo.update(**{name: value})
             changed.update(ids)
         elif step.action == ErasureAction.ANONYMISED:
             for pk in rows.values_list("pk", flat=True):
-                value = _placeholder(field, pk=pk, at=at)
+                value = placeholder_value(field, pk=pk, at=at)
                 if (
                     step.model._base_manager.filter(pk=pk)
                     .exclude(**{name: value})

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .datamap import Clock, DataMap, Erase, Field, PurgedBy, data_map
-from .erasure import _blank, _placeholder
+from .erasure import blank_value, placeholder_value
 from .models import AppendOnly
 
 
@@ -147,8 +147,8 @@ def _rules(datamap: DataMap) -> tuple[list[_Rule], dict[str, list[str]]]:
 
 def _erased_value(field: models.Field[Any, Any], rule: Erase, *, at: datetime) -> Any:
     if rule is Erase.ANONYMISE:
-        return _placeholder(field, pk=None, at=at)
-    return _blank(field, at=at)
+        return placeholder_value(field, pk=None, at=at)
+    return blank_value(field, at=at)
 
 
 def _apply(rule: _Rule, *, now: datetime) -> Expired:
