@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "bungu.catalog",
     "bungu.cart",
+    "bungu.payments",
     "bungu.wishlists",
     "bungu.reviews",
     "bungu.backoffice",
@@ -328,6 +329,10 @@ BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"
 # How often the worker runs the periodic jobs (storefront/housekeeping.py): deletions, P5
 # retention, sessions, notice reminders.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
+# The card processor's adapter (bungu/payments/interface.py); the sandbox's by default.
+BUNGU_PAYMENT_GATEWAY = os.environ.get(
+    "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"
+)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
