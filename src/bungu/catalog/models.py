@@ -274,6 +274,14 @@ class SKU(ChangesCatalog):
         return ", ".join(p for p in parts if p)
 
     @property
+    def is_purchasable(self) -> bool:
+        """Whether a customer may buy (or save) this SKU: it and its product are on sale.
+
+        Read from the rows themselves, not the product's listing fields, which lag behind a
+        bulk change. Stock is a separate question: a sold-out SKU is purchasable but not now."""
+        return self.is_active and self.product.is_active
+
+    @property
     def stock_state(self) -> StockState:
         if self.stock <= 0:
             return StockState.SOLD_OUT
