@@ -205,7 +205,9 @@ class Product(ChangesCatalog):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product", kwargs={"slug": self.slug})
+        # The page is composed at the top (storefront) of the catalogue's product and the
+        # other apps' parts; the address is the product's all the same.
+        return reverse("storefront:product", kwargs={"slug": self.slug})
 
     def refresh_listing_fields(self) -> None:
         """Recompute the price range, stock flag and lead SKU from the active SKUs and save."""

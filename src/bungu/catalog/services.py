@@ -220,6 +220,7 @@ def refresh_listing_fields_in_bulk(*, product_ids: Iterable[int], chunk_size: in
 
 # ---------------------------------------------------------------- buying
 
+
 class NotPurchasable(Exception):  # noqa: N818 - a domain noun (style.md)
     """The SKU is unknown, or it or its product is withdrawn.
 
