@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from bungu.catalog import services as catalog_services
 from bungu.catalog.models import SKU, Product
 
 from . import tokens
@@ -57,10 +58,6 @@ class LineNotFound(CartError):  # noqa: N818 - a domain noun (style.md)
 def sku_name(sku: SKU) -> str:
     label = sku.variant_label
     return f"{sku.product.name} ({label})" if label else sku.product.name
-
-
-def _is_purchasable(sku: SKU) -> bool:
-    return sku.is_active and sku.product.is_active
 
 
 def _check_quantity(quantity: object, *, minimum: int) -> int:
@@ -214,12 +211,13 @@ def add_item(cart: Cart, *, sku_id: int, quantity: int) -> LineChange:
 
     Raises BadQuantity, NotPurchasable, SoldOut or LimitReached; then nothing changed."""
     _check_quantity(quantity, minimum=1)
-    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
-    if sku is None:
-        raise NotPurchasable("That item is not sold here.")
+    try:
+        sku = catalog_services.get_purchasable_sku(sku_id=sku_id)
+    except catalog_services.NotPurchasable as refused:
+        if refused.sku is None:
+            raise NotPurchasable("That item is not sold here.") from None
+        raise NotPurchasable(f"{sku_name(refused.sku)} is no longer sold.") from None
     name = sku_name(sku)
-    if not _is_purchasable(sku):
-        raise NotPurchasable(f"{name} is no longer sold.")
     if sku.stock <= 0:
         raise SoldOut(f"{name} is sold out.")
     _lock(cart)
@@ -270,7 +268,7 @@ def set_quantity(cart: Cart, *, line_id: int, quantity: int) -> LineChange:
         line.delete()
         _touch(cart)
         return LineChange(name=name, quantity=0)
-    if not _is_purchasable(line.sku):
+    if not line.sku.is_purchasable:
         raise NotPurchasable(f"{name} is no longer sold; you can only remove it.")
     if line.sku.stock <= 0:
         raise SoldOut(f"{name} is sold out; you can only remove it.")
@@ -340,7 +338,7 @@ class CartSummary:
 
 
 def _state(sku: SKU, quantity: int) -> LineState:
-    if not _is_purchasable(sku):
+    if not sku.is_purchasable:
         return LineState.WITHDRAWN
     if sku.stock <= 0:
         return LineState.SOLD_OUT
@@ -407,7 +405,7 @@ def merge_carts(*, into: Cart, source: Cart) -> MergeResult:
     for line in CartLine.objects.filter(cart=source).select_related("sku__product"):
         sku = line.sku
         name = sku_name(sku)
-        if not _is_purchasable(sku):
+        if not sku.is_purchasable:
             notes.append(f"{name} is no longer sold, so it was left out.")
             continue
         if sku.stock <= 0:
