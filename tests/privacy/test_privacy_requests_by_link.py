@@ -21,9 +21,8 @@ from bungu.mail.preferences import set_preferences
 from bungu.privacy import concerns, data_map, throttle
 from bungu.privacy.clocks import REQUEST_LINK_VALID_DAYS, due_dates
 from bungu.privacy.models import PendingPrivacyRequest, PrivacyRequest, Verification
+from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
-
-from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from bungu.catalog import services as catalog_services
 from bungu.catalog.models import Product
 from bungu.reviews import services
 from bungu.reviews.models import ReportReason, Review, ReviewReport, ReviewStatus
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 
 from .factories import ReviewFactory, approved_review
 

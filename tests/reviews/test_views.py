@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from bungu.reviews import services
 from bungu.reviews.models import BODY_MAX_LENGTH, ReportReason, Review, ReviewReport, ReviewStatus
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import CategoryFactory, ProductFactory
-from tests.privacy.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 
 from .factories import ReviewFactory, approved_review

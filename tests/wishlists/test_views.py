@@ -12,8 +12,8 @@ from bungu.cart import services as cart_services
 from bungu.cart.models import CartLine
 from bungu.wishlists import services
 from bungu.wishlists.models import WishList, WishListItem
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 
 from .factories import WishListFactory, WishListItemFactory, on_sale_sku
