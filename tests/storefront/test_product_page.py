@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bungu.catalog.models import SKU, ProductImage
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import CategoryFactory, ProductFactory, SKUFactory
-from tests.privacy.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 from tests.wishlists.factories import WishListFactory
 
