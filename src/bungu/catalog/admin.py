@@ -25,7 +25,7 @@ from .search import reindex_products
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class BrandAdmin(admin.ModelAdmin[Brand]):
     list_display = ["name", "country", "founded", "product_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -40,7 +40,7 @@ class BrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["__str__", "slug", "position"]
     list_select_related = ["parent"]
     search_fields = ["name", "path"]
@@ -49,13 +49,13 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only
 
 
 @admin.register(ProductType)
-class ProductTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductTypeAdmin(admin.ModelAdmin[ProductType]):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
 
 
-class SKUInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+class SKUInline(admin.TabularInline[SKU, Product]):
     model = SKU
     extra = 0
     fields = [
@@ -72,7 +72,7 @@ class SKUInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only 
     ]
 
 
-class ProductImageInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductImageInline(admin.TabularInline[ProductImage, Product]):
     model = ProductImage
     extra = 0
     fields = ["image", "alt_text", "sku", "position"]
@@ -110,7 +110,7 @@ def _csv_response(products: QuerySet[Product] | None) -> StreamingHttpResponse:
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductAdmin(admin.ModelAdmin[Product]):
     list_display = [
         "name",
         "brand",
@@ -252,7 +252,7 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only 
 
 
 @admin.register(SKU)
-class SKUAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class SKUAdmin(admin.ModelAdmin[SKU]):
     list_display = [
         "code",
         "product",
