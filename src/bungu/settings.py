@@ -173,9 +173,9 @@ def _cache(url: str) -> dict[str, Any]:
     """``file`` (default), ``locmem://`` or ``redis://host:port/db`` (needs the redis package)."""
     if url in {"", "file"}:
         # Shared by every gunicorn worker on the machine, so a page rendered by one worker
-        # is a hit for all of them; no extra service to run.
+        # is a hit for all of them; no extra service to run. Its add and incr are atomic.
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "bungu.file_cache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
         }
