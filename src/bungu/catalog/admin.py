@@ -21,6 +21,7 @@ from .csv_import import MAX_BYTES, import_catalog_csv
 from .csv_io import iter_catalog_rows
 from .forms import CatalogImportForm
 from .models import SKU, Brand, Category, Product, ProductImage, ProductType
+from .money import format_money
 from .search import reindex_products
 
 
@@ -168,11 +169,11 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 
     @admin.display(description="price", ordering="min_price")
     def price_range(self, product: Product) -> str:
-        if product.min_price is None:
+        if product.min_price is None or product.max_price is None:
             return "-"
         if product.min_price == product.max_price:
-            return f"${product.min_price}"
-        return f"${product.min_price}-${product.max_price}"
+            return format_money(product.min_price)
+        return f"{format_money(product.min_price)}-{format_money(product.max_price)}"
 
     @admin.display(description="picture")
     def picture(self, product: Product) -> str:
