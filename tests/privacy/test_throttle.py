@@ -27,7 +27,7 @@ class _SlowPaths:
 
     def _key_to_file(self, key: Any, version: int | None = None) -> str:
         time.sleep(0.003)
-        return super()._key_to_file(key, version)  # type: ignore[misc, no-any-return]
+        return str(super()._key_to_file(key, version))  # type: ignore[misc]
 
 
 class SlowFileCache(_SlowPaths, FileCache):
