@@ -313,13 +313,6 @@ def test_nobody_but_the_author_reaches_the_delete_page(client):
     assert not Review.objects.filter(id=review.id).exists()
 
 
-def test_ids_too_large_for_the_database_are_404(client):
-    client.force_login(CustomerFactory())
-
-    for name in ("reviews:delete", "reviews:report"):
-        assert client.get(reverse(name, args=[10**30])).status_code == 404
-
-
 # ---------------------------------------------------------------- reports
 
 

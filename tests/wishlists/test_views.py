@@ -73,13 +73,6 @@ def test_saving_needs_a_signed_in_customer(client):
     assert WishListItem.objects.count() == 0
 
 
-def test_ids_too_large_for_the_database_are_404(client):
-    client.force_login(CustomerFactory())
-
-    assert client.get(reverse("wishlists:detail", args=[10**30])).status_code == 404
-    assert client.post(reverse("wishlists:remove", args=[1, 10**30])).status_code == 404
-
-
 # ---------------------------------------------------------------- the owner's pages
 
 

@@ -24,9 +24,6 @@ from . import services
 from .forms import NoteForm, SaveItemForm, WishListNameForm
 from .models import WishList, WishListItem
 
-# The largest id a database integer holds: a larger one in a URL would overflow the query.
-_MAX_ID = 2**63 - 1
-
 
 def _owner_id(request: HttpRequest) -> int:
     if not request.user.is_authenticated:
@@ -35,8 +32,6 @@ def _owner_id(request: HttpRequest) -> int:
 
 
 def _own_list(request: HttpRequest, wish_list_id: int) -> WishList:
-    if wish_list_id > _MAX_ID:
-        raise Http404("No such wish list.")
     try:
         return services.get_own_wish_list(owner_id=_owner_id(request), wish_list_id=wish_list_id)
     except WishList.DoesNotExist:
@@ -44,8 +39,6 @@ def _own_list(request: HttpRequest, wish_list_id: int) -> WishList:
 
 
 def _own_item(request: HttpRequest, wish_list_id: int, item_id: int) -> WishListItem:
-    if max(wish_list_id, item_id) > _MAX_ID:
-        raise Http404("No such item.")
     try:
         return services.get_own_item(
             owner_id=_owner_id(request), wish_list_id=wish_list_id, item_id=item_id
