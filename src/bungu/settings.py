@@ -323,7 +323,7 @@ BUNGU_SITE_URL = os.environ.get("BUNGU_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
 # How long the one-click unsubscribe link in a mail keeps working.
 BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", "180"))
 # P22: how long a request to delete an account waits (the customer can cancel) before the
-# worker or cron's `bungu privacy_run_due_deletions` erases it.
+# worker or cron's `bungu privacy run-due-deletions` erases it.
 BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
 # How often the worker runs the periodic jobs (storefront/housekeeping.py): deletions, P5
 # retention, sessions, notice reminders.

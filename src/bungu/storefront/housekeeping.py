@@ -25,8 +25,7 @@ from bungu import privacy
 from bungu.accounts.sessions import purge_ended_sessions
 from bungu.mail.delivery import smtp_configured
 from bungu.mail.services import deliver_due_messages
-
-from .account_deletion import run_due_deletions
+from bungu.privacy.account_deletion import run_due_deletions
 
 logger = logging.getLogger(__name__)
 
