@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "bungu.reviews",
     "bungu.backoffice",
     "bungu.storefront",
+    "bungu.operations",
 ]
 
 MIDDLEWARE = [
@@ -325,8 +326,8 @@ BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", 
 # P22: how long a request to delete an account waits (the customer can cancel) before the
 # worker or cron's `bungu privacy run-due-deletions` erases it.
 BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
-# How often the worker runs the periodic jobs (storefront/housekeeping.py): deletions, P5
-# retention, sessions, notice reminders.
+# How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
+# runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
 TASKS = {
     "default": {
