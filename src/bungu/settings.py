@@ -286,7 +286,7 @@ BUNGU_CART_COOKIE_DAYS = int(os.environ.get("BUNGU_CART_COOKIE_DAYS", "90"))
 BUNGU_CART_ACCOUNT_DAYS = int(os.environ.get("BUNGU_CART_ACCOUNT_DAYS", "365"))
 BUNGU_CART_COOKIE_NAME = "__Host-cart" if PRODUCTION else "cart"
 # P11: a form refused for a missing CSRF cookie says plainly that it needs cookies.
-CSRF_FAILURE_VIEW = "bungu.cart.views.cookies_needed"
+CSRF_FAILURE_VIEW = "bungu.storefront.views.cookies_needed"
 # `make bench` compares every page with the cheapest one the same stack can serve; that page
 # exists only when the benchmark asks for it, and never in production.
 BUNGU_BENCH_BASELINE = _env_flag("BUNGU_BENCH_BASELINE")

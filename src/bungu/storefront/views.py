@@ -1,10 +1,12 @@
-"""The shop's own pages: home, robots.txt. Catalogue pages live in the catalog app."""
+"""The shop's own pages: home, robots.txt, the CSRF failure page. Catalogue pages live in
+the catalog app."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.views import csrf
 from django.views.decorators.http import require_safe
 
 from bungu.catalog import services as catalog
@@ -32,3 +34,15 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {sitemap_url}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def cookies_needed(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The CSRF failure page (CSRF_FAILURE_VIEW): most often a browser that refuses cookies,
+    so it says plainly what needs them and what works without (P11)."""
+    context = {"cookie_sent": bool(request.COOKIES)}
+    try:
+        return render(request, "storefront/cookies_needed.html", context, status=403)
+    except NoReverseMatch:
+        # A URL configuration without the shop's pages (a test of the middleware alone):
+        # Django's plain page rather than an error page that fails.
+        return csrf.csrf_failure(request, reason)
