@@ -36,7 +36,7 @@ class Shop:
 SAMPLES: dict[str, Callable[[Shop], str]] = {
     "catalog:category": lambda shop: shop.category.get_absolute_url(),
     "catalog:brand": lambda shop: shop.brand.get_absolute_url(),
-    "catalog:product": lambda shop: shop.product.get_absolute_url() + f"?sku={shop.sku.code}",
+    "storefront:product": lambda shop: shop.product.get_absolute_url() + f"?sku={shop.sku.code}",
     "catalog:sku_art": lambda shop: reverse("catalog:sku_art", kwargs={"code": shop.sku.code}),
     r"^media/(?P<path>.+)$": lambda shop: "/media/products/missing.jpg",
     "privacy:version": lambda shop: reverse("privacy:version", kwargs={"version": 1}),
@@ -244,7 +244,7 @@ def test_inline_code_check_catches_planted_violations():
 
 
 def test_the_walk_refuses_a_route_without_a_sample(shop, monkeypatch):
-    monkeypatch.delitem(SAMPLES, "catalog:product")
+    monkeypatch.delitem(SAMPLES, "storefront:product")
 
-    with pytest.raises(AssertionError, match="add a sample address for 'catalog:product'"):
+    with pytest.raises(AssertionError, match="add a sample address for 'storefront:product'"):
         shop_urls(shop)

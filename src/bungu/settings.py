@@ -16,8 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin, ModelForm, QuerySet ...) accept type arguments at run
+# time too, so the code can be typed without ignores.
+django_stubs_ext.monkeypatch()
 
 
 def _env_flag(name: str, *, default: bool = False) -> bool:
@@ -88,6 +93,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "bungu.catalog",
     "bungu.cart",
+    "bungu.payments",
     "bungu.wishlists",
     "bungu.reviews",
     "bungu.backoffice",
@@ -169,9 +175,9 @@ def _cache(url: str) -> dict[str, Any]:
     """``file`` (default), ``locmem://`` or ``redis://host:port/db`` (needs the redis package)."""
     if url in {"", "file"}:
         # Shared by every gunicorn worker on the machine, so a page rendered by one worker
-        # is a hit for all of them; no extra service to run.
+        # is a hit for all of them; no extra service to run. Its add and incr are atomic.
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "bungu.file_cache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
         }
@@ -286,7 +292,7 @@ BUNGU_CART_COOKIE_DAYS = int(os.environ.get("BUNGU_CART_COOKIE_DAYS", "90"))
 BUNGU_CART_ACCOUNT_DAYS = int(os.environ.get("BUNGU_CART_ACCOUNT_DAYS", "365"))
 BUNGU_CART_COOKIE_NAME = "__Host-cart" if PRODUCTION else "cart"
 # P11: a form refused for a missing CSRF cookie says plainly that it needs cookies.
-CSRF_FAILURE_VIEW = "bungu.storefront.views.cookies_needed"
+CSRF_FAILURE_VIEW = "bungu.storefront.errors.cookies_needed"
 # `make bench` compares every page with the cheapest one the same stack can serve; that page
 # exists only when the benchmark asks for it, and never in production.
 BUNGU_BENCH_BASELINE = _env_flag("BUNGU_BENCH_BASELINE")
@@ -329,6 +335,10 @@ BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"
 # How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
 # runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
+# The card processor's adapter (bungu/payments/interface.py); the sandbox's by default.
+BUNGU_PAYMENT_GATEWAY = os.environ.get(
+    "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"
+)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -383,10 +393,13 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = BUNGU_SHOP_NAME
 USERSESSIONS_TRACK_ACTIVITY = True
-# nginx in front in production: the client's address is the last one it adds.
-ALLAUTH_TRUSTED_PROXY_COUNT = int(
-    os.environ.get("BUNGU_TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0")
-)
+# How many proxies of the shop's own stand in front of it (1 behind nginx): the visitor's
+# address is the entry the last of them added to X-Forwarded-For. With 0 the header is
+# ignored, because anyone can send it. Read by the shop's throttle and by django-allauth's.
+BUNGU_TRUSTED_PROXIES = int(os.environ.get("BUNGU_TRUSTED_PROXIES", "0"))
+if BUNGU_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("BUNGU_TRUSTED_PROXIES must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = BUNGU_TRUSTED_PROXIES
 
 LOGGING = {
     "version": 1,

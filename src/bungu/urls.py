@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path, register_converter
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+from bungu.database_ids import DatabaseIdConverter
 from bungu.privacy import views as privacy_views
+
+# Before the apps' patterns are read: they take database ids as <id:name> (404 on a bad id).
+register_converter(DatabaseIdConverter, "id")
 
 admin.site.site_header = f"{settings.BUNGU_SHOP_NAME} back office"
 admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"

@@ -149,7 +149,7 @@ def test_ending_the_link_closes_the_supervised_account_and_its_sessions(client):
     invitation = guardians.invite_supervised(
         guardian=guardian, email="kid@example.com", site_url="http://t/", consent=True
     )
-    minor = CustomerFactory(email="kid@example.com", adult_declared_at=None)
+    minor = CustomerFactory(email="kid@example.com", adult_declared_at=None, password=PASSWORD)
     guardians.accept_invitation(link=invitation.link, user=minor)
     from django.test import Client  # noqa: PLC0415
 

@@ -25,7 +25,7 @@ ADDRESS = {
 
 @pytest.fixture
 def customer(client):
-    user = CustomerFactory()
+    user = CustomerFactory(name="")  # no name yet: the profile form adds one
     client.force_login(user)
     return user
 

@@ -53,7 +53,7 @@ def test_devices_are_described_in_plain_words(agent, device):
 
 
 def test_the_sessions_page_lists_every_browser_signed_in():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     laptop = _signed_in(customer, FIREFOX, ip="203.0.113.5")
     _signed_in(customer, SAFARI, ip="198.51.100.7")
 
@@ -67,7 +67,7 @@ def test_the_sessions_page_lists_every_browser_signed_in():
 
 
 def test_ending_another_session_signs_that_browser_out():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     laptop = _signed_in(customer, FIREFOX)
     phone = _signed_in(customer, SAFARI)
     phone_session = UserSession.objects.get(session_key=phone.session.session_key)
@@ -81,7 +81,7 @@ def test_ending_another_session_signs_that_browser_out():
 
 
 def test_sign_out_everywhere_else_keeps_only_this_browser():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     laptop = _signed_in(customer, FIREFOX)
     others = [_signed_in(customer, SAFARI) for _ in range(2)]
 
@@ -94,7 +94,7 @@ def test_sign_out_everywhere_else_keeps_only_this_browser():
 
 
 def test_ending_the_current_session_signs_out(client):
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     browser = _signed_in(customer, FIREFOX)
     own = UserSession.objects.get(session_key=browser.session.session_key)
 
@@ -105,9 +105,9 @@ def test_ending_the_current_session_signs_out(client):
 
 
 def test_another_customers_session_cannot_be_ended_or_seen():
-    victim = CustomerFactory()
+    victim = CustomerFactory(password=PASSWORD)
     victim_browser = _signed_in(victim, SAFARI, ip="198.51.100.99")
-    attacker = _signed_in(CustomerFactory(), FIREFOX)
+    attacker = _signed_in(CustomerFactory(password=PASSWORD), FIREFOX)
     victim_session = UserSession.objects.get(user=victim)
 
     assert attacker.post(f"/account/sessions/{victim_session.pk}/end/").status_code == 404
@@ -116,7 +116,7 @@ def test_another_customers_session_cannot_be_ended_or_seen():
 
 
 def test_ending_a_session_needs_a_post(client):
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     browser = _signed_in(customer, FIREFOX)
     own = UserSession.objects.get(user=customer)
 
@@ -125,7 +125,7 @@ def test_ending_a_session_needs_a_post(client):
 
 
 def test_sessions_that_ended_elsewhere_are_not_listed_and_are_purged():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     laptop = _signed_in(customer, FIREFOX)
     phone = _signed_in(customer, SAFARI)
     Session.objects.filter(session_key=phone.session.session_key).delete()
@@ -137,7 +137,7 @@ def test_sessions_that_ended_elsewhere_are_not_listed_and_are_purged():
 
 
 def test_a_password_change_hides_the_sessions_it_signed_out():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     _signed_in(customer, SAFARI)
     customer.set_password("another long passphrase")
     customer.save()
@@ -146,7 +146,7 @@ def test_a_password_change_hides_the_sessions_it_signed_out():
 
 
 def test_purge_removes_rows_of_expired_sessions():
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     keep = _signed_in(customer, FIREFOX)
     gone = _signed_in(customer, SAFARI)
     Session.objects.filter(session_key=gone.session.session_key).delete()
@@ -158,7 +158,7 @@ def test_purge_removes_rows_of_expired_sessions():
 
 
 def test_the_sessions_page_needs_a_fixed_number_of_queries(django_assert_max_num_queries):
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     browser = _signed_in(customer, FIREFOX)
     with CaptureQueriesContext(connection) as alone:
         browser.get("/account/sessions/")

@@ -115,7 +115,7 @@ def test_sign_in_offers_a_session_that_ends_with_the_browser(client):
     html = client.get(LOGIN).content.decode()
     assert "Keep me signed in on this computer" in html
 
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     client.post(LOGIN, {"login": customer.email, "password": PASSWORD})
     assert client.session.get_expire_at_browser_close() is True
 
@@ -125,7 +125,7 @@ def test_sign_in_offers_a_session_that_ends_with_the_browser(client):
 
 
 def test_sign_in_is_by_email_in_any_case(client):
-    customer = CustomerFactory(email="ken@example.com")
+    customer = CustomerFactory(email="ken@example.com", password=PASSWORD)
 
     response = client.post(LOGIN, {"login": "KEN@example.com", "password": PASSWORD})
 
@@ -134,7 +134,7 @@ def test_sign_in_is_by_email_in_any_case(client):
 
 
 def test_repeated_failed_sign_ins_are_rate_limited(client):
-    customer = CustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     for _ in range(5):
         response = client.post(LOGIN, {"login": customer.email, "password": "wrong password"})
         assert response.status_code == 200

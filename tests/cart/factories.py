@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import factory
-from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from bungu.cart import tokens
 from bungu.cart.models import Cart, CartLine
 from tests.catalog.factories import SKUFactory
-
-
-class CustomerFactory(DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-
-    email = factory.Sequence(lambda n: f"shopper{n}@example.com")
-    # Unusable: these customers are signed in with force_login, and hashing is slow.
-    password = "!"
 
 
 class CartFactory(DjangoModelFactory):

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from bungu.cart import tokens
 from bungu.catalog.caching import CACHE_HEADER
 from bungu.privacy import DataCategory, Purpose, Source, data_map
-from tests.cart.factories import CartFactory, CartLineFactory, CustomerFactory, anonymous_cart
+from tests.accounts.factories import CustomerFactory
+from tests.cart.factories import CartFactory, CartLineFactory, anonymous_cart
 from tests.catalog.factories import ProductFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db

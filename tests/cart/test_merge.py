@@ -7,7 +7,8 @@ from django.test import Client
 
 from bungu.cart import services, tokens
 from bungu.cart.models import Cart, CartLine
-from tests.cart.factories import CartFactory, CartLineFactory, CustomerFactory, anonymous_cart
+from tests.accounts.factories import CustomerFactory
+from tests.cart.factories import CartFactory, CartLineFactory, anonymous_cart
 from tests.catalog.factories import SKUFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.utils import timezone
 from bungu.cart import services
 from bungu.cart.models import Cart, CartLine
 from bungu.cart.services import LineState
-from tests.cart.factories import CartFactory, CartLineFactory, CustomerFactory
+from tests.accounts.factories import CustomerFactory
+from tests.cart.factories import CartFactory, CartLineFactory
 from tests.catalog.factories import ProductFactory, SKUFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from bungu.cart import tokens
 from bungu.cart.models import Cart, CartLine
-from tests.cart.factories import CartFactory, CartLineFactory, CustomerFactory, anonymous_cart
+from tests.accounts.factories import CustomerFactory
+from tests.cart.factories import CartFactory, CartLineFactory, anonymous_cart
 from tests.catalog.factories import ProductFactory, SKUFactory
 from tests.storefront.html_checks import page_problems
 

@@ -7,13 +7,13 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from bungu.catalog import admin as catalog_admin
 from bungu.catalog.models import SKU, Product
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import (
     BrandFactory,
     CategoryFactory,
@@ -28,7 +28,7 @@ IMPORT_URL = "/admin/catalog/product/import-csv/"
 
 @pytest.fixture
 def staff_client(client, db):
-    user = get_user_model().objects.create_superuser("boss@bungu.test", "a-long-password-1")
+    user = CustomerFactory(is_staff=True, is_superuser=True)
     client.force_login(user)
     return client
 
@@ -242,15 +242,13 @@ def test_import_needs_a_signed_in_staff_member(client, db):
     response = client.get(IMPORT_URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
-    customer = get_user_model().objects.create_user("shopper@bungu.test", "a-long-password-1")
+    customer = CustomerFactory()
     client.force_login(customer)
     assert client.post(IMPORT_URL, {"file": _upload("x")}).status_code == 302
 
 
 def test_staff_without_catalogue_rights_are_refused(client, db):
-    clerk = get_user_model().objects.create_user(
-        "clerk@bungu.test", "a-long-password-1", is_staff=True
-    )
+    clerk = CustomerFactory(is_staff=True)
     client.force_login(clerk)
     before = state()
     assert client.get(EXPORT_URL).status_code == 403
@@ -260,7 +258,5 @@ def test_staff_without_catalogue_rights_are_refused(client, db):
 
 def test_import_is_csrf_protected(db):
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(
-        get_user_model().objects.create_superuser("boss2@bungu.test", "a-long-password-1")
-    )
+    strict.force_login(CustomerFactory(is_staff=True, is_superuser=True))
     assert strict.post(IMPORT_URL, {"file": _upload("x")}).status_code == 403

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
@@ -13,6 +12,7 @@ from django.test import RequestFactory
 
 from bungu.catalog.caching import CACHE_HEADER, cache_catalog_page
 from bungu.catalog.models import CatalogState
+from tests.accounts.factories import CustomerFactory
 
 from .factories import BrandFactory
 
@@ -72,7 +72,7 @@ def test_a_catalogue_change_makes_cached_pages_stale() -> None:
 def test_signed_in_customer_neither_reads_nor_fills_the_cache() -> None:
     counting_view(_get())
     request = _get(sessionid="abc")
-    request.user = get_user_model().objects.create_user("reader@example.com")
+    request.user = CustomerFactory()
 
     response = counting_view(request)
 

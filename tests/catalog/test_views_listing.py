@@ -37,13 +37,17 @@ def product_names(response) -> list[str]:
 
 @pytest.mark.django_db
 def test_category_page_lists_the_whole_subtree(client, tree):
-    ProductFactory(name="Sarasa", category=tree["gel"])
-    ProductFactory(name="Kakuno", category=tree["fountain"])
+    ProductFactory(name="Sarasa", slug="sarasa", category=tree["gel"])
+    ProductFactory(name="Kakuno", slug="kakuno", category=tree["fountain"])
     ProductFactory(name="Field Notes", category=tree["paper"])
     response = client.get("/c/pens/")
     assert response.status_code == 200
     assert product_names(response) == ["Kakuno", "Sarasa"]
     html = body(response)
+    assert re.findall(r'<a class="product-card-link" href="([^"]*)">', html) == [
+        "/p/kakuno/",
+        "/p/sarasa/",
+    ]
     assert '<a href="/c/pens/gel-pens/">Gel pens</a>' in html
     assert '<a href="/c/pens/fountain-pens/">Fountain pens</a>' in html
     assert '<link rel="canonical" href="http://testserver/c/pens/">' in html

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from bungu.mail.models import OutboxMessage
 from tests.accounts.factories import PASSWORD
+from tests.e2e.signing_in import sign_in_with_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,12 +24,7 @@ def _mail_goes_to_the_outbox(settings):
 
 
 def _sign_in(page, *, remember: bool) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("Email").fill(EMAIL)
-    page.locator("#id_password").fill(PASSWORD)
-    if remember:
-        page.get_by_label("Keep me signed in on this computer").check()
-    page.get_by_role("button", name="Sign In").click()
+    sign_in_with_password(page, EMAIL, remember=remember)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from bungu.mail.models import OutboxMessage
 from tests.accounts.factories import PASSWORD
 from tests.catalog.factories import ProductFactory, SKUFactory
+from tests.e2e.signing_in import sign_in_with_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,10 +60,7 @@ def test_anonymous_cart_is_merged_into_the_new_account(page, screenshot, noteboo
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm").click()
 
-    page.goto("/account/login/")
-    page.get_by_label("Email").fill(EMAIL)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in_with_password(page, EMAIL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
     page.goto("/cart/")

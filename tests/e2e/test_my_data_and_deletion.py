@@ -8,30 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from bungu.privacy import account_deletion
 from tests.accounts.factories import PASSWORD, CustomerFactory
+from tests.e2e.signing_in import sign_in, sign_in_with_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(context, user, base_url: str) -> None:  # type: ignore[no-untyped-def]
-    """Give a browser context a signed-in session, as if the customer had signed in."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
-    )
-
-
 def test_my_data_download_correction_and_deletion(page, live_server, screenshot) -> None:  # type: ignore[no-untyped-def]
-    customer = CustomerFactory(email="hana@example.com", name="Hana Sato")
+    customer = CustomerFactory(email="hana@example.com", name="Hana Sato", password=PASSWORD)
     sign_in(page.context, customer, live_server.url)
 
     page.goto("/privacy/my-data/")
@@ -82,9 +71,7 @@ def test_my_data_download_correction_and_deletion(page, live_server, screenshot)
     # Signed out everywhere: the account page now asks to sign in.
     page.goto("/account/")
     expect(page).to_have_url(f"{live_server.url}/account/login/?next=/account/")
-    page.get_by_label("Email").fill("hana@example.com")
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    sign_in_with_password(page, "hana@example.com")
     expect(page.get_by_text("are not correct")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/account/login/")
     screenshot(page, "5-sign-in-fails")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
-
-from .test_wishlist_share import sign_in
+from tests.e2e.signing_in import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

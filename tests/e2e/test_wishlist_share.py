@@ -5,24 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
+from tests.e2e.signing_in import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(context, user, base_url: str) -> None:  # type: ignore[no-untyped-def]
-    """Give a browser context a signed-in session, as if the customer had signed in."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
-    )
 
 
 def test_customer_shares_a_wish_list_and_revokes_the_link(

@@ -8,8 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from bungu.mail.exceptions import UnknownMailKind, UnsupportedMessage
 from bungu.mail.kinds import ERASE_AFTER_DELIVERY_HEADER, KIND_HEADER, mail_kind
 from bungu.mail.models import OutboxMessage, State
-
-from .factories import CustomerFactory
+from tests.accounts.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

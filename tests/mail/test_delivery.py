@@ -13,10 +13,11 @@ from bungu.mail.kinds import Category
 from bungu.mail.models import MAX_ATTEMPTS, OutboxMessage, State
 from bungu.mail.preferences import set_preferences
 from bungu.mail.tasks import deliver_message
+from tests.accounts.factories import CustomerFactory
 from tests.smtp import free_port
 from tests.worker import DATABASE_TASKS, run_worker
 
-from .factories import CustomerFactory, OutboxMessageFactory
+from .factories import OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
 

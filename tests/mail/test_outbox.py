@@ -11,8 +11,9 @@ from bungu.mail.exceptions import InvalidAddress, UnknownMailKind
 from bungu.mail.models import OUTBOX_RETENTION_DAYS, MailPreferences, OutboxMessage, State
 from bungu.privacy import data_map
 from bungu.privacy.checks import checked_fields
+from tests.accounts.factories import CustomerFactory
 
-from .factories import CustomerFactory, OutboxMessageFactory
+from .factories import OutboxMessageFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,8 @@ from bungu.mail.preferences import set_preferences
 from bungu.mail.services import queue_message
 from bungu.privacy import record_consent
 from bungu.privacy.models import Notice
+from tests.accounts.factories import CustomerFactory
 from tests.privacy.factories import V1_PRACTICES
-
-from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from bungu.mail.models import MailPreferences
 from bungu.mail.preferences import may_send, set_preferences
 from bungu.mail.tokens import SALT, make_unsubscribe_token
 from bungu.privacy.models import ConsentEvent
+from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
-
-from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

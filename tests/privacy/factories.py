@@ -5,10 +5,6 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-import factory
-from django.contrib.auth import get_user_model
-from factory.django import DjangoModelFactory
-
 import bungu.privacy
 
 NOTICES = Path(bungu.privacy.__file__).resolve().parent / "notices"
@@ -22,16 +18,6 @@ recipient = "affiliate"
 choice = "opt-out"
 """
 AFFILIATE_KEY = "personalize.recommendations@affiliate"
-
-
-class CustomerFactory(DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-
-    email = factory.Sequence(lambda n: f"customer{n}@example.com")
-    name = factory.Sequence(lambda n: f"Customer {n}")
-    # An unusable password: these customers never sign in, and hashing one is slow.
-    password = "!"
 
 
 def at(year: int, month: int, day: int) -> datetime.datetime:

@@ -12,9 +12,7 @@ from bungu.privacy import (
     record_consent,
 )
 from bungu.privacy.models import AccessLogEntry
-from tests.accounts.factories import GuardianLinkFactory
-
-from .factories import CustomerFactory
+from tests.accounts.factories import CustomerFactory, GuardianLinkFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -349,7 +349,7 @@ def test_csrf_is_required() -> None:
 
 
 def test_after_the_erasure_sign_in_fails_and_sessions_end() -> None:
-    customer = CustomerFactory(email="gone@example.com")
+    customer = CustomerFactory(email="gone@example.com", password=PASSWORD)
     browser = Client()
     browser.force_login(customer)
     assert browser.get("/account/").status_code == 200

@@ -13,8 +13,9 @@ from bungu.privacy import (
     withdraw_consent,
 )
 from bungu.privacy.models import ConsentEvent, Notice
+from tests.accounts.factories import CustomerFactory
 
-from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
+from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from django.urls import include, path
 
 from bungu.privacy import Cookie, CookieRegistry, Purpose, UndeclaredCookie, cookie_registry
 from bungu.privacy.models import Notice
-from tests.accounts.factories import PASSWORD
-from tests.accounts.factories import CustomerFactory as SignInCustomerFactory
+from tests.accounts.factories import PASSWORD, CustomerFactory
 from tests.catalog.factories import ProductFactory
 from tests.storefront.html_checks import page_problems
 
@@ -101,7 +100,7 @@ def drive_the_shop(client: RecordingClient) -> Iterator[str]:
     assert client.get("/cart/").status_code == 200
     yield "cart"
     client.post("/account/login/", {"login": "nobody@example.com", "password": "wrong one"})
-    customer = SignInCustomerFactory()
+    customer = CustomerFactory(password=PASSWORD)
     signed_in = client.post("/account/login/", {"login": customer.email, "password": PASSWORD})
     assert signed_in.status_code == 302
     for url in ("/", product.get_absolute_url(), "/cart/", "/privacy/"):

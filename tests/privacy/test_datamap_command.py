@@ -10,9 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from bungu.privacy import data_map
+from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
-
-from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from bungu.privacy import (
     record_disclosure,
 )
 from bungu.privacy.models import Disclosure
-
-from .factories import CustomerFactory
+from tests.accounts.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

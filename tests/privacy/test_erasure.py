@@ -22,9 +22,8 @@ from bungu.privacy.models import (
     Notice,
     NoticeReminder,
 )
-from tests.accounts.factories import AddressFactory, GuardianLinkFactory
+from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory
-from tests.privacy.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from bungu.privacy import checks as privacy_checks
 from bungu.privacy.account_deletion import request_deletion, run_due_deletions
 from bungu.privacy.erasure import erasure_hook_problems
 from bungu.reviews.models import Review
-from tests.privacy.factories import CustomerFactory
+from tests.accounts.factories import CustomerFactory
 from tests.reviews.factories import approved_review
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,10 @@ from django.test import Client
 from bungu.privacy import find_gpc_signal, may_use, record_consent, record_gpc_signal
 from bungu.privacy.consent import GPC_PRACTICE
 from bungu.privacy.models import ConsentEvent, Notice
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
 
-from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
+from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,12 @@ from bungu.privacy import ConsentMethod, data_map, record_consent
 from bungu.privacy.models import AccessLogEntry
 from bungu.privacy.mydata import build_my_data
 from bungu.reviews.models import ReportReason, ReviewReport
-from tests.accounts.factories import AddressFactory, GuardianLinkFactory
+from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory
 from tests.reviews.factories import ReviewFactory
 from tests.wishlists.factories import WishListFactory, WishListItemFactory
 
-from .factories import CustomerFactory, at
+from .factories import at
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,13 @@ def test_p19_another_customers_data_never_appears() -> None:
     data = json.loads(_signed_in(other).get(DOWNLOAD).content)
     assert data["consents"] == []
     assert data["access_log"] == []
-    # Signing in made the session row: theirs, and the only other record they have.
-    assert {s["model"] for s in data["records"]} == {"accounts.User", "usersessions.UserSession"}
+    # Their account, its verified address (allauth's copy) and the session row signing in
+    # made: all theirs, and nothing else.
+    assert {s["model"] for s in data["records"]} == {
+        "accounts.User",
+        "account.EmailAddress",
+        "usersessions.UserSession",
+    }
 
 
 def test_p25_a_record_without_its_own_date_is_dated_by_the_account() -> None:

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from bungu.privacy import Purpose, PurposeNotAllowed, access, record_consent
 from bungu.privacy.models import AccessLogEntry, Notice
+from tests.accounts.factories import CustomerFactory
 
-from .factories import V1_PRACTICES, CustomerFactory
+from .factories import V1_PRACTICES
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,10 @@ from bungu.privacy.admin import OverdueFilter, PrivacyRequestAdmin
 from bungu.privacy.clocks import add_business_days, due_dates
 from bungu.privacy.concerns import submit_privacy_request
 from bungu.privacy.models import PrivacyRequest, RequestStatus, Verification
+from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 
-from .factories import CustomerFactory, at
+from .factories import at
 
 pytestmark = pytest.mark.django_db
 

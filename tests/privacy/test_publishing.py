@@ -22,8 +22,9 @@ from bungu.privacy import (
     send_notice_reminders,
 )
 from bungu.privacy.models import ConsentEvent, Notice, NoticeReminder
+from tests.accounts.factories import CustomerFactory
 
-from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
+from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,8 @@ from bungu.privacy import Clock, DataMap, PurgedBy, data_map, enforce_retention
 from bungu.privacy import checks as privacy_checks
 from bungu.privacy.models import AccessLogEntry
 from bungu.privacy.retention import retention_problems
+from tests.accounts.factories import CustomerFactory
 from tests.cart.factories import anonymous_cart
-
-from .factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 
 from bungu.privacy import ConsentMethod, record_consent, withdraw_consent
 from bungu.privacy.models import Notice
-from tests.accounts.factories import AddressFactory, GuardianLinkFactory
+from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 
-from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, CustomerFactory, at
+from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from factory.django import DjangoModelFactory
 
 from bungu.reviews import services
 from bungu.reviews.models import Review, ReviewStatus
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 
 
 class ReviewFactory(DjangoModelFactory):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bungu.reviews import services
 from bungu.reviews.models import ReportReason, Review, ReviewStatus
-from tests.privacy.factories import CustomerFactory
+from tests.accounts.factories import CustomerFactory
 
 from .factories import ReviewFactory, approved_review
 

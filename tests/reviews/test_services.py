@@ -11,8 +11,8 @@ from bungu.catalog import services as catalog_services
 from bungu.catalog.models import Product
 from bungu.reviews import services
 from bungu.reviews.models import ReportReason, Review, ReviewReport, ReviewStatus
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 
 from .factories import ReviewFactory, approved_review
 
@@ -274,6 +274,31 @@ def test_the_products_listed_reviews_are_published_ones_newest_first():
     ReviewFactory(product=product)
 
     assert services.list_product_reviews(product_id=product.id) == [second, first]
+
+
+def test_the_product_pages_reviews_part_reads_what_it_shows(django_assert_num_queries):
+    product = ProductFactory()
+    first = approved_review(product=product, author=CustomerFactory(name="Aiko"))
+    second = approved_review(product=product, author=CustomerFactory(name=""))
+    waiting = ReviewFactory(product=product)
+    product.refresh_from_db()
+
+    with django_assert_num_queries(2):  # the published reviews with authors; the viewer's own
+        part = services.get_product_reviews(product=product, viewer_id=waiting.author_id)
+        names = [(shown.review, shown.author_name) for shown in part.published]
+
+    assert names == [(second, "A customer"), (first, "Aiko")]
+    assert part.own == waiting
+
+
+def test_an_unreviewed_product_seen_anonymously_costs_no_query(django_assert_num_queries):
+    product = ProductFactory()
+    ReviewFactory(product=product)  # waiting for moderation: not counted in the summary
+
+    with django_assert_num_queries(0):
+        part = services.get_product_reviews(product=product, viewer_id=None)
+
+    assert part == services.ProductReviews(published=[], own=None)
 
 
 # ---------------------------------------------------------------- the catalogue's side

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from bungu.reviews import services
 from bungu.reviews.models import BODY_MAX_LENGTH, ReportReason, Review, ReviewReport, ReviewStatus
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import CategoryFactory, ProductFactory
-from tests.privacy.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 
 from .factories import ReviewFactory, approved_review
@@ -311,13 +311,6 @@ def test_nobody_but_the_author_reaches_the_delete_page(client):
     assert client.get(url).status_code == 200
     assert client.post(url).status_code == 302
     assert not Review.objects.filter(id=review.id).exists()
-
-
-def test_ids_too_large_for_the_database_are_404(client):
-    client.force_login(CustomerFactory())
-
-    for name in ("reviews:delete", "reviews:report"):
-        assert client.get(reverse(name, args=[10**30])).status_code == 404
 
 
 # ---------------------------------------------------------------- reports

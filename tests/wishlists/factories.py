@@ -7,8 +7,8 @@ from factory.django import DjangoModelFactory
 
 from bungu.catalog.models import SKU
 from bungu.wishlists.models import WishList, WishListItem
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 
 
 def on_sale_sku(**fields: object) -> SKU:

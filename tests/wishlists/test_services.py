@@ -8,8 +8,8 @@ from bungu.cart import services as cart_services
 from bungu.cart.models import Cart, CartLine
 from bungu.wishlists import services
 from bungu.wishlists.models import DEFAULT_NAME, WishList, WishListItem
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory, SKUFactory
-from tests.privacy.factories import CustomerFactory
 
 from .factories import WishListFactory, WishListItemFactory, on_sale_sku
 

@@ -12,8 +12,8 @@ from bungu.cart import services as cart_services
 from bungu.cart.models import CartLine
 from bungu.wishlists import services
 from bungu.wishlists.models import WishList, WishListItem
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
-from tests.privacy.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 
 from .factories import WishListFactory, WishListItemFactory, on_sale_sku
@@ -71,13 +71,6 @@ def test_saving_needs_a_signed_in_customer(client):
 
     assert response.status_code == 404
     assert WishListItem.objects.count() == 0
-
-
-def test_ids_too_large_for_the_database_are_404(client):
-    client.force_login(CustomerFactory())
-
-    assert client.get(reverse("wishlists:detail", args=[10**30])).status_code == 404
-    assert client.post(reverse("wishlists:remove", args=[1, 10**30])).status_code == 404
 
 
 # ---------------------------------------------------------------- the owner's pages

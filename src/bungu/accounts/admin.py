@@ -6,7 +6,8 @@ from .models import Address, GuardianLink, PriorVersion, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+# The stubs bind Django's UserAdmin to AbstractUser; Bungu's User is built on AbstractBaseUser.
+class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]
     ordering = ["email"]
     list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "name"]
@@ -22,14 +23,14 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # generic only in t
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AddressAdmin(admin.ModelAdmin[Address]):
     list_display = ["customer", "label", "city", "country", "is_default_shipping"]
     search_fields = ["customer__email", "recipient", "postal_code"]
     raw_id_fields = ["customer"]
 
 
 @admin.register(PriorVersion)
-class PriorVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PriorVersionAdmin(admin.ModelAdmin[PriorVersion]):
     """Prior versions are a record (P20): readable, never edited."""
 
     list_display = ["customer", "kind", "change", "changed_at", "changed_by"]
@@ -44,7 +45,7 @@ class PriorVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(GuardianLink)
-class GuardianLinkAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GuardianLinkAdmin(admin.ModelAdmin[GuardianLink]):
     list_display = ["guardian", "supervised", "invited_email", "approved_at", "ended_at"]
     search_fields = ["guardian__email", "supervised__email", "invited_email"]
     raw_id_fields = ["guardian", "supervised"]

@@ -134,7 +134,7 @@ class ProfileForm(forms.Form):
         return str(self.cleaned_data["ink_colours"]).strip()
 
 
-class AddressForm(forms.ModelForm):  # type: ignore[type-arg]
+class AddressForm(forms.ModelForm[Address]):
     class Meta:
         model = Address
         fields = list(services.ADDRESS_FIELDS)

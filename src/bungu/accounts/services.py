@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
+from django.shortcuts import resolve_url
 from django.utils import timezone
 
 from .models import Address, PriorVersion, Profile, User
@@ -32,6 +35,11 @@ MAX_ADDRESSES = 20
 
 class TooManyAddresses(Exception):  # noqa: N818 - a domain noun, like OutOfStock
     """The address book is full."""
+
+
+def sign_in_url(*, next_path: str) -> str:
+    """The sign-in page, coming back to ``next_path`` afterwards (for "Sign in to ..." links)."""
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_path})}"
 
 
 # ---------------------------------------------------------------- the profile

@@ -8,5 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("roles/", views.roles, name="roles"),
     path("customers/", views.customer_search, name="customer_search"),
-    path("customers/<int:customer_id>/", views.customer, name="customer"),
+    path("customers/<id:customer_id>/", views.customer, name="customer"),
 ]

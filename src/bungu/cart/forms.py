@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from bungu.database_ids import MAX_DATABASE_ID
+
 from .services import MAX_LINE_QUANTITY
 
 _QUANTITY_MESSAGES = {
@@ -34,8 +36,7 @@ _NOT_SOLD = "That item is not sold here."
 class AddToCartForm(forms.Form):
     sku = forms.IntegerField(
         min_value=1,
-        # A larger id cannot exist, and would overflow the database's integer.
-        max_value=2**63 - 1,
+        max_value=MAX_DATABASE_ID,
         error_messages={
             "required": "Choose an item to add.",
             "invalid": _NOT_SOLD,

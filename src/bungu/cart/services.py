@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from bungu.catalog import services as catalog_services
 from bungu.catalog.models import SKU, Product
 
 from . import tokens
@@ -26,8 +27,6 @@ from .models import Cart, CartLine, CartQuerySet
 # The most of one item a single order takes; beyond this a customer should call the shop.
 MAX_LINE_QUANTITY = 99
 _COUNT_KEY = "bungu.cart.count"
-# The largest id a database integer holds: a larger one in a URL would overflow the query.
-_MAX_ID = 2**63 - 1
 
 
 class CartError(Exception):
@@ -57,10 +56,6 @@ class LineNotFound(CartError):  # noqa: N818 - a domain noun (style.md)
 def sku_name(sku: SKU) -> str:
     label = sku.variant_label
     return f"{sku.product.name} ({label})" if label else sku.product.name
-
-
-def _is_purchasable(sku: SKU) -> bool:
-    return sku.is_active and sku.product.is_active
 
 
 def _check_quantity(quantity: object, *, minimum: int) -> int:
@@ -214,12 +209,13 @@ def add_item(cart: Cart, *, sku_id: int, quantity: int) -> LineChange:
 
     Raises BadQuantity, NotPurchasable, SoldOut or LimitReached; then nothing changed."""
     _check_quantity(quantity, minimum=1)
-    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
-    if sku is None:
-        raise NotPurchasable("That item is not sold here.")
+    try:
+        sku = catalog_services.get_purchasable_sku(sku_id=sku_id)
+    except catalog_services.NotPurchasable as refused:
+        if refused.sku is None:
+            raise NotPurchasable("That item is not sold here.") from None
+        raise NotPurchasable(f"{sku_name(refused.sku)} is no longer sold.") from None
     name = sku_name(sku)
-    if not _is_purchasable(sku):
-        raise NotPurchasable(f"{name} is no longer sold.")
     if sku.stock <= 0:
         raise SoldOut(f"{name} is sold out.")
     _lock(cart)
@@ -243,8 +239,6 @@ def add_item(cart: Cart, *, sku_id: int, quantity: int) -> LineChange:
 
 def get_line(cart: Cart, *, line_id: int) -> CartLine:
     """A line of this cart, locked for the change to come. Raises LineNotFound."""
-    if not 0 < line_id <= _MAX_ID:
-        raise LineNotFound("That line is not in your cart (any more).")
     line = (
         CartLine.objects.select_related("sku__product")
         .filter(cart=cart, pk=line_id)
@@ -270,7 +264,7 @@ def set_quantity(cart: Cart, *, line_id: int, quantity: int) -> LineChange:
         line.delete()
         _touch(cart)
         return LineChange(name=name, quantity=0)
-    if not _is_purchasable(line.sku):
+    if not line.sku.is_purchasable:
         raise NotPurchasable(f"{name} is no longer sold; you can only remove it.")
     if line.sku.stock <= 0:
         raise SoldOut(f"{name} is sold out; you can only remove it.")
@@ -340,7 +334,7 @@ class CartSummary:
 
 
 def _state(sku: SKU, quantity: int) -> LineState:
-    if not _is_purchasable(sku):
+    if not sku.is_purchasable:
         return LineState.WITHDRAWN
     if sku.stock <= 0:
         return LineState.SOLD_OUT
@@ -407,7 +401,7 @@ def merge_carts(*, into: Cart, source: Cart) -> MergeResult:
     for line in CartLine.objects.filter(cart=source).select_related("sku__product"):
         sku = line.sku
         name = sku_name(sku)
-        if not _is_purchasable(sku):
+        if not sku.is_purchasable:
             notes.append(f"{name} is no longer sold, so it was left out.")
             continue
         if sku.stock <= 0:

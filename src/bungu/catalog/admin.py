@@ -21,11 +21,12 @@ from .csv_import import MAX_BYTES, import_catalog_csv
 from .csv_io import iter_catalog_rows
 from .forms import CatalogImportForm
 from .models import SKU, Brand, Category, Product, ProductImage, ProductType
+from .money import format_money
 from .search import reindex_products
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class BrandAdmin(admin.ModelAdmin[Brand]):
     list_display = ["name", "country", "founded", "product_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
@@ -40,7 +41,7 @@ class BrandAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["__str__", "slug", "position"]
     list_select_related = ["parent"]
     search_fields = ["name", "path"]
@@ -49,13 +50,13 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only
 
 
 @admin.register(ProductType)
-class ProductTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductTypeAdmin(admin.ModelAdmin[ProductType]):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ("name",)}
 
 
-class SKUInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+class SKUInline(admin.TabularInline[SKU, Product]):
     model = SKU
     extra = 0
     fields = [
@@ -72,7 +73,7 @@ class SKUInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only 
     ]
 
 
-class ProductImageInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductImageInline(admin.TabularInline[ProductImage, Product]):
     model = ProductImage
     extra = 0
     fields = ["image", "alt_text", "sku", "position"]
@@ -110,7 +111,7 @@ def _csv_response(products: QuerySet[Product] | None) -> StreamingHttpResponse:
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class ProductAdmin(admin.ModelAdmin[Product]):
     list_display = [
         "name",
         "brand",
@@ -168,11 +169,11 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only 
 
     @admin.display(description="price", ordering="min_price")
     def price_range(self, product: Product) -> str:
-        if product.min_price is None:
+        if product.min_price is None or product.max_price is None:
             return "-"
         if product.min_price == product.max_price:
-            return f"${product.min_price}"
-        return f"${product.min_price}-${product.max_price}"
+            return format_money(product.min_price)
+        return f"{format_money(product.min_price)}-{format_money(product.max_price)}"
 
     @admin.display(description="picture")
     def picture(self, product: Product) -> str:
@@ -252,7 +253,7 @@ class ProductAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only 
 
 
 @admin.register(SKU)
-class SKUAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class SKUAdmin(admin.ModelAdmin[SKU]):
     list_display = [
         "code",
         "product",

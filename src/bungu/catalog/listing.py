@@ -32,6 +32,7 @@ from .listing_query import (
     is_slug,
 )
 from .models import SKU, Brand, Category, Product
+from .money import format_money
 from .search import SearchQuery, get_backend
 
 MAX_CATEGORY_DEPTH = 12
@@ -346,8 +347,8 @@ def _active_filters(listing: Listing, facets: Iterable[Facet]) -> tuple[ActiveFi
         url = listing.query_string(filters=replace(filters, price=""))
         active.append(ActiveFilter(label=BANDS_BY_KEY[filters.price].label, remove_url=url))
     if filters.price_min is not None or filters.price_max is not None:
-        low = f"${filters.price_min}" if filters.price_min is not None else "any"
-        high = f"${filters.price_max}" if filters.price_max is not None else "any"
+        low = "any" if filters.price_min is None else format_money(filters.price_min)
+        high = "any" if filters.price_max is None else format_money(filters.price_max)
         url = listing.query_string(filters=replace(filters, price_min=None, price_max=None))
         active.append(ActiveFilter(label=f"Price {low} to {high}", remove_url=url))
     if filters.in_stock:

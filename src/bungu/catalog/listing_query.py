@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from .models import slug_validator
+from .money import format_money
 
 MAX_VALUES_PER_FILTER = 20
 MAX_PRICE = Decimal("1000000")
@@ -26,18 +27,28 @@ NOTICE_VALUE_CHARS = 40
 @dataclass(frozen=True)
 class PriceBand:
     key: str
-    label: str
     low: Decimal | None  # inclusive
     high: Decimal | None  # exclusive
 
+    @property
+    def label(self) -> str:
+        """ "Under $5", "$5 to $10", "$100 and over", in the shop's currency."""
+        low = None if self.low is None else format_money(self.low, whole=True)
+        high = None if self.high is None else format_money(self.high, whole=True)
+        if low is None:
+            return f"Under {high}"
+        if high is None:
+            return f"{low} and over"
+        return f"{low} to {high}"
+
 
 PRICE_BANDS: tuple[PriceBand, ...] = (
-    PriceBand("under-5", "Under $5", None, Decimal(5)),
-    PriceBand("5-10", "$5 to $10", Decimal(5), Decimal(10)),
-    PriceBand("10-25", "$10 to $25", Decimal(10), Decimal(25)),
-    PriceBand("25-50", "$25 to $50", Decimal(25), Decimal(50)),
-    PriceBand("50-100", "$50 to $100", Decimal(50), Decimal(100)),
-    PriceBand("over-100", "$100 and over", Decimal(100), None),
+    PriceBand("under-5", None, Decimal(5)),
+    PriceBand("5-10", Decimal(5), Decimal(10)),
+    PriceBand("10-25", Decimal(10), Decimal(25)),
+    PriceBand("25-50", Decimal(25), Decimal(50)),
+    PriceBand("50-100", Decimal(50), Decimal(100)),
+    PriceBand("over-100", Decimal(100), None),
 )
 BANDS_BY_KEY = {band.key: band for band in PRICE_BANDS}
 
@@ -191,7 +202,7 @@ def parse_listing_query(params: QueryDict, *, sorts: Sequence[str]) -> ListingQu
     price_max = _parse_price(params, "price_max", notices)
     if price_min is not None and price_max is not None and price_min > price_max:
         notices.append(
-            f"Ignored the price range ${price_min} to ${price_max}: "
+            f"Ignored the price range {format_money(price_min)} to {format_money(price_max)}: "
             "the minimum is above the maximum."
         )
         price_min = price_max = None

@@ -205,7 +205,9 @@ class Product(ChangesCatalog):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product", kwargs={"slug": self.slug})
+        # The page is composed at the top (storefront) of the catalogue's product and the
+        # other apps' parts; the address is the product's all the same.
+        return reverse("storefront:product", kwargs={"slug": self.slug})
 
     def refresh_listing_fields(self) -> None:
         """Recompute the price range, stock flag and lead SKU from the active SKUs and save."""
@@ -272,6 +274,14 @@ class SKU(ChangesCatalog):
         if self.pack_size > 1:
             parts.append(f"pack of {self.pack_size}")
         return ", ".join(p for p in parts if p)
+
+    @property
+    def is_purchasable(self) -> bool:
+        """Whether a customer may buy (or save) this SKU: it and its product are on sale.
+
+        Read from the rows themselves, not the product's listing fields, which lag behind a
+        bulk change. Stock is a separate question: a sold-out SKU is purchasable but not now."""
+        return self.is_active and self.product.is_active
 
     @property
     def stock_state(self) -> StockState:

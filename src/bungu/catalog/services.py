@@ -218,6 +218,29 @@ def refresh_listing_fields_in_bulk(*, product_ids: Iterable[int], chunk_size: in
     return len(ids)
 
 
+# ---------------------------------------------------------------- buying
+
+
+class NotPurchasable(Exception):  # noqa: N818 - a domain noun (style.md)
+    """The SKU is unknown, or it or its product is withdrawn.
+
+    ``sku`` is the withdrawn SKU (with its product), so a caller can name it; ``None`` when
+    no SKU has that id."""
+
+    def __init__(self, sku_id: int, sku: SKU | None) -> None:
+        super().__init__(f"SKU {sku_id} is not purchasable.")
+        self.sku = sku
+
+
+def get_purchasable_sku(*, sku_id: int) -> SKU:
+    """The SKU with its product, if a customer may buy or save it (one query); the one rule
+    the cart and the wish lists share. Raises NotPurchasable."""
+    sku = SKU.objects.select_related("product").filter(pk=sku_id).first()
+    if sku is None or not sku.is_purchasable:
+        raise NotPurchasable(sku_id, sku)
+    return sku
+
+
 # ---------------------------------------------------------------- ratings
 
 RATING_MIN, RATING_MAX = 1, 5

@@ -9,6 +9,5 @@ urlpatterns = [
     path("c/<path:path>/", views.category, name="category"),
     path("brands/", views.brand_index, name="brands"),
     path("brands/<slug:slug>/", views.brand, name="brand"),
-    path("p/<slug:slug>/", views.product, name="product"),
     path("art/<str:code>.svg", views.sku_art, name="sku_art"),
 ]

@@ -1,18 +1,19 @@
-"""Catalogue pages: thin views that parse the request, ask the catalogue, and render."""
+"""Catalogue pages: thin views that parse the request, ask the catalogue, and render.
+
+The product page is composed by the storefront, which adds the other apps' parts to the
+catalogue's ``catalog/product.html``."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from . import art, listing, listing_query, services
+from . import art, listing, listing_query
 from .caching import cache_catalog_page
-from .models import SKU, Brand, Category, Product
+from .models import SKU, Brand, Category
 from .search import parse_query
 
 
@@ -99,30 +100,6 @@ def brand(request: HttpRequest, slug: str) -> HttpResponse:
         sorts=listing_query.BROWSE_SORTS,
         context={"brand": maker},
     )
-
-
-@cache_catalog_page
-def product(request: HttpRequest, slug: str) -> HttpResponse:
-    sku_code = request.GET.get("sku", "").strip() or None
-    try:
-        page = services.get_product_page(slug=slug, sku_code=sku_code)
-    except Product.DoesNotExist:
-        raise Http404("No such product.") from None
-    # The canonical URL leaves out ?sku=, so every variant view counts as the one product page.
-    product_url = request.build_absolute_uri(page.product.get_absolute_url())
-    image_urls = [request.build_absolute_uri(image.image.url) for image in page.images] or [
-        request.build_absolute_uri(reverse("catalog:sku_art", kwargs={"code": page.selected.code}))
-    ]
-    json_ld = services.build_product_json_ld(
-        page=page, product_url=product_url, image_urls=image_urls
-    )
-    context = {
-        "page": page,
-        "canonical_url": product_url,
-        # build_product_json_ld escapes <, > and & so the data cannot end the script element.
-        "json_ld": mark_safe(json_ld),  # noqa: S308
-    }
-    return render(request, "catalog/product.html", context)
 
 
 @require_safe

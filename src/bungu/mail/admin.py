@@ -35,7 +35,7 @@ _DETAIL_FIELDS = (
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     list_display = ["created_at", "to_address", "kind", "subject", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind"]
     search_fields = ["to_address", "subject", "message_id"]
@@ -78,7 +78,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic
 
 
 @admin.register(MailPreferences)
-class MailPreferencesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class MailPreferencesAdmin(admin.ModelAdmin[MailPreferences]):
     list_display = ["user", "marketing", "other_mail", "legal_notices", "updated_at"]
     list_filter = ["marketing", "other_mail", "legal_notices"]
     raw_id_fields = ["user"]

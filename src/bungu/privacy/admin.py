@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from .models import AccessLogEntry, ConsentEvent, Disclosure, Notice, PrivacyReq
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class NoticeAdmin(admin.ModelAdmin[Notice]):
     """P24, P25: staff publish a version here; a less protective one needs the comparison
     confirmed (``NoticeForm``), and the confirmation goes to the admin's change log."""
 
@@ -52,7 +52,10 @@ class NoticeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only i
             )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+_Record = TypeVar("_Record", bound=Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[_Record]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -64,21 +67,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
+class ConsentEventAdmin(ReadOnlyAdmin[ConsentEvent]):
     list_display = ["at", "subject", "kind", "notice", "practice", "method"]
     list_filter = ["kind", "method"]
     raw_id_fields = ["subject"]
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin[AccessLogEntry]):
     list_display = ["at", "actor_label", "subject", "purpose", "granted"]
     list_filter = ["granted", "purpose"]
     raw_id_fields = ["subject", "actor"]
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
     """P16: privacy staff record releases here; a second staff member approves them (an
     action), after which the entry is read-only."""
 
@@ -153,7 +156,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class PrivacyRequestAdmin(admin.ModelAdmin[PrivacyRequest]):
     """Staff track each request to an answer: owner, status and the reply the customer reads.
     What the customer wrote is never changed here."""
 

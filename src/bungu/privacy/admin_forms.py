@@ -22,7 +22,7 @@ def describe_change_lines(comparison: NoticeComparison) -> list[str]:
     ]
 
 
-class NoticeForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
+class NoticeForm(forms.ModelForm[Notice]):
     confirm_less_protective = forms.BooleanField(
         required=False,
         label="I have read the comparison and publish this less protective version",
@@ -64,7 +64,7 @@ class NoticeForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in 
         return cleaned
 
 
-class DisclosureForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
+class DisclosureForm(forms.ModelForm[Disclosure]):
     data_released = forms.MultipleChoiceField(
         choices=(),
         widget=forms.CheckboxSelectMultiple,

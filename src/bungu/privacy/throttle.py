@@ -7,6 +7,8 @@ few uses per window; past that the form answers 429 until the window ends.
 The counters live in Django's cache, keyed by an HMAC of the address or IP (with the
 project's secret key), so the cache never holds either in clear. The cache is shared by the
 shop's processes (a directory, or Redis); a lost cache only resets the counters early.
+Counting uses only the cache's atomic operations (``add``, then ``incr``), so requests
+arriving at once are each counted (the file cache makes both atomic: ``bungu.file_cache``).
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ PER_ADDRESS = Limit("privacy-request-address", uses=3, per=timedelta(hours=1))
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The visitor's IP address. Behind the shop's own proxies (the count django-allauth is
-    told of, ALLAUTH_TRUSTED_PROXY_COUNT) it is the entry those proxies added to
-    X-Forwarded-For; entries before it are whatever the client claimed."""
-    trusted = int(getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0) or 0)
+    """The visitor's IP address. Behind the shop's own proxies (BUNGU_TRUSTED_PROXIES of them)
+    it is the entry the first of them added to X-Forwarded-For; entries before it are
+    whatever the client claimed. With no trusted proxy the header is ignored."""
+    trusted = int(settings.BUNGU_TRUSTED_PROXIES)
     forwarded = request.headers.get("X-Forwarded-For", "")
     if trusted > 0 and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
@@ -50,15 +52,32 @@ def use(limit: Limit, *, key: str) -> int | None:
     """Count one use of ``key`` (an IP or an address) against the limit. None while within
     it; once over it, the whole seconds until the window ends (for Retry-After)."""
     digest = salted_hmac(limit.name, key.strip().lower()).hexdigest()[:40]
-    cache_key = f"bungu:throttle:{limit.name}:{digest}"
-    now = time.time()
+    base = f"bungu:throttle:{limit.name}:{digest}"
     window = limit.per.total_seconds()
-    # (window start, uses): the start is stored, not left to the cache's expiry, because not
-    # every cache backend keeps an entry's expiry when it is counted up.
-    start, count = cache.get(cache_key) or (now, 0)
-    if now - start >= window:
-        start, count = now, 0
-    count += 1
+    now = time.time()
+    # The window opens with the first use: its start is added once and expires with the
+    # window, so every process agrees on it. Each window counts in its own key, so the count
+    # never depends on a backend keeping an entry's expiry when it is counted up.
+    cache.add(f"{base}:start", now, timeout=window)
+    start = float(cache.get(f"{base}:start", now))
+    count = _count_one(f"{base}:{start!r}", timeout=window + _SLACK_SECONDS)
     remaining = max(1, int(start + window - now) + 1)
-    cache.set(cache_key, (start, count), timeout=remaining)
     return None if count <= limit.uses else remaining
+
+
+# The count outlives its window's start by this much, so it never expires first.
+_SLACK_SECONDS = 60
+
+
+def _count_one(key: str, *, timeout: float) -> int:
+    """Add one to the counter at ``key`` atomically (cache.add, then cache.incr)."""
+    for _ in range(3):
+        cache.add(key, 0, timeout=timeout)
+        try:
+            return int(cache.incr(key))
+        except ValueError:
+            # Gone between the add and the incr (evicted, or the cache was cleared): the next
+            # add starts it again.
+            continue
+    # A cache that keeps nothing cannot count: as after a lost cache, this use goes through.
+    return 1

@@ -21,7 +21,7 @@ urlpatterns = [
     ),
     path("requests/", customer_views.request_list, name="requests"),
     path("requests/new/", customer_views.request_new, name="request_new"),
-    path("requests/<int:request_id>/", customer_views.request_detail, name="request_detail"),
+    path("requests/<id:request_id>/", customer_views.request_detail, name="request_detail"),
     # P26 without signing in: verified by a link sent to the account's e-mail address.
     path("requests/by-email/", request_views.request_by_email, name="request_by_email"),
     path("requests/by-email/sent/", request_views.request_link_sent, name="request_link_sent"),

@@ -35,7 +35,7 @@ def _moderator_id(request: HttpRequest) -> int:
     return int(str(request.user.pk))
 
 
-class ReportInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
+class ReportInline(admin.TabularInline[ReviewReport, Review]):
     model = ReviewReport
     extra = 0
     can_delete = False
@@ -47,7 +47,7 @@ class ReportInline(admin.TabularInline):  # type: ignore[type-arg]  # generic on
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in the stubs
+class ReviewAdmin(admin.ModelAdmin[Review]):
     list_display = [
         "product",
         "rating",

@@ -248,6 +248,37 @@ def list_product_reviews(*, product_id: int, limit: int = REVIEWS_ON_PRODUCT_PAG
     )
 
 
+@dataclass(frozen=True)
+class PublishedReview:
+    """An approved review as the product page shows it, its author named publicly."""
+
+    review: Review
+    author_name: str
+
+
+@dataclass(frozen=True)
+class ProductReviews:
+    """The reviews part of a product page."""
+
+    published: list[PublishedReview]
+    # The viewer's own review of the product, whatever its status; None for anonymous visitors.
+    own: Review | None
+
+
+def get_product_reviews(*, product: Product, viewer_id: int | None) -> ProductReviews:
+    """What the product page shows of the product's reviews: one query for the published ones
+    (none when the product's summary counts none), one for the viewer's own."""
+    published = list_product_reviews(product_id=product.id) if product.rating_count else []
+    own = find_review(author_id=viewer_id, product_id=product.id) if viewer_id is not None else None
+    return ProductReviews(
+        published=[
+            PublishedReview(review=review, author_name=public_name(review.author))
+            for review in published
+        ],
+        own=own,
+    )
+
+
 def list_reviews_by(*, author_id: int) -> list[Review]:
     """Every review the customer wrote, with its status, in one query."""
     return list(

@@ -14,15 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from bungu.accounts.services import sign_in_url
 from bungu.catalog.models import Product
 
 from . import services
 from .forms import ReportForm, ReviewForm
 from .models import ReportReason, Review
-from .templatetags.review_tags import sign_in_url
-
-# The largest id a database integer holds: a larger one in a URL would overflow the query.
-_MAX_ID = 2**63 - 1
 
 
 def _customer_id(request: HttpRequest) -> int:
@@ -70,15 +67,15 @@ def write(request: HttpRequest, slug: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         # P22: reviews need an account; the page says so instead of hiding the feature.
-        return render(request, "reviews/signed_out.html", {"sign_in_url": sign_in_url(request)})
+        return render(
+            request, "reviews/signed_out.html", {"sign_in_url": sign_in_url(next_path=request.path)}
+        )
     reviews = services.list_reviews_by(author_id=int(request.user.pk))
     return render(request, "reviews/mine.html", {"reviews": reviews})
 
 
 def delete(request: HttpRequest, review_id: int) -> HttpResponse:
     customer_id = _customer_id(request)
-    if review_id > _MAX_ID:
-        raise Http404("No such review.")
     try:
         review = services.get_own_review(author_id=customer_id, review_id=review_id)
     except Review.DoesNotExist:
@@ -94,8 +91,6 @@ def delete(request: HttpRequest, review_id: int) -> HttpResponse:
 
 def report(request: HttpRequest, review_id: int) -> HttpResponse:
     customer_id = _customer_id(request)
-    if review_id > _MAX_ID:
-        raise Http404("No such review.")
     try:
         review = services.get_reportable_review(review_id=review_id)
     except Review.DoesNotExist:

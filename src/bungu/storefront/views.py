@@ -1,16 +1,22 @@
-"""The shop's own pages: home, robots.txt, the CSRF failure page. Catalogue pages live in
-the catalog app."""
+"""The shop's own pages: home, robots.txt, and the product page, composed here of the
+catalogue's product and the cart, wish-list and review parts. Listing pages live in the
+catalog app."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.views import csrf
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from bungu.accounts.services import sign_in_url
 from bungu.catalog import services as catalog
 from bungu.catalog.caching import cache_catalog_page
+from bungu.catalog.models import Product
+from bungu.reviews import services as reviews
+from bungu.reviews.forms import ReviewForm
+from bungu.wishlists import services as wishlists
 
 
 @cache_catalog_page
@@ -36,13 +42,38 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-def cookies_needed(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """The CSRF failure page (CSRF_FAILURE_VIEW): most often a browser that refuses cookies,
-    so it says plainly what needs them and what works without (P11)."""
-    context = {"cookie_sent": bool(request.COOKIES)}
+@cache_catalog_page
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    """The product page. Every part is read here, through its app's services, so the page's
+    queries are counted in one place and its templates run none."""
+    sku_code = request.GET.get("sku", "").strip() or None
     try:
-        return render(request, "storefront/cookies_needed.html", context, status=403)
-    except NoReverseMatch:
-        # A URL configuration without the shop's pages (a test of the middleware alone):
-        # Django's plain page rather than an error page that fails.
-        return csrf.csrf_failure(request, reason)
+        page = catalog.get_product_page(slug=slug, sku_code=sku_code)
+    except Product.DoesNotExist:
+        raise Http404("No such product.") from None
+    # The canonical URL leaves out ?sku=, so every variant view counts as the one product page.
+    product_url = request.build_absolute_uri(page.product.get_absolute_url())
+    image_urls = [request.build_absolute_uri(image.image.url) for image in page.images] or [
+        request.build_absolute_uri(reverse("catalog:sku_art", kwargs={"code": page.selected.code}))
+    ]
+    json_ld = catalog.build_product_json_ld(
+        page=page, product_url=product_url, image_urls=image_urls
+    )
+    # Signed-in visitors bypass the page cache, so their parts may be their own; an anonymous
+    # visitor's parts are the same for everyone (their CSRF tokens are page holes).
+    user = request.user
+    viewer_id = int(user.pk) if user.is_authenticated else None
+    context = {
+        "page": page,
+        "canonical_url": product_url,
+        # build_product_json_ld escapes <, > and & so the data cannot end the script element.
+        "json_ld": mark_safe(json_ld),  # noqa: S308
+        "sign_in_url": sign_in_url(next_path=request.path),
+        "reviews": reviews.get_product_reviews(product=page.product, viewer_id=viewer_id),
+        # Its own ids, so they cannot clash with the other forms of the page.
+        "review_form": ReviewForm(auto_id="review_%s"),
+        "wish_lists": (
+            wishlists.list_wish_lists(owner_id=viewer_id) if viewer_id is not None else []
+        ),
+    }
+    return render(request, "storefront/product.html", context)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from bungu.database_ids import MAX_DATABASE_ID
+
 from .models import NAME_MAX_LENGTH, NOTE_MAX_LENGTH
 
 # Length limits are checked by the services, which say how long is too long; a maxlength
@@ -28,9 +30,9 @@ class NoteForm(forms.Form):
 class SaveItemForm(forms.Form):
     """The product page's "save to wish list" form."""
 
-    sku = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    sku = forms.IntegerField(min_value=1, max_value=MAX_DATABASE_ID, widget=forms.HiddenInput)
     # Empty: the customer's first list (made on the fly if they have none).
     wish_list = forms.IntegerField(
-        label="Wish list", required=False, min_value=1, max_value=2**63 - 1
+        label="Wish list", required=False, min_value=1, max_value=MAX_DATABASE_ID
     )
     note = forms.CharField(label="Note (optional)", required=False)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from bungu.cart import services as cart_services
 from bungu.cart.models import Cart
+from bungu.catalog import services as catalog_services
 from bungu.catalog.models import SKU, Product
 
 from .models import (
@@ -156,9 +157,7 @@ def list_items(*, wish_list: WishList) -> list[ItemView]:
     return [
         ItemView(
             item=item,
-            available=item.sku.is_active
-            and item.sku.product.is_active
-            and item.sku.product.min_price is not None,
+            available=item.sku.is_purchasable,
         )
         for item in _items(wish_list)
     ]
@@ -166,10 +165,8 @@ def list_items(*, wish_list: WishList) -> list[ItemView]:
 
 def _get_saveable_sku(sku_id: int) -> SKU:
     try:
-        return SKU.objects.select_related("product").get(
-            id=sku_id, is_active=True, product__in=Product.objects.visible()
-        )
-    except SKU.DoesNotExist:
+        return catalog_services.get_purchasable_sku(sku_id=sku_id)
+    except catalog_services.NotPurchasable:
         raise SkuNotAvailable("That item is not sold here (any more).") from None
 
 

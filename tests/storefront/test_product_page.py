@@ -1,4 +1,5 @@
-"""The product page: content, the link-based variant picker, JSON-LD, 404s and query counts."""
+"""The product page, composed by the storefront: the catalogue's content, the link-based
+variant picker, JSON-LD, 404s and query counts."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bungu.catalog.models import SKU, ProductImage
+from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import CategoryFactory, ProductFactory, SKUFactory
 from tests.storefront.html_checks import page_problems
+from tests.wishlists.factories import WishListFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +317,22 @@ def test_query_count_does_not_grow_with_the_number_of_skus(
     assert response.status_code == 200
     assert response.content.decode().count('<a href="?sku=') == (sku_count if sku_count > 1 else 0)
     assert Decimal(_json_ld(response.content.decode())["offers"][0]["price"]) == Decimal("3.50")
+
+
+def test_a_signed_in_customers_page_costs_the_same_with_1_or_10_wish_lists(client, settings):
+    settings.BUNGU_PAGE_CACHE_SECONDS = 0  # measure the page, not the cache
+    few, many = CustomerFactory(), CustomerFactory()
+    WishListFactory(owner=few)
+    for _ in range(10):
+        WishListFactory(owner=many)
+    product = ProductFactory()
+    counts = []
+    for customer in (few, many):
+        client.force_login(customer)
+        client.get(product.get_absolute_url())  # warms the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(product.get_absolute_url()).content.decode()
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert html.count('<option value="') == 10

@@ -1,0 +1,88 @@
+"""The import-linter contracts of pyproject.toml catch what they promise to catch.
+
+`make lint` shows the real code keeps them; here a copy of the code with planted breaches
+shows that each contract does break on one (the positive control).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+PLANTED = {
+    # A lower app reaching into privacy's models instead of its public names.
+    "catalog/planted_privacy.py": "from bungu.privacy import models\n",
+    # A module deep in a higher app doing the same with an absolute module import.
+    "cart/planted_privacy.py": "import bungu.privacy.consent\n",
+    # An app importing the project's URL configuration.
+    "reviews/planted_urls.py": "from bungu import urls\n",
+}
+
+
+def _lint_copy(tmp_path: Path, planted: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    copy = tmp_path / "bungu"
+    # The graph needs only the Python modules; templates and static files are left behind.
+    shutil.copytree(
+        ROOT / "src" / "bungu",
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__", "templates", "static", "migrations"),
+    )
+    for path, source in planted.items():
+        (copy / path).write_text(source)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    return subprocess.run(  # noqa: S603 - the project's own linter, fixed arguments
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_contracts_break_on_planted_imports(tmp_path: Path) -> None:
+    result = _lint_copy(tmp_path, PLANTED)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "Apps import only from lower layers (design.md) KEPT" in out
+    assert "Apps never import the project's URL configuration BROKEN" in out
+    assert (
+        "Other apps use only bungu.privacy's public names, never its modules (design.md) BROKEN"
+        in out
+    )
+    assert "bungu.catalog.planted_privacy -> bungu.privacy.models" in out
+    assert "bungu.cart.planted_privacy -> bungu.privacy.consent" in out
+    assert "bungu.reviews.planted_urls -> bungu.urls" in out
+    assert "Contracts: 2 kept, 2 broken." in out
+
+
+def test_public_names_and_privacys_own_modules_are_allowed(tmp_path: Path) -> None:
+    allowed = {
+        "catalog/planted_public.py": "from bungu import privacy\n",
+        "cart/planted_public.py": "from bungu.privacy import Purpose\n",
+        "privacy/planted_internal.py": "from bungu.privacy import models, consent\n",
+    }
+
+    result = _lint_copy(tmp_path, allowed)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 4 kept, 0 broken." in result.stdout
+
+
+def test_the_declaration_of_periodic_jobs_may_import_no_app(tmp_path: Path) -> None:
+    own = (ROOT / "src" / "bungu" / "periodic.py").read_text()
+    # A job declaration that reached up into the app that runs the jobs.
+    result = _lint_copy(tmp_path, {"periodic.py": own + "import bungu.operations.models\n"})
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "The declaration of periodic jobs (bungu.periodic) imports no app BROKEN" in out
+    assert "bungu.periodic -> bungu.operations.models" in out
