@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "bungu.reviews",
     "bungu.backoffice",
     "bungu.storefront",
+    "bungu.operations",
 ]
 
 MIDDLEWARE = [
@@ -291,7 +292,7 @@ BUNGU_CART_COOKIE_DAYS = int(os.environ.get("BUNGU_CART_COOKIE_DAYS", "90"))
 BUNGU_CART_ACCOUNT_DAYS = int(os.environ.get("BUNGU_CART_ACCOUNT_DAYS", "365"))
 BUNGU_CART_COOKIE_NAME = "__Host-cart" if PRODUCTION else "cart"
 # P11: a form refused for a missing CSRF cookie says plainly that it needs cookies.
-CSRF_FAILURE_VIEW = "bungu.cart.views.cookies_needed"
+CSRF_FAILURE_VIEW = "bungu.storefront.errors.cookies_needed"
 # `make bench` compares every page with the cheapest one the same stack can serve; that page
 # exists only when the benchmark asks for it, and never in production.
 BUNGU_BENCH_BASELINE = _env_flag("BUNGU_BENCH_BASELINE")
@@ -329,10 +330,10 @@ BUNGU_SITE_URL = os.environ.get("BUNGU_SITE_URL", _DEFAULT_SITE_URL).rstrip("/")
 # How long the one-click unsubscribe link in a mail keeps working.
 BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", "180"))
 # P22: how long a request to delete an account waits (the customer can cancel) before the
-# worker or cron's `bungu privacy_run_due_deletions` erases it.
+# worker or cron's `bungu privacy run-due-deletions` erases it.
 BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
-# How often the worker runs the periodic jobs (storefront/housekeeping.py): deletions, P5
-# retention, sessions, notice reminders.
+# How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
+# runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
 # The card processor's adapter (bungu/payments/interface.py); the sandbox's by default.
 BUNGU_PAYMENT_GATEWAY = os.environ.get(

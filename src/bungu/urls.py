@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path, register_converter
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from bungu.database_ids import DatabaseIdConverter
@@ -16,6 +17,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("backoffice/", include("bungu.backoffice.urls")),
     path("privacy/", include("bungu.privacy.urls")),
+    # P22: where account deletion used to be; the links in e-mails already sent still work.
+    path(
+        "account/delete/",
+        RedirectView.as_view(pattern_name="privacy:delete_account", permanent=True),
+        name="delete_account_moved",
+    ),
     path(".well-known/gpc.json", privacy_views.gpc_json, name="gpc_json"),
     # The shop's account pages first: its sessions page stands in for allauth's.
     path("account/", include("bungu.accounts.urls")),

@@ -6,7 +6,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django_tasks_db.models import DBTaskResult
 
 from bungu.mail.exceptions import UnknownMailKind, UnsupportedMessage
-from bungu.mail.kinds import KIND_HEADER, mail_kind
+from bungu.mail.kinds import ERASE_AFTER_DELIVERY_HEADER, KIND_HEADER, mail_kind
 from bungu.mail.models import OutboxMessage, State
 from tests.accounts.factories import CustomerFactory
 
@@ -116,5 +116,31 @@ def test_an_unknown_kind_is_refused_and_nothing_is_stored() -> None:
     email = EmailMessage("Hi", "Text", to=["a@example.com"], headers={KIND_HEADER: "spam"})
 
     with pytest.raises(UnknownMailKind):
+        email.send()
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_p22_the_erase_after_delivery_header_names_the_account_and_is_not_kept() -> None:
+    customer = CustomerFactory(email="erased-user-1@erased.invalid")
+    email = EmailMessage(
+        "Deleted",
+        "Goodbye",
+        to=["old@example.com"],
+        headers={KIND_HEADER: "account.deletion", ERASE_AFTER_DELIVERY_HEADER: str(customer.pk)},
+    )
+    email.send()
+
+    message = OutboxMessage.objects.get()
+    assert (message.recipient, message.erase_after_delivery) == (customer, True)
+    assert message.headers == {}
+
+
+@pytest.mark.parametrize("value", ["999999", "me", ""])
+def test_p22_an_erase_after_delivery_header_naming_no_account_is_refused(value: str) -> None:
+    email = EmailMessage(
+        "Deleted", "Goodbye", to=["old@example.com"], headers={ERASE_AFTER_DELIVERY_HEADER: value}
+    )
+
+    with pytest.raises(UnsupportedMessage, match="no account"):
         email.send()
     assert OutboxMessage.objects.count() == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
 from tests.storefront.html_checks import page_problems
@@ -46,3 +46,16 @@ def test_a_crashing_view_gets_the_500_page(client, monkeypatch):
 
     assert response.status_code == 500
     assert '<h1 id="error-title">Something went wrong on our side</h1>' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_p11_a_form_sent_without_the_csrf_cookie_gets_the_shops_page():
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post("/privacy/requests/by-email/", {"email": "a@example.com"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>This needs cookies</h1>" in html
+    assert "If cookies are allowed" not in html  # no cookie came at all
+    assert page_problems(html) == []

@@ -1,6 +1,6 @@
 """What the accounts app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import Clock, DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import Clock, DataCategory, Erase, ErasedBy, Field, Purpose, Source
 
 # ---------------------------------------------------------------- the profile, P4, P22
 # Every field is optional; the profile page names the feature each one serves.
@@ -372,3 +372,7 @@ RETENTION = {
     "account.EmailConfirmation": Clock("created"),
     "usersessions.UserSession": Clock("last_seen_at"),
 }
+
+# P22, P3: erasing a session's record ends the session itself (its entry in the session
+# store goes too), on the erasure and again on a replay after a backup restore.
+ERASURE = {"usersessions.UserSession": ErasedBy("bungu.accounts.sessions.end_sessions")}

@@ -9,6 +9,7 @@ not shown, and its row is deleted on the way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -142,6 +143,18 @@ def end_other_sessions(*, user: User, current_key: str | None) -> int:
 def end_all_sessions(*, user: User) -> int:
     """End every session of the account (a guardian closing a supervised account)."""
     return end_other_sessions(user=user, current_key=None)
+
+
+@transaction.atomic
+def end_sessions(*, row_ids: Sequence[int]) -> int:
+    """P22, P3: end these sessions for an account's erasure: their records and what the session
+    store holds for them go (privacy calls this through ``ERASURE`` in personal_data.py, on the
+    erasure and on every replay of its journal). Returns how many were ended."""
+    ended = 0
+    for row in UserSession.objects.filter(pk__in=row_ids).order_by("pk"):
+        row.end()
+        ended += 1
+    return ended
 
 
 def purge_ended_sessions() -> int:

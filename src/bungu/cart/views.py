@@ -12,9 +12,8 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views import csrf
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
@@ -123,15 +122,3 @@ def remove_line(request: HttpRequest, line_id: int) -> HttpResponse:
         raise Http404("No such line in your cart.") from None
     messages.success(request, f"Removed {name} from your cart.")
     return _back_to_cart()
-
-
-def cookies_needed(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """The CSRF failure page (CSRF_FAILURE_VIEW): most often a browser that refuses cookies,
-    so it says plainly what needs them and what works without (P11)."""
-    context = {"cookie_sent": bool(request.COOKIES)}
-    try:
-        return render(request, "cart/cookies_needed.html", context, status=403)
-    except NoReverseMatch:
-        # A URL configuration without the shop's pages (a test of the middleware alone):
-        # Django's plain page rather than an error page that fails.
-        return csrf.csrf_failure(request, reason)

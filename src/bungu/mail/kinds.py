@@ -18,6 +18,10 @@ from .exceptions import UnknownMailKind
 
 # The header a sender sets to say what kind of mail it is; never sent on.
 KIND_HEADER = "X-Bungu-Kind"
+# P22: set by privacy on the last e-mail to an erased account, to that account's number: the
+# outbox blanks the message once it is delivered or given up on, and journals it as an
+# erasure of the account. Never sent on.
+ERASE_AFTER_DELIVERY_HEADER = "X-Bungu-Erase-After-Delivery"
 
 ACCOUNT_VERIFY = "account.verify"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 - a kind of mail, not a secret

@@ -25,7 +25,14 @@ from django.utils.html import strip_tags
 from bungu import privacy
 
 from .exceptions import BadUnsubscribeLink, InvalidAddress, UnsupportedMessage
-from .kinds import KIND_HEADER, TRANSACTIONAL, Category, category_of, current_kind
+from .kinds import (
+    ERASE_AFTER_DELIVERY_HEADER,
+    KIND_HEADER,
+    TRANSACTIONAL,
+    Category,
+    category_of,
+    current_kind,
+)
 from .models import OUTBOX_RETENTION_DAYS, OutboxMessage, State
 from .preferences import send_refusal, set_preferences
 from .tasks import schedule_delivery
@@ -34,6 +41,7 @@ from .tokens import read_unsubscribe_token, unsubscribe_url
 # Headers the outbox sets itself; a sender's own values for them are not carried over.
 _OWN_HEADERS = {
     KIND_HEADER.lower(),
+    ERASE_AFTER_DELIVERY_HEADER.lower(),
     "message-id",
     "to",
     "cc",
@@ -123,19 +131,15 @@ def queue_message(
 def queue_email(email: EmailMessage) -> list[OutboxMessage]:
     """Put a Django EmailMessage in the outbox: one message per recipient, so no customer
     sees another's address. Its kind comes from the X-Bungu-Kind header, else from the
-    ``mail_kind`` block it was sent in, else "transactional". Raises UnsupportedMessage for
-    attachments, InvalidAddress, UnknownMailKind."""
+    ``mail_kind`` block it was sent in, else "transactional". With the
+    X-Bungu-Erase-After-Delivery header (P22) it is blanked once delivered, as an erasure of
+    the account the header names. Raises UnsupportedMessage for attachments or an unknown
+    account, InvalidAddress, UnknownMailKind."""
     if email.attachments:
         raise UnsupportedMessage("The outbox does not keep attachments.")
     headers = dict(email.extra_headers)
-    kind = (
-        next(
-            (value for name, value in headers.items() if name.lower() == KIND_HEADER.lower()),
-            None,
-        )
-        or current_kind()
-        or TRANSACTIONAL
-    )
+    kind = _header(headers, KIND_HEADER) or current_kind() or TRANSACTIONAL
+    erased_account = _erased_account(_header(headers, ERASE_AFTER_DELIVERY_HEADER))
     if email.reply_to:
         headers["Reply-To"] = ", ".join(email.reply_to)
     text_body, html_body = str(email.body), ""
@@ -157,9 +161,32 @@ def queue_email(email: EmailMessage) -> list[OutboxMessage]:
                 html_body=html_body,
                 from_address=str(email.from_email or ""),
                 headers=headers,
+                user=erased_account,
+                erase_after_delivery=erased_account is not None,
             )
             for address in recipients
         ]
+
+
+def _header(headers: Mapping[str, Any], wanted: str) -> str | None:
+    return next(
+        (str(value) for name, value in headers.items() if name.lower() == wanted.lower()), None
+    )
+
+
+def _erased_account(value: str | None) -> AbstractBaseUser | None:
+    """The erased account the last e-mail is about (its address is anonymised by now, so it
+    is found by number). Raises UnsupportedMessage for a number of no account."""
+    if value is None:
+        return None
+    user = (
+        get_user_model()._default_manager.filter(pk=int(value)).first()
+        if value.strip().isdigit()
+        else None
+    )
+    if user is None:
+        raise UnsupportedMessage(f"{ERASE_AFTER_DELIVERY_HEADER}: no account {value!r}.")
+    return user
 
 
 def send_mail_to(

@@ -19,7 +19,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .cookies import Cookie, CookieRegistry, UndeclaredCookie, cookie_registry
-from .datamap import Clock, DataMap, Erase, Field, PurgedBy, data_map
+from .datamap import Clock, DataMap, Erase, ErasedBy, Field, PurgedBy, data_map
 from .exceptions import (
     AppendOnlyViolation,
     DeletionAlreadyRequested,
@@ -140,6 +140,7 @@ __all__ = [
     "DeletionAlreadyRequested",
     "DisclosureRefused",
     "Erase",
+    "ErasedBy",
     "Field",
     "LegalBasis",
     "LessProtectiveUnconfirmed",

@@ -7,6 +7,8 @@
   field's category (P13), so ``access()`` could never hand it over for that purpose.
 * ``privacy.E004``: a field declares a retention that nothing can enforce, because its
   model says neither how old its rows are nor who purges them (P5).
+* ``privacy.E005``: an ``ErasedBy`` hook (P22) names a function that cannot be imported, or a
+  model whose rows the erasure does not delete whole.
 """
 
 from __future__ import annotations
@@ -107,6 +109,20 @@ def unenforceable_retention(datamap: DataMap) -> list[checks.CheckMessage]:
     ]
 
 
+def broken_erasure_hooks(datamap: DataMap) -> list[checks.CheckMessage]:
+    from .erasure import erasure_hook_problems  # noqa: PLC0415 - imports models: apps must be ready
+
+    return [
+        checks.Error(
+            problem,
+            hint="ERASURE in personal_data.py names the app function that deletes the rows "
+            "(ErasedBy(<dotted path>)), for a model whose personal fields are all DELETE.",
+            id="privacy.E005",
+        )
+        for problem in erasure_hook_problems(datamap)
+    ]
+
+
 @checks.register("privacy")
 def check_data_map(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -133,4 +149,5 @@ def check_data_map(
         *unknown_declarations(labels),
         *scope_conflicts(data_map),
         *unenforceable_retention(data_map),
+        *broken_erasure_hooks(data_map),
     ]

@@ -19,7 +19,8 @@ and storing the words of an anonymous visitor would only keep personal data with
 purpose. Such a visitor can write to the shop at the address given in the notice.
 
 Deletion requests are tracked here for staff like the others; erasing an account is done by
-the account-deletion flow, which sits above the apps whose data it erases.
+the account-deletion flow (``account_deletion.py``), which reaches the other apps only
+through the hooks they declare beside their data map.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ Each app lists its declarations in ``<app>/personal_data.py``::
     # Only where the first relation to a user does not say whom a row is about:
     SUBJECT_LINKS = {"accounts.GuardianLink": ("guardian", "supervised")}
     GENERIC_LINKS = {"admin.LogEntry": GenericLink()}
+    # Only where erasing a model's rows must keep something of the app's true:
+    ERASURE = {"reviews.Review": ErasedBy("bungu.reviews.services.erase_reviews")}
 
 The modules are found when the app registry is ready (``PrivacyConfig.ready``), the way the
 admin finds ``admin.py``. The system checks in ``checks.py`` hold every model that refers to a
@@ -121,6 +123,20 @@ Retention = Clock | PurgedBy
 
 
 @dataclass(frozen=True)
+class ErasedBy:
+    """P22: the owning app erases this model's rows itself, with the function at this dotted
+    path, because erasing them must keep something of its own true (a product's rating
+    summary without the deleted reviews; a session's store entry ended with its row).
+
+    The function is called with ``row_ids=`` (the rows the data map found about the customer,
+    some perhaps gone already) inside the erasure's transaction, by the erasure and by every
+    replay of its journal alike, and returns how many of those rows it erased. Only for a
+    model whose personal fields are all erased by ``Erase.DELETE`` (``privacy.E005``)."""
+
+    function_path: str
+
+
+@dataclass(frozen=True)
 class GenericLink:
     """A model whose rows point at any record by (content type, object id), as Django admin's
     change log does: a row is about a customer when the record it names is one of theirs."""
@@ -143,6 +159,8 @@ class DataMap:
     # ("guardian", "supervised")), and models linked to any record by content type.
     _subject_links: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _generic_links: dict[str, GenericLink] = field(default_factory=dict)
+    # P22: models whose rows their own app erases ("reviews.Review": ErasedBy(...)).
+    _erasure: dict[str, ErasedBy] = field(default_factory=dict)
 
     def declare(
         self, *, personal: Iterable[Field], not_personal: Iterable[str], origin: str
@@ -172,6 +190,7 @@ class DataMap:
         for model_label, paths in getattr(module, "SUBJECT_LINKS", {}).items():
             self._subject_links[model_label] = tuple(paths)
         self._generic_links.update(getattr(module, "GENERIC_LINKS", {}))
+        self._erasure.update(getattr(module, "ERASURE", {}))
 
     def discover(self) -> None:
         """Read every installed app's ``personal_data`` module (again, from scratch)."""
@@ -181,6 +200,7 @@ class DataMap:
         self._retention.clear()
         self._subject_links.clear()
         self._generic_links.clear()
+        self._erasure.clear()
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
                 self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
@@ -193,6 +213,7 @@ class DataMap:
             dict(self._retention),
             dict(self._subject_links),
             dict(self._generic_links),
+            dict(self._erasure),
         )
 
     def forget(self, label: str) -> None:
@@ -239,6 +260,20 @@ class DataMap:
             self._retention.pop(model_label, None)
         else:
             self._retention[model_label] = retention
+
+    def erased_by(self, model_label: str) -> ErasedBy | None:
+        """The app function that erases this model's rows (P22), if its app declared one."""
+        return self._erasure.get(model_label)
+
+    def erasure_hooks(self) -> dict[str, ErasedBy]:
+        return dict(self._erasure)
+
+    def declare_erasure(self, model_label: str, erased_by: ErasedBy | None) -> None:
+        """Set or drop (None) one model's erasure hook (tests plant hooks with it)."""
+        if erased_by is None:
+            self._erasure.pop(model_label, None)
+        else:
+            self._erasure[model_label] = erased_by
 
     def subject_paths(
         self, model: type[models.Model], *, user_model: type[models.Model] | None = None

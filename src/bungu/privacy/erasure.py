@@ -19,6 +19,12 @@ The account row itself is never deleted: the ledgers kept for the law refer to i
 and an anonymised row keeps them valid while naming nobody. Its password becomes unusable
 and it is made inactive, so nobody can sign in to it again and its sessions stop working.
 
+Where erasing a model's rows must keep something of its app true, the app erases them itself
+with a function it names beside its data map (``ERASURE = {"reviews.Review":
+ErasedBy("bungu.reviews.services.erase_reviews")}``: the product's rating summary is computed
+again without the deleted reviews). The erasure and every replay call the same function, so a
+replay after a restore leaves what the erasure left, and privacy never imports the app.
+
 Each step is written to the erasure journal without the erased values, and
 ``replay_erasures`` applies the journal again after a backup restore; it changes only what is
 not erased yet, so running it twice is harmless.
@@ -27,7 +33,7 @@ not erased yet, so running it twice is harmless.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +45,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .consent import Subject, subject_id
 from .datamap import DataMap, Erase, data_map
@@ -182,9 +189,15 @@ def placeholder_value(field: models.Field[Any, Any], *, pk: Any, at: datetime) -
     return blank_value(field, at=at)
 
 
-def _apply(step: _Step, row_ids: list[Any], *, at: datetime) -> int:
+def _apply(step: _Step, row_ids: list[Any], *, at: datetime, datamap: DataMap) -> int:
     """Carry out one step on these rows; returns how many rows still held the data."""
     rows = step.model._base_manager.filter(pk__in=row_ids)
+    hook = datamap.erased_by(step.model._meta.label)
+    if step.action == ErasureAction.DELETED and hook is not None:
+        # The owning app deletes them and keeps its own records true (ErasedBy), the same
+        # way the first time and on every replay.
+        erase: Callable[..., int] = import_string(hook.function_path)
+        return erase(row_ids=list(row_ids))
     if step.action == ErasureAction.DELETED:
         # The base manager: a ledger declared DELETE (notice reminders) goes like any other.
         count = rows.count()
@@ -257,7 +270,7 @@ def erase_subject(
     for model, row_ids in _rows_to_erase(datamap, owner=owner, user_model=_user_model()):
         rules = {item.field_name: item.erase for item in datamap.for_model(model._meta.label)}
         for step in _steps(model, rules):
-            _apply(step, row_ids, at=at)
+            _apply(step, row_ids, at=at, datamap=datamap)
             entries.append(_journal(step, owner=owner, row_ids=row_ids, actor=actor, at=at))
     return entries
 
@@ -304,6 +317,25 @@ def journal_erasure(
     )
 
 
+def erasure_hook_problems(datamap: DataMap) -> list[str]:
+    """Why some declared ErasedBy hook could not do its work; empty when all can (E005)."""
+    problems = []
+    for model_label, hook in sorted(datamap.erasure_hooks().items()):
+        rules = {item.erase for item in datamap.for_model(model_label)}
+        if rules != {Erase.DELETE}:
+            problems.append(
+                f"{model_label} is erased by {hook.function_path}, but not every personal "
+                "field of it is declared Erase.DELETE."
+            )
+        try:
+            import_string(hook.function_path)
+        except ImportError:
+            problems.append(
+                f"{model_label} is erased by {hook.function_path}, which cannot be imported."
+            )
+    return problems
+
+
 def replay_erasures(*, since: datetime | None = None) -> int:
     """Apply the erasure journal again (after a backup restore), oldest first. Returns how
     many (step, row) pairs still held erased data; 0 when everything was already erased."""
@@ -320,5 +352,5 @@ def replay_erasures(*, since: datetime | None = None) -> int:
             continue
         step = _Step(model, tuple(entry.fields), Erase(entry.rule), ErasureAction(entry.action))
         with transaction.atomic():
-            redone += _apply(step, list(entry.row_ids), at=entry.at)
+            redone += _apply(step, list(entry.row_ids), at=entry.at, datamap=data_map)
     return redone

@@ -48,3 +48,12 @@ class PrivacyRequestByEmailForm(PrivacyRequestForm):
             "max_length": "An e-mail address has at most 254 characters.",
         },
     )
+
+
+class DeleteAccountForm(forms.Form):
+    """P22: the customer confirms they want their account deleted."""
+
+    confirm = forms.BooleanField(
+        label="I understand that my account and the data about me will be erased.",
+        error_messages={"required": "Tick the box to confirm that you want your account deleted."},
+    )

@@ -12,6 +12,13 @@ urlpatterns = [
     path("consent/", views.consent, name="consent"),
     path("my-data/", customer_views.my_data, name="my_data"),
     path("my-data/download/", customer_views.my_data_download, name="my_data_download"),
+    # P22: asking to delete the account, and changing one's mind within the grace period.
+    path("delete-account/", customer_views.delete_account, name="delete_account"),
+    path(
+        "delete-account/cancel/",
+        customer_views.cancel_delete_account,
+        name="cancel_delete_account",
+    ),
     path("requests/", customer_views.request_list, name="requests"),
     path("requests/new/", customer_views.request_new, name="request_new"),
     path("requests/<id:request_id>/", customer_views.request_detail, name="request_detail"),

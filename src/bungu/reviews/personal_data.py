@@ -3,11 +3,12 @@
 Erasure: a deleted account's reviews are DELETED, not anonymised. A review's text is free
 writing that can name or describe its author ("as a left-handed teacher in Osaka..."), so
 cutting the link to the account would not make it anonymous; deleting it is the only way to
-be sure, and the product's rating summary is recomputed without it
-(``services.erase_reviews_of``). The reports a customer filed go the same way.
+be sure, and the product's rating summary is recomputed without it (``ERASURE`` below: the
+erasure and every replay of its journal delete reviews through ``services.erase_reviews``).
+The reports a customer filed go the same way.
 """
 
-from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import DataCategory, Erase, ErasedBy, Field, Purpose, Source
 
 # Reviews are published, so staff answering a customer or a successor business (P15) may
 # read them; they serve nothing else.
@@ -58,3 +59,7 @@ NOT_PERSONAL = [
     # The staff member who moderated: their own account, not data about the author.
     "reviews.Review.moderated_by",
 ]
+
+# P22: the rating summaries stay true when an erasure, or its replay after a restore,
+# deletes reviews.
+ERASURE = {"reviews.Review": ErasedBy("bungu.reviews.services.erase_reviews")}

@@ -6,6 +6,7 @@ the product's rating summary in the same transaction, through the catalogue's se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -142,11 +143,12 @@ def delete_review(*, author_id: int, review_id: int) -> None:
 
 
 @transaction.atomic
-def erase_reviews_of(*, customer_id: int) -> int:
-    """Delete every review a customer wrote and every report they filed, keeping the products'
-    summaries true; for account deletion (see personal_data.py). Returns how many reviews."""
-    reviews = list(Review.objects.select_for_update().filter(author_id=customer_id))
-    ReviewReport.objects.filter(reporter_id=customer_id).delete()
+def erase_reviews(*, row_ids: Sequence[int]) -> int:
+    """P22: delete these reviews for an account's erasure (privacy calls this through
+    ``ERASURE`` in personal_data.py, on the erasure and on every replay of its journal) and
+    compute the rating summaries of their products again without them. Reviews already gone
+    are skipped. Returns how many were deleted."""
+    reviews = list(Review.objects.select_for_update().filter(id__in=row_ids).order_by("id"))
     products = {r.product_id for r in reviews if r.status == ReviewStatus.APPROVED}
     Review.objects.filter(id__in=[r.id for r in reviews]).delete()
     for product_id in sorted(products):

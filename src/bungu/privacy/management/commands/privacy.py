@@ -16,6 +16,7 @@ ACTIONS = {
     "datamap": "privacy_datamap",
     "export-for-transfer": "privacy_export_for_transfer",
     "replay-erasures": "privacy_replay_erasures",
+    "run-due-deletions": "privacy_run_due_deletions",
     "send-notice-reminders": "privacy_send_notice_reminders",
 }
 

@@ -16,9 +16,11 @@ from django_tasks_db.models import DBTaskResult
 from bungu import privacy
 from bungu.accounts.models import PriorVersion
 from bungu.mail.models import OutboxMessage
+from bungu.operations import registry, services
+from bungu.operations.tasks import housekeeping as housekeeping_task
+from bungu.periodic import Job
+from bungu.privacy import jobs as privacy_jobs
 from bungu.privacy.models import NoticeReminder
-from bungu.storefront import housekeeping
-from bungu.storefront.tasks import housekeeping as housekeeping_task
 from tests.accounts.factories import CustomerFactory
 from tests.privacy.factories import V1_PRACTICES
 from tests.worker import DATABASE_TASKS, run_worker
@@ -51,25 +53,25 @@ def test_p22_p5_one_run_erases_due_accounts_and_expired_records() -> None:
         session_key="e" * 32, session_data="x", expire_date=NOW - datetime.timedelta(days=1)
     )
 
-    outcomes = housekeeping.run_housekeeping(now=NOW)
+    outcomes = services.run_jobs(now=NOW)
 
     leaving.refresh_from_db()
     assert leaving.email.endswith("@erased.invalid")
     assert get_user_model().objects.get(pk=staying.pk).email == "staying@example.com"
     assert not PriorVersion.objects.filter(pk=old.pk).exists()
     assert not Session.objects.filter(session_key="e" * 32).exists()
-    assert [o.failed for o in outcomes] == [False] * len(housekeeping.JOBS)
+    assert [o.failed for o in outcomes] == [False] * len(registry.declared_jobs())
     assert str(outcomes[0]) == "account deletions (P22): 1 account(s) erased"
 
 
 def test_a_failing_job_is_reported_and_the_others_still_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(now: datetime.datetime) -> str:
+    def broken(*, now: datetime.datetime) -> str:
         raise ConnectionError("mail server unreachable")
 
-    jobs = {"broken": broken, **housekeeping.JOBS}
-    monkeypatch.setattr(housekeeping, "JOBS", jobs)
+    jobs = [Job("broken", broken), *registry.declared_jobs()]
+    monkeypatch.setattr(services, "declared_jobs", lambda: jobs)
     leaving = _due_deletion()
 
     with pytest.raises(CommandError, match=r"1 of \d+ jobs failed: broken"):
@@ -88,13 +90,13 @@ def test_p24_a_new_notice_is_announced_once_and_an_old_one_not_again(settings: o
         practices=V1_PRACTICES,
     )
 
-    housekeeping.run_housekeeping(now=NOW)
-    housekeeping.run_housekeeping(now=NOW)
+    services.run_jobs(now=NOW)
+    services.run_jobs(now=NOW)
 
     assert list(OutboxMessage.objects.values_list("to_address", flat=True)) == ["old@example.com"]
     assert NoticeReminder.objects.filter(notice=v2).count() == 1
-    later = NOW + housekeeping.NOTICE_REMINDER_WINDOW + datetime.timedelta(days=1)
-    assert housekeeping.announce_current_notice(later) == "no new notice to announce"
+    later = NOW + privacy_jobs.NOTICE_REMINDER_WINDOW + datetime.timedelta(days=1)
+    assert privacy_jobs.announce_current_notice(now=later) == "no new notice to announce"
 
 
 def test_without_a_deferring_task_backend_scheduling_says_to_use_cron(settings: object) -> None:
@@ -127,5 +129,5 @@ def test_the_worker_runs_housekeeping_and_queues_the_next_run(settings: object) 
     assert "account deletions (P22): 1 account(s) erased" in done.return_value
     following = DBTaskResult.objects.get(status="READY")
     assert following.run_after - done.finished_at == pytest.approx(
-        housekeeping.interval(), abs=datetime.timedelta(seconds=30)
+        registry.housekeeping_interval(), abs=datetime.timedelta(seconds=30)
     )

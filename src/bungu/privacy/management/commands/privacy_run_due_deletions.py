@@ -1,4 +1,4 @@
-"""``bungu privacy_run_due_deletions``: erase the accounts whose grace period is over (P22).
+"""``bungu privacy run-due-deletions``: erase the accounts whose grace period is over (P22).
 
 `bungu housekeeping` runs it on the worker's schedule; this runs it alone, by hand."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from bungu.storefront.account_deletion import run_due_deletions
+from bungu.privacy.account_deletion import run_due_deletions
 
 
 class Command(BaseCommand):

@@ -1,8 +1,12 @@
-"""Housekeeping as a background task that keeps itself scheduled (see housekeeping.py)."""
+"""The periodic jobs as a background task that keeps itself scheduled (services.py).
+
+The worker started by ``make run`` runs the task; it runs the jobs that are due and queues
+itself again for when the next one falls due, so the jobs keep going without cron.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django_tasks import task
@@ -10,17 +14,26 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from .housekeeping import interval, run_housekeeping
+from .registry import housekeeping_interval
+from .services import next_run_at, run_jobs
+
+# However soon the next job falls due, the task does not come back sooner than this.
+SHORTEST_PAUSE = timedelta(minutes=1)
 
 
 @task()
 def housekeeping() -> str:
-    """Run every job, then queue the next run, even when a job failed."""
+    """Run the jobs that are due, then queue the next run, even when a job failed."""
     try:
-        outcomes = run_housekeeping()
+        outcomes = run_jobs(only_due=True)
     finally:
-        schedule_housekeeping(run_after=timezone.now() + interval())
-    return "\n".join(str(outcome) for outcome in outcomes)
+        now = timezone.now()
+        try:
+            run_after = max(next_run_at(now=now), now + SHORTEST_PAUSE)
+        except Exception:  # the schedule must survive whatever broke the run
+            run_after = now + housekeeping_interval()
+        schedule_housekeeping(run_after=run_after)
+    return "\n".join(str(outcome) for outcome in outcomes) or "no job was due"
 
 
 def next_housekeeping() -> DBTaskResult[[], str] | None:
@@ -37,7 +50,7 @@ def next_housekeeping() -> DBTaskResult[[], str] | None:
 def schedule_housekeeping(*, run_after: datetime | None = None) -> bool:
     """Queue a run unless one is already waiting. False when nothing was queued: a run was
     waiting, or the task backend cannot hold a task for later (then cron must run
-    ``bungu housekeeping``)."""
+    ``bungu housekeeping --due``)."""
     backend = housekeeping.get_backend()
     if not backend.supports_defer:
         return False
