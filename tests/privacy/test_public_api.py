@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 import bungu.privacy
-from bungu.privacy import accessor, consent
+from bungu.privacy.notices import consent
+from bungu.privacy.sharing import accessor
 
 
 def test_every_public_name_resolves_to_what_it_says() -> None:
