@@ -11,9 +11,10 @@ cancel); then every field the data map declares about them is erased by its own 
   becomes anonymous because the account it names is anonymised.
 * ``KEEP_FOR_LAW``: left alone (the consent ledger, the disclosure register).
 
-The rows are found as "My data" finds them (``walk``): through every link a model declares
-to the customer (the young person's side of a guardian link as well as the guardian's), and
-the admin's change-log entries about any of those rows, whose text may quote the customer.
+The rows are found as "My data" and the transfer export find them (``datamap/walk.py``):
+through every link a model declares to the customer (the young person's side of a guardian
+link as well as the guardian's), and the admin's change-log entries about any of those rows,
+whose text may quote the customer.
 
 The account row itself is never deleted: the ledgers kept for the law refer to it (PROTECT),
 and an anonymised row keeps them valid while naming nobody. Its password becomes unusable
@@ -48,7 +49,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bungu.privacy.datamap.registry import DataMap, Erase, data_map
-from bungu.privacy.datamap.walk import generic_condition, generic_models, linked_models
+from bungu.privacy.datamap.walk import find_subject_rows
 from bungu.privacy.models import AppendOnly, ErasureAction, ErasureJournalEntry
 from bungu.privacy.notices.consent import Subject, subject_id
 
@@ -160,35 +161,13 @@ def _apply(step: _Step, row_ids: list[Any], *, at: datetime, datamap: DataMap) -
     return len(changed)
 
 
-def _rows_to_erase(
-    datamap: DataMap, *, owner: int, user_model: type[models.Model]
+def plan_erasure(
+    *, subject: Subject, datamap: DataMap | None = None
 ) -> list[tuple[type[models.Model], list[Any]]]:
-    """Every row the data map finds about the customer, by model, in the order they are
-    erased: rows reached through another row (a cart's lines) before it, the account last.
-    The change log entries about those rows (P22: the admin's, whose text may quote the
-    customer's e-mail) come first, found before anything they name is gone."""
-    found: dict[type[models.Model], list[Any]] = {}
-    depth: dict[type[models.Model], int] = {}
-    for linked in linked_models(datamap, user_model=user_model):
-        ids = list(
-            linked.model._base_manager.filter(linked.condition(owner))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if ids:
-            found[linked.model], depth[linked.model] = ids, linked.depth
-    deepest = max(depth.values(), default=0) + 1
-    for model, link in generic_models(datamap):
-        condition = generic_condition(model, link, found)
-        if condition is None:
-            continue
-        ids = list(
-            model._base_manager.filter(condition).order_by("pk").values_list("pk", flat=True)
-        )
-        if ids:
-            found[model] = sorted({*found.get(model, ()), *ids})
-            depth[model] = deepest
-    return sorted(found.items(), key=lambda item: (-depth[item[0]], item[0]._meta.label))
+    """Every row erasing this customer touches, by model, in the order they are erased: the
+    walk of the data map that "My data" and the transfer export take (``datamap.walk``)."""
+    found = find_subject_rows(datamap or data_map, owner=subject_id(subject))
+    return [(item.model, item.pks) for item in found]
 
 
 @transaction.atomic
@@ -201,7 +180,7 @@ def erase_subject(
     owner = subject_id(subject)
     at = now or timezone.now()
     entries = []
-    for model, row_ids in _rows_to_erase(datamap, owner=owner, user_model=_user_model()):
+    for model, row_ids in plan_erasure(subject=owner, datamap=datamap):
         rules = {item.field_name: item.erase for item in datamap.for_model(model._meta.label)}
         for step in _steps(model, rules):
             _apply(step, row_ids, at=at, datamap=datamap)

@@ -1,9 +1,10 @@
 """P19: "My data", everything the data map finds about one customer, as they may read it.
 
-The rows are found as the account erasure finds them (``walk``), so what the customer is
-shown is what deleting the account erases: one query per model that holds personal data,
-however many rows the customer has, one per kind of record their rows refer to, and one for
-the admin's change log. Each row says where its data came from (the declaration's source)
+The rows are found by the walk the account erasure and the transfer export take
+(``datamap/walk.py``), so what the customer is shown is what deleting the account erases and
+what a successor would receive: one query per model that holds personal data, however many
+rows the customer has, one per kind of record their rows refer to, and one for the admin's
+change log. Each row says where its data came from (the declaration's source)
 and under which notice it was collected (P25): the version in force at the row's own
 creation time where the model keeps one, otherwise the day the account was opened, which is
 the earliest the shop could have collected it and so binds it to the oldest notice that may
@@ -29,7 +30,6 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,7 +37,7 @@ from django.utils.formats import date_format
 from bungu.privacy.datamap.collection import created_field, notice_at
 from bungu.privacy.datamap.registry import DataMap, Field, data_map, models_about_customers
 from bungu.privacy.datamap.taxonomy import DataCategory, Purpose
-from bungu.privacy.datamap.walk import generic_condition, generic_models, linked_models
+from bungu.privacy.datamap.walk import Found, find_subject_rows
 from bungu.privacy.models import AccessLogEntry, ConsentEvent, Notice
 from bungu.privacy.notices.consent import Subject, subject_id
 from bungu.privacy.sharing.disclosures import list_disclosures_for
@@ -96,30 +96,27 @@ class _Found:
     rows: Rows
 
 
-def _fetch(datamap: DataMap, model_label: str, model: type[models.Model], condition: Q) -> _Found:
-    declared = datamap.for_model(model_label)
+def _columns(datamap: DataMap, model: type[models.Model]) -> list[str]:
+    """The declared fields of a model and the time its rows were created, if it keeps one."""
+    columns = [item.field_name for item in datamap.for_model(model._meta.label)]
     created = created_field(model)
-    columns = ["pk", *(item.field_name for item in declared)]
-    if created and created not in columns:
-        columns.append(created)
-    rows = list(model._default_manager.filter(condition).order_by("pk").values(*columns))
-    return _Found(model_label, model, declared, created, rows)
+    return [*columns, created] if created and created not in columns else columns
 
 
-def _found_rows(found: list[_Found]) -> dict[type[models.Model], list[Any]]:
-    return {item.model: [row["pk"] for row in item.rows] for item in found}
-
-
-def _generic_sections(datamap: DataMap, found: list[_Found]) -> list[_Found]:
-    """Rows of models linked by content type (other than the change log, which has a section
-    of its own) that name one of the customer's rows."""
-    rows = _found_rows(found)
-    extra = []
-    for model, link in generic_models(datamap):
-        condition = generic_condition(model, link, rows)
-        if model._meta.label != _CHANGE_LOG and condition is not None:
-            extra.append(_fetch(datamap, model._meta.label, model, condition))
-    return extra
+def _section_rows(datamap: DataMap, walked: list[Found]) -> list[_Found]:
+    """The customer's records shown by model, in label order; the ledgers and the change log
+    have sections of their own."""
+    return [
+        _Found(
+            item.model_label,
+            item.model,
+            datamap.for_model(item.model_label),
+            created_field(item.model),
+            item.rows,
+        )
+        for item in sorted(walked, key=lambda item: item.model_label)
+        if item.model_label not in _OWN_SECTIONS and item.model_label != _CHANGE_LOG
+    ]
 
 
 @dataclass(frozen=True)
@@ -248,24 +245,21 @@ def _section(
 
 
 # ---------------------------------------------------------------- the sections of their own
-def _staff_changes(datamap: DataMap, found: list[_Found]) -> list[dict[str, Any]]:
+def _staff_changes(ids: list[Any]) -> list[dict[str, Any]]:
     """P19: changes shop staff made to the customer's account and records in the admin: when,
     by whom (a staff number, as in the access log), to what and how; never the text the admin
     wrote about the record, which may quote the customer's own data back at them."""
-    link = datamap.generic_links().get(_CHANGE_LOG)
-    if link is None or not apps.is_installed("django.contrib.admin"):
+    if not ids:
         return []
     model = apps.get_model(_CHANGE_LOG)
-    condition = generic_condition(model, link, _found_rows(found))
-    if condition is None:
-        return []
     entries: Any = (
-        model._default_manager.filter(condition)
+        model._base_manager.filter(pk__in=ids)
         .select_related("content_type")
         .order_by("-action_time", "-pk")
     )
     return [
         {
+            "id": entry.pk,
             "at": entry.action_time,
             "who": f"staff:{entry.user_id}",
             "record": str(entry.content_type.name) if entry.content_type else "record",
@@ -291,10 +285,11 @@ def _purpose_label(value: str) -> str:
         return value
 
 
-def _consents(owner: int) -> list[dict[str, Any]]:
-    events = ConsentEvent.objects.filter(subject_id=owner).select_related("notice")
+def _consents(ids: list[Any]) -> list[dict[str, Any]]:
+    events = ConsentEvent.objects.filter(pk__in=ids).select_related("notice")
     return [
         {
+            "id": event.pk,
             "kind": event.kind,
             "notice_version": event.notice.version,
             "practice": event.practice or "the whole notice",
@@ -306,10 +301,11 @@ def _consents(owner: int) -> list[dict[str, Any]]:
     ]
 
 
-def _access_log(owner: int) -> list[dict[str, Any]]:
+def _access_log(ids: list[Any]) -> list[dict[str, Any]]:
     """P13: who reached the customer's data, when and why (refusals included)."""
     return [
         {
+            "id": entry.pk,
             "who": entry.actor_label,
             "at": entry.at,
             "purpose": entry.purpose,
@@ -317,13 +313,17 @@ def _access_log(owner: int) -> list[dict[str, Any]]:
             "fields": entry.fields,
             "granted": entry.granted,
         }
-        for entry in AccessLogEntry.objects.filter(subject_id=owner).order_by("-at", "-id")
+        for entry in AccessLogEntry.objects.filter(pk__in=ids).order_by("-at", "-id")
     ]
 
 
-def _disclosures(owner: int) -> list[dict[str, Any]]:
+def _disclosures(owner: int, ids: list[Any]) -> list[dict[str, Any]]:
+    """P16: the approved releases the law lets the customer be told about; the walk finds
+    the others too (they are erased with the account), but they are not shown."""
+    found = set(ids)
     return [
         {
+            "id": item.pk,
             "legal_basis": item.get_legal_basis_display(),
             "legal_basis_other": item.legal_basis_other,
             "requester": item.requester,
@@ -331,6 +331,7 @@ def _disclosures(owner: int) -> list[dict[str, Any]]:
             "released_at": item.released_at,
         }
         for item in list_disclosures_for(subject=owner)
+        if item.pk in found
     ]
 
 
@@ -347,12 +348,14 @@ def build_my_data(*, subject: Subject, datamap: DataMap | None = None) -> dict[s
         raise LookupError(f"no customer #{owner}")
     joined: datetime | None = user["date_joined"]
     notices = list(Notice.objects.order_by("-version"))
-    found = [
-        _fetch(datamap, linked.model_label, linked.model, linked.condition(owner))
-        for linked in linked_models(datamap, user_model=user_model)
-        if linked.model_label not in _OWN_SECTIONS
-    ]
-    found = [item for item in [*found, *_generic_sections(datamap, found)] if item.rows]
+    walked = find_subject_rows(
+        datamap,
+        owner=owner,
+        columns=lambda model: _columns(datamap, model),
+        user_model=user_model,
+    )
+    pks = {item.model_label: item.pks for item in walked}
+    found = _section_rows(datamap, walked)
     readings = _references(found, user_model=user_model)
     return {
         "format": FORMAT,
@@ -369,8 +372,8 @@ def build_my_data(*, subject: Subject, datamap: DataMap | None = None) -> dict[s
             _section(datamap, item, joined=joined, notices=notices, readings=readings)
             for item in found
         ],
-        "staff_changes": _staff_changes(datamap, found),
-        "consents": _consents(owner),
-        "access_log": _access_log(owner),
-        "disclosures": _disclosures(owner),
+        "staff_changes": _staff_changes(pks.get(_CHANGE_LOG, [])),
+        "consents": _consents(pks.get("privacy.ConsentEvent", [])),
+        "access_log": _access_log(pks.get("privacy.AccessLogEntry", [])),
+        "disclosures": _disclosures(owner, pks.get("privacy.Disclosure", [])),
     }

@@ -2,8 +2,9 @@
 
 The export is found through the data map, so a field no app declared cannot be in it and a
 declared one cannot be missed: every model holding personal data is read, its rows grouped
-by the customer they are about (each link the data map knows: a guardian link under both
-people; the admin change log beside, with the record it names). Beside the data go every
+by the customer they are about, by the walk "My data" and the erasure take
+(``datamap/walk.py``): a guardian link under both people; an entry of the admin change log
+under the customer whose record it names, with that record's type and id. Beside the data go every
 notice version (its text and practices) and every customer's consents, because the data
 stays bound by the notice it was collected under and by what each customer agreed to since.
 
@@ -14,7 +15,6 @@ to whoever finds it. Customers set a new password with the usual reset link.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from bungu.privacy.datamap.registry import DataMap, data_map
 from bungu.privacy.datamap.taxonomy import DataCategory
+from bungu.privacy.datamap.walk import find_all_subject_rows, linked_model
 from bungu.privacy.models import ConsentEvent, Disclosure, Notice
 from bungu.privacy.notices.practices import Practice
 
@@ -37,18 +38,6 @@ def _exported_fields(datamap: DataMap, model_label: str) -> list[str]:
         for item in datamap.for_model(model_label)
         if not DataCategory.CREDENTIALS.covers(item.category)
     ]
-
-
-def _rows(
-    model: type[models.Model], path: str, names: list[str]
-) -> Iterator[tuple[int | None, dict[str, Any]]]:
-    """Each row of a model as (the customer it is about, its declared fields)."""
-    subject = f"{path}__pk"
-    columns = ["pk", *names, *([subject] if path else [])]
-    queryset = model._default_manager.order_by("pk").values(*columns)
-    for row in queryset.iterator(chunk_size=_CHUNK):
-        owner = row.pop(subject) if path else row["pk"]
-        yield owner, row
 
 
 def _practice(practice: Practice) -> dict[str, Any]:
@@ -118,34 +107,36 @@ def build_transfer_export(*, datamap: DataMap | None = None) -> dict[str, Any]:
     approved disclosures about them, with every notice version, as one JSON-ready document."""
     datamap = datamap or data_map
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
-    customers: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    unlinked: dict[str, list[dict[str, Any]]] = {}
     generic = datamap.generic_links()
+
+    def columns(model: type[models.Model]) -> list[str]:
+        names = _exported_fields(datamap, model._meta.label)
+        link = generic.get(model._meta.label)
+        # A row linked to any record by content type (the admin's change log) names it, so
+        # the successor can relate it.
+        if link is not None:
+            names += [
+                f"{link.content_type}__app_label",
+                f"{link.content_type}__model",
+                link.object_id,
+            ]
+        return names
+
+    # The walk "My data" and the erasure take, for every customer at once: a row about two
+    # customers (a guardian link) is listed under each of them.
+    walked, unclaimed = find_all_subject_rows(datamap, columns=columns)
+    customers = {
+        owner: {item.model_label: item.rows for item in found} for owner, found in walked.items()
+    }
+    unlinked: dict[str, list[dict[str, Any]]] = {item.model_label: item.rows for item in unclaimed}
     for model_label in datamap.model_labels():
         model = apps.get_model(model_label)
-        names = _exported_fields(datamap, model_label)
-        if not names:
+        if model_label in generic or linked_model(datamap, model, user_model=user_model):
             continue
-        paths = datamap.subject_paths(model, user_model=user_model)
-        if not paths:
-            # Personal data not tied to an account (a list from another company, say), or
-            # tied to any record by content type (the admin's change log): exported with the
-            # record it names, so the successor can relate it.
-            link = generic.get(model_label)
-            extra = (
-                [f"{link.content_type}__app_label", f"{link.content_type}__model", link.object_id]
-                if link
-                else []
-            )
-            unlinked[model_label] = list(
-                model._default_manager.order_by("pk").values("pk", *names, *extra)
-            )
-            continue
-        # A row about two customers (a guardian link) is listed under each of them.
-        for path in paths:
-            for owner, row in _rows(model, path, names):
-                if owner is not None:
-                    customers[owner][model_label].append(row)
+        # Personal data not tied to an account (a list from another company, say).
+        unlinked[model_label] = list(
+            model._default_manager.order_by("pk").values("pk", *columns(model))
+        )
     consents, disclosures = _consents(), _disclosures()
     ids = sorted(set(user_model._default_manager.values_list("pk", flat=True)) | set(customers))
     return {

@@ -26,7 +26,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
-from django.db.models import Q
 
 from bungu.privacy.datamap.collection import created_field
 from bungu.privacy.datamap.registry import Field, data_map, split_label
@@ -36,6 +35,7 @@ from bungu.privacy.datamap.taxonomy import (
     describe_recipient,
     parse_recipient,
 )
+from bungu.privacy.datamap.walk import linked_model
 from bungu.privacy.exceptions import PurposeNotAllowed
 from bungu.privacy.models import AccessLogEntry
 from bungu.privacy.notices.consent import (
@@ -180,13 +180,11 @@ def _read(subject: int, labels: list[str], *, joined: datetime, now: datetime) -
         model = apps.get_model(model_label)
         created = created_field(model)
         columns = [*names, created] if created and created not in names else names
-        # Every declared link to the customer (both people of a guardian link); a model
-        # linked by content type only (the admin's change log) is not handed out here.
-        paths = data_map.subject_paths(model)
-        condition = Q(pk__in=[])
-        for path in paths:
-            condition |= Q(**{f"{path}__pk" if path else "pk": subject})
-        rows = list(model._default_manager.filter(condition).order_by("pk").values(*columns))
+        # The walk of "My data" and the erasure: every declared link to the customer (both
+        # people of a guardian link). A model linked by content type only (the admin's
+        # change log) is not handed out here.
+        linked = linked_model(data_map, model)
+        rows = linked.rows_about(subject, columns=columns) if linked is not None else []
         collected = [min((row[created] if created else None) or joined, now) for row in rows]
         values = [{name: row[name] for name in names} for row in rows]
         found[model_label] = _Rows(values, collected)
