@@ -101,8 +101,10 @@ def sandbox_gateway(card_processor, settings):
     settings.BUNGU_PROCESSOR_WEBHOOK_SECRETS = list(card_processor.webhook_secrets)
     settings.BUNGU_PROCESSOR_TIMEOUT = 10.0
     get_gateway.cache_clear()
-    yield get_gateway()
+    gateway = get_gateway()
+    yield gateway
     get_gateway.cache_clear()
+    gateway.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

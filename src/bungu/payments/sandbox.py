@@ -62,6 +62,11 @@ class SandboxGateway:
             transport=transport,
         )
 
+    def close(self) -> None:
+        """Close the pooled connections (the gateway ``get_gateway`` keeps lives as long as
+        the process)."""
+        self._client.close()
+
     # ------------------------------------------------------------ payments
     def create_payment(self, request: PaymentRequest) -> Payment:
         body = {
