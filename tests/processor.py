@@ -150,22 +150,26 @@ def start_processor(var_dir: Path, **env: str) -> CardProcessor:
     for _ in range(3):  # another process may take the free port first
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        process_env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("CARDSANDBOX_", "DJANGO_", "BUNGU_"))
-        } | {
-            "PYTHONPATH": str(SRC),
-            "PROCESSOR_PORT": str(port),
-            "CARDSANDBOX_VAR_DIR": str(var_dir),
-            "CARDSANDBOX_API_KEY": api_key,
-            "CARDSANDBOX_WEBHOOK_SECRETS": ",".join(webhook_secrets),
-            "CARDSANDBOX_WORKERS": "1",
-            "CARDSANDBOX_THREADS": "4",
-            "CARDSANDBOX_WEBHOOK_BACKOFF": "0.2",
-        } | env
+        process_env = (
+            {
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith(("CARDSANDBOX_", "DJANGO_", "BUNGU_"))
+            }
+            | {
+                "PYTHONPATH": str(SRC),
+                "PROCESSOR_PORT": str(port),
+                "CARDSANDBOX_VAR_DIR": str(var_dir),
+                "CARDSANDBOX_API_KEY": api_key,
+                "CARDSANDBOX_WEBHOOK_SECRETS": ",".join(webhook_secrets),
+                "CARDSANDBOX_WORKERS": "1",
+                "CARDSANDBOX_THREADS": "4",
+                "CARDSANDBOX_WEBHOOK_BACKOFF": "0.2",
+            }
+            | env
+        )
         with log_path.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603 - the sandbox itself
+            process = subprocess.Popen(
                 [sys.executable, "-m", "cardsandbox"],
                 env=process_env,
                 stdout=log,

@@ -99,7 +99,10 @@ def test_production_is_tls_only_with_host_only_secure_cookies(tmp_path):
     [
         ("SECRET_KEY", "SECRET_KEY must be set in the production profile."),
         ("BUNGU_ALLOWED_HOSTS", "BUNGU_ALLOWED_HOSTS must be set in the production profile."),
-        ("BUNGU_PROCESSOR_API_KEY", "BUNGU_PROCESSOR_API_KEY must be set in the production profile."),
+        (
+            "BUNGU_PROCESSOR_API_KEY",
+            "BUNGU_PROCESSOR_API_KEY must be set in the production profile.",
+        ),
         (
             "BUNGU_PROCESSOR_WEBHOOK_SECRETS",
             "BUNGU_PROCESSOR_WEBHOOK_SECRETS must be set in the production profile.",

@@ -18,8 +18,9 @@ from types import FrameType
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cardsandbox.settings")
     import django  # noqa: PLC0415 - settings module first
-    from django.conf import settings  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
+
+    from cardsandbox import settings as conf  # noqa: PLC0415
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -33,7 +34,7 @@ def main() -> None:
             "gunicorn",
             "cardsandbox.wsgi",
             "--bind",
-            f"{host}:{settings.PORT}",
+            f"{host}:{conf.PORT}",
             "--workers",
             os.environ.get("CARDSANDBOX_WORKERS", "2"),
             "--threads",

@@ -16,13 +16,13 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import services
+from . import settings as conf
 from .models import Event, IdempotencyKey, Payment, TestKnobs, WebhookMode
 from .services import Refused
 
@@ -52,7 +52,7 @@ def api(*methods: str) -> Callable[[View], View]:
             given = request.headers.get("Authorization", "")
             scheme, _, key = given.partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
-                key.strip().encode(), settings.API_KEY.encode()
+                key.strip().encode(), conf.API_KEY.encode()
             ):
                 return error(401, "unauthorised", "Send the API key as 'Authorization: Bearer'.")
             try:
@@ -82,12 +82,19 @@ def _amount(data: dict[str, Any], *, required: bool) -> int | None:
         if required:
             raise Refused(400, "missing_field", "'amount' is required (integer, in cents).")
         return None
-    value = data["amount"]
+    value: object = data["amount"]
     if isinstance(value, bool) or not isinstance(value, int):
         raise Refused(400, "invalid_field", "'amount' must be an integer number of cents.")
     if not 0 < value <= MAX_AMOUNT:
         raise Refused(400, "invalid_field", f"'amount' must be between 1 and {MAX_AMOUNT}.")
     return value
+
+
+def _required_amount(data: dict[str, Any]) -> int:
+    amount = _amount(data, required=True)
+    if amount is None:  # _amount already refused a missing one
+        raise Refused(400, "missing_field", "'amount' is required (integer, in cents).")
+    return amount
 
 
 def _text(data: dict[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
@@ -154,19 +161,34 @@ def payments(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _list_payments(request)
     data = _body(request)
-    params = {
-        "reference": _text(data, "reference", max_length=200),
-        "amount": _amount(data, required=True),
-        "currency": _text(data, "currency", max_length=3).upper(),
-        "return_url": _text(data, "return_url", max_length=2000),
-        "description": _text(data, "description", max_length=500, required=False),
-    }
-    if len(params["currency"]) != 3 or not params["currency"].isalpha():
+    reference = _text(data, "reference", max_length=200)
+    amount = _required_amount(data)
+    currency = _text(data, "currency", max_length=3).upper()
+    return_url = _text(data, "return_url", max_length=2000)
+    description = _text(data, "description", max_length=500, required=False)
+    if len(currency) != 3 or not currency.isalpha():
         raise Refused(400, "invalid_field", "'currency' must be a three-letter ISO 4217 code.")
-    parts = urlsplit(params["return_url"])
+    parts = urlsplit(return_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise Refused(400, "invalid_field", "'return_url' must be an absolute http(s) URL.")
-    return _idempotent(request, params, lambda: services.create_payment(**params), status=201)
+    params = {
+        "reference": reference,
+        "amount": amount,
+        "currency": currency,
+        "return_url": return_url,
+        "description": description,
+    }
+
+    def create() -> Payment:
+        return services.create_payment(
+            reference=reference,
+            amount=amount,
+            currency=currency,
+            return_url=return_url,
+            description=description,
+        )
+
+    return _idempotent(request, params, create, status=201)
 
 
 @api("GET")
@@ -273,7 +295,7 @@ def webhook_mode(request: HttpRequest) -> HttpResponse:
     mode = _text(data, "mode", max_length=12)
     if mode not in WebhookMode.values:
         raise Refused(400, "invalid_field", f"'mode' must be one of {', '.join(WebhookMode)}.")
-    delay = data.get("delay", settings.WEBHOOK_DELAY)
+    delay = data.get("delay", conf.WEBHOOK_DELAY)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
         raise Refused(400, "invalid_field", "'delay' must be a number of seconds (0-3600).")
     url = _text(data, "url", max_length=2000, required=False)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
+
+from . import settings as conf
 
 
 def new_id(prefix: str) -> str:
@@ -35,6 +36,7 @@ OPEN_STATES = {State.PENDING, State.REQUIRES_ACTION}
 
 
 class Payment(models.Model):
+    objects: ClassVar[models.Manager[Payment]] = models.Manager()
     # The auto-increment key orders the reconciliation list; ``public_id`` is the API's id.
     public_id = models.CharField(max_length=40, unique=True)
     reference = models.CharField(max_length=200)
@@ -84,7 +86,7 @@ class Payment(models.Model):
 
     @property
     def checkout_url(self) -> str:
-        return f"{settings.PUBLIC_URL}/pay/{self.public_id}"
+        return f"{conf.PUBLIC_URL}/pay/{self.public_id}"
 
     def as_json(self) -> dict[str, Any]:
         """The payment as the API shows it: the fields of the shop's ``Payment``."""
@@ -120,6 +122,7 @@ class Payment(models.Model):
 class IdempotencyKey(models.Model):
     """One use of an ``Idempotency-Key`` on one endpoint, and what it answered."""
 
+    objects: ClassVar[models.Manager[IdempotencyKey]] = models.Manager()
     key = models.CharField(max_length=255)
     path = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
@@ -145,6 +148,7 @@ class Delivery(models.TextChoices):
 class Event(models.Model):
     """A webhook event and its delivery. The body is signed and sent as stored."""
 
+    objects: ClassVar[models.Manager[Event]] = models.Manager()
     public_id = models.CharField(max_length=40, unique=True)
     type = models.CharField(max_length=40)
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
@@ -173,6 +177,7 @@ class WebhookMode(models.TextChoices):
 class TestKnobs(models.Model):
     """The webhook test knobs, one row, shared by the web workers and the delivery loop."""
 
+    objects: ClassVar[models.Manager[TestKnobs]] = models.Manager()
     __test__ = False  # not a pytest class
     webhook_mode = models.CharField(max_length=12, choices=WebhookMode.choices)
     webhook_delay = models.FloatField()
@@ -185,10 +190,13 @@ class TestKnobs(models.Model):
     def current(cls) -> TestKnobs:
         knobs, _ = cls.objects.get_or_create(
             pk=1,
-            defaults={"webhook_mode": settings.WEBHOOK_MODE, "webhook_delay": settings.WEBHOOK_DELAY},
+            defaults={
+                "webhook_mode": conf.WEBHOOK_MODE,
+                "webhook_delay": conf.WEBHOOK_DELAY,
+            },
         )
         return knobs
 
     @property
     def url(self) -> str:
-        return self.webhook_url or settings.WEBHOOK_URL
+        return self.webhook_url or conf.WEBHOOK_URL

@@ -58,7 +58,11 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 
 def _render(
-    request: HttpRequest, template: str, payment: Payment | None, context: dict[str, Any], *,
+    request: HttpRequest,
+    template: str,
+    payment: Payment | None,
+    context: dict[str, Any],
+    *,
     status: int = 200,
 ) -> HttpResponse:
     if payment is not None:
@@ -125,7 +129,10 @@ def challenge(request: HttpRequest, public_id: str) -> HttpResponse:
             result = request.POST.get("result")
             if result not in {"complete", "fail"}:
                 return _render(
-                    request, "challenge.html", payment, {"error": "Choose complete or fail."},
+                    request,
+                    "challenge.html",
+                    payment,
+                    {"error": "Choose complete or fail."},
                     status=400,
                 )
             services.finish_challenge(payment, passed=result == "complete")

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import settings as conf
 from .cards import Outcome, brand_of, outcome_of
 from .models import (
     OPEN_STATES,
@@ -65,7 +65,7 @@ def create_payment(
         return_url=return_url,
         description=description,
         created_at=now,
-        session_expires_at=now + timedelta(seconds=settings.SESSION_TTL),
+        session_expires_at=now + timedelta(seconds=conf.SESSION_TTL),
     )
 
 
@@ -101,7 +101,9 @@ def expire_due_payments() -> int:
 def _require_state(payment: Payment, allowed: set[State], action: str) -> None:
     if payment.state not in allowed:
         raise Refused(
-            409, "wrong_state", f"Cannot {action} a payment that is {payment.state.replace('_', ' ')}."
+            409,
+            "wrong_state",
+            f"Cannot {action} a payment that is {payment.state.replace('_', ' ')}.",
         )
 
 
@@ -193,7 +195,7 @@ def _require_open(payment: Payment) -> None:
 def _authorise(payment: Payment) -> None:
     now = timezone.now()
     payment.authorised_at = now
-    payment.authorisation_expires_at = now + timedelta(seconds=settings.AUTHORISATION_TTL)
+    payment.authorisation_expires_at = now + timedelta(seconds=conf.AUTHORISATION_TTL)
     _move(payment, State.AUTHORISED, event="payment.authorised")
 
 
@@ -239,6 +241,6 @@ def record_event(payment: Payment, *, type: str) -> Event:  # noqa: A002 - the e
 
 def prune_idempotency_keys(*, now: datetime) -> int:
     """Forget keys older than ``IDEMPOTENCY_HOURS`` (never less than a day)."""
-    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_HOURS)
+    cutoff = now - timedelta(hours=conf.IDEMPOTENCY_HOURS)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -16,10 +16,10 @@ import time
 from datetime import datetime, timedelta
 
 import httpx
-from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from . import settings as conf
 from .models import Delivery, Event, TestKnobs, WebhookMode
 from .services import expire_due_payments, prune_idempotency_keys
 
@@ -36,7 +36,7 @@ def headers_for(event: Event, *, timestamp: int) -> dict[str, str]:
     body = event.body.encode()
     signatures = ",".join(
         f"v1={signature(secret, event_id=event.public_id, timestamp=timestamp, body=body)}"
-        for secret in settings.WEBHOOK_SECRETS
+        for secret in conf.WEBHOOK_SECRETS
     )
     return {
         "Content-Type": "application/json",
@@ -63,7 +63,9 @@ def attempt(client: httpx.Client, event: Event) -> None:
     now = timezone.now()
     try:
         response = client.post(
-            event.url, content=event.body.encode(), headers=headers_for(event, timestamp=int(time.time()))
+            event.url,
+            content=event.body.encode(),
+            headers=headers_for(event, timestamp=int(time.time())),
         )
         ok, problem = response.is_success, f"HTTP {response.status_code}"
     except httpx.HTTPError as exc:
@@ -81,11 +83,13 @@ def attempt(client: httpx.Client, event: Event) -> None:
         else:
             event.attempts += 1
             event.last_error = problem
-            if event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            if event.attempts >= conf.WEBHOOK_MAX_ATTEMPTS:
                 event.delivery, event.next_attempt_at = Delivery.FAILED, None
-                log.warning("webhook %s given up after %d attempts", event.public_id, event.attempts)
+                log.warning(
+                    "webhook %s given up after %d attempts", event.public_id, event.attempts
+                )
             else:
-                wait = settings.WEBHOOK_BACKOFF * 2 ** (event.attempts - 1)
+                wait = conf.WEBHOOK_BACKOFF * 2 ** (event.attempts - 1)
                 event.next_attempt_at = now + timedelta(seconds=wait)
         event.save()
 
@@ -102,7 +106,7 @@ def run_once(client: httpx.Client) -> int:
 def deliver_forever(stop: threading.Event, *, interval: float = 0.1) -> None:
     """The delivery loop of the ``python -m cardsandbox`` process, until ``stop`` is set."""
     last_prune = 0.0
-    with httpx.Client(timeout=settings.WEBHOOK_TIMEOUT) as client:
+    with httpx.Client(timeout=conf.WEBHOOK_TIMEOUT) as client:
         while not stop.is_set():
             try:
                 if time.monotonic() - last_prune > 3600:

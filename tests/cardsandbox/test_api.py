@@ -224,24 +224,51 @@ def test_without_the_api_key_every_api_call_is_refused_with_401(card_processor):
     [
         (b"{not json", "invalid_json", "The body is not valid JSON."),
         (b"[1, 2]", "invalid_json", "The body must be a JSON object."),
-        (b'{"amount": 100, "currency": "USD", "return_url": "http://x/"}', "missing_field",
-         "'reference' is required."),
-        (b'{"reference": "r", "currency": "USD", "return_url": "http://x/"}', "missing_field",
-         "'amount' is required (integer, in cents)."),
-        (b'{"reference": "r", "amount": "100", "currency": "USD", "return_url": "http://x/"}',
-         "invalid_field", "'amount' must be an integer number of cents."),
-        (b'{"reference": "r", "amount": 10.5, "currency": "USD", "return_url": "http://x/"}',
-         "invalid_field", "'amount' must be an integer number of cents."),
-        (b'{"reference": "r", "amount": true, "currency": "USD", "return_url": "http://x/"}',
-         "invalid_field", "'amount' must be an integer number of cents."),
-        (b'{"reference": "r", "amount": -5, "currency": "USD", "return_url": "http://x/"}',
-         "invalid_field", "'amount' must be between 1 and 99999999."),
-        (b'{"reference": "r", "amount": 5, "currency": "US", "return_url": "http://x/"}',
-         "invalid_field", "'currency' must be a three-letter ISO 4217 code."),
-        (b'{"reference": "r", "amount": 5, "currency": "USD", "return_url": "javascript:x"}',
-         "invalid_field", "'return_url' must be an absolute http(s) URL."),
-        (b'{"reference": 7, "amount": 5, "currency": "USD", "return_url": "http://x/"}',
-         "invalid_field", "'reference' must be a string."),
+        (
+            b'{"amount": 100, "currency": "USD", "return_url": "http://x/"}',
+            "missing_field",
+            "'reference' is required.",
+        ),
+        (
+            b'{"reference": "r", "currency": "USD", "return_url": "http://x/"}',
+            "missing_field",
+            "'amount' is required (integer, in cents).",
+        ),
+        (
+            b'{"reference": "r", "amount": "100", "currency": "USD", "return_url": "http://x/"}',
+            "invalid_field",
+            "'amount' must be an integer number of cents.",
+        ),
+        (
+            b'{"reference": "r", "amount": 10.5, "currency": "USD", "return_url": "http://x/"}',
+            "invalid_field",
+            "'amount' must be an integer number of cents.",
+        ),
+        (
+            b'{"reference": "r", "amount": true, "currency": "USD", "return_url": "http://x/"}',
+            "invalid_field",
+            "'amount' must be an integer number of cents.",
+        ),
+        (
+            b'{"reference": "r", "amount": -5, "currency": "USD", "return_url": "http://x/"}',
+            "invalid_field",
+            "'amount' must be between 1 and 99999999.",
+        ),
+        (
+            b'{"reference": "r", "amount": 5, "currency": "US", "return_url": "http://x/"}',
+            "invalid_field",
+            "'currency' must be a three-letter ISO 4217 code.",
+        ),
+        (
+            b'{"reference": "r", "amount": 5, "currency": "USD", "return_url": "javascript:x"}',
+            "invalid_field",
+            "'return_url' must be an absolute http(s) URL.",
+        ),
+        (
+            b'{"reference": 7, "amount": 5, "currency": "USD", "return_url": "http://x/"}',
+            "invalid_field",
+            "'reference' must be a string.",
+        ),
     ],
 )
 def test_bad_input_gets_a_400_with_its_reason(card_processor, body, code, message):
@@ -277,8 +304,9 @@ def test_a_post_without_an_idempotency_key_is_refused(card_processor):
         ("GET", "/v1/payments?starting_after=pay_nothing", 400, "invalid_field"),
     ],
 )
-def test_unknown_ids_and_bad_queries_get_a_4xx_with_a_reason(card_processor, method, path,
-                                                            status, code):
+def test_unknown_ids_and_bad_queries_get_a_4xx_with_a_reason(
+    card_processor, method, path, status, code
+):
     response = card_processor.api(method, path, key="k-any")
 
     assert response.status_code == status

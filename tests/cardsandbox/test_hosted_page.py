@@ -58,8 +58,9 @@ def test_an_approved_card_redirects_to_the_shop_with_the_payment_id(card_process
         ("4000000000000119", "processing_error", "An error occurred while processing your card"),
     ],
 )
-def test_a_declining_test_card_shows_its_reason_and_the_form_again(card_processor, number,
-                                                                   code, message):
+def test_a_declining_test_card_shows_its_reason_and_the_form_again(
+    card_processor, number, code, message
+):
     payment = card_processor.create()
 
     response = card_processor.pay(payment["id"], number=number)
@@ -206,7 +207,7 @@ def test_the_page_has_labelled_fields_and_links_the_test_cards(card_processor):
         assert f'<label for="id_{field}">' in page.text
         assert f'id="id_{field}"' in page.text
     assert 'autocomplete="cc-number"' in page.text
-    assert '<script' not in page.text  # works without JavaScript
+    assert "<script" not in page.text  # works without JavaScript
     assert 'href="/test-cards"' in page.text
     assert "Cancel and return to the shop" in page.text
     csp = page.headers["Content-Security-Policy"]
@@ -239,9 +240,10 @@ def test_p2_the_sandbox_keeps_no_full_number_or_security_code(card_processor):
     card_processor.pay(payment["id"], number="4000 0000 0000 0002", cvc="987")
     card_processor.pay(payment["id"], number="6011 1111 1111 1117", cvc="987")
 
-    stored = b"".join(
-        path.read_bytes() for path in card_processor.var_dir.glob("cardsandbox.sqlite3*")
-    ) + card_processor.log().encode()
+    stored = (
+        b"".join(path.read_bytes() for path in card_processor.var_dir.glob("cardsandbox.sqlite3*"))
+        + card_processor.log().encode()
+    )
     assert b"6011111111111117" not in stored
     assert b"4000000000000002" not in stored
     assert b"987" not in stored.replace(b"0987", b"")  # a three-digit code is not kept either

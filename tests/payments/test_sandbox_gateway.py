@@ -56,9 +56,7 @@ def test_get_gateway_is_the_sandbox_adapter_by_default(sandbox_gateway):
     assert get_gateway() is sandbox_gateway
 
 
-def test_a_payment_goes_from_session_to_refund_through_the_gateway(
-    sandbox_gateway, card_processor
-):
+def test_a_payment_goes_from_session_to_refund_through_the_gateway(sandbox_gateway, card_processor):
     created = sandbox_gateway.create_payment(_request("att-flow"))
     assert created.state is PaymentState.PENDING
     assert created.checkout_url == f"{card_processor.base_url}/pay/{created.id}"
@@ -71,8 +69,9 @@ def test_a_payment_goes_from_session_to_refund_through_the_gateway(
 
     assert authorised.state is PaymentState.AUTHORISED
     # P2: what the shop learns of the card is the token, brand, last four and expiry.
-    assert authorised.card == CardSummary(brand="Mastercard", last4="4444", exp_month=9,
-                                          exp_year=2033)
+    assert authorised.card == CardSummary(
+        brand="Mastercard", last4="4444", exp_month=9, exp_year=2033
+    )
     assert authorised.token.startswith("tok_")
     assert authorised.authorised_at is not None
     assert captured.state is PaymentState.CAPTURED
@@ -232,8 +231,10 @@ def test_a_webhook_signed_with_another_secret_is_refused(sandbox_gateway, delive
     body, headers, _ = delivered
     forged = headers | {
         "cardsandbox-signature": _sign(
-            "whsec_attacker", headers["cardsandbox-event-id"],
-            int(headers["cardsandbox-timestamp"]), body
+            "whsec_attacker",
+            headers["cardsandbox-event-id"],
+            int(headers["cardsandbox-timestamp"]),
+            body,
         )
     }
 
