@@ -48,12 +48,13 @@ def headers_for(event: Event, *, timestamp: int) -> dict[str, str]:
 
 
 def due_events(now: datetime) -> list[Event]:
-    """What to send now. Under "reorder" a bunch waits until all of it is due, then goes
-    newest first."""
+    """What to send now. Under "reorder" a bunch of new events waits until all of it is due,
+    then goes newest first (events being retried do not hold it back)."""
     pending = Event.objects.filter(delivery=Delivery.PENDING)
     if TestKnobs.current().webhook_mode == WebhookMode.REORDER:
-        if pending.filter(next_attempt_at__gt=now).exists():
+        if pending.filter(next_attempt_at__gt=now, attempts=0).exists():
             return []
+        pending = pending.filter(next_attempt_at__lte=now)
         return list(pending.order_by("-pk")[:BATCH])
     return list(pending.filter(next_attempt_at__lte=now).order_by("pk")[:BATCH])
 
