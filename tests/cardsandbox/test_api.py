@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -354,3 +355,26 @@ def _wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-un
             return
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def test_concurrent_requests_with_one_key_make_one_payment(card_processor):
+    """A double click or a retry racing the first request: one payment, the same answer."""
+    body = BODY | {"reference": "att-race"}
+
+    def create(_: int) -> tuple[int, str]:
+        with httpx.Client(
+            base_url=card_processor.base_url,
+            headers={"Authorization": f"Bearer {card_processor.api_key}"},
+        ) as client:
+            response = client.post(
+                "/v1/payments", json=body, headers={"Idempotency-Key": "key-race"}
+            )
+        return response.status_code, response.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(create, range(8)))
+
+    assert {status for status, _ in answers} == {201}
+    assert len({payment_id for _, payment_id in answers}) == 1
+    listed = card_processor.api("GET", "/v1/payments", params={"limit": 100}).json()["data"]
+    assert [p["reference"] for p in listed].count("att-race") == 1
