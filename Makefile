@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed ## make .venv and install the shop with its dev tools
 
-run: install ## migrate, load the demo catalogue, serve the shop, the worker (Ctrl-C stops)
+run: install ## migrate, load the demo catalogue, serve the shop, the worker and the card processor (Ctrl-C stops)
 	$(BUNGU) migrate --noinput
 	$(BUNGU) load_demo_catalog --if-empty
 	$(BUNGU) ensure_staff_user
