@@ -339,6 +339,29 @@ BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "6
 BUNGU_PAYMENT_GATEWAY = os.environ.get(
     "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"
 )
+# The sandbox processor (`python -m cardsandbox`, started by `make run`): its address, the
+# API key it expects, the secrets its webhooks are signed with (comma-separated: during a
+# rotation both are active) and how long the shop waits for it. The development defaults
+# are the sandbox's own; production must set its key (and secrets) unless it uses another
+# gateway.
+_SANDBOX_GATEWAY = BUNGU_PAYMENT_GATEWAY == "bungu.payments.sandbox.SandboxGateway"
+BUNGU_PROCESSOR_URL = os.environ.get(
+    "BUNGU_PROCESSOR_URL", f"http://127.0.0.1:{os.environ.get('PROCESSOR_PORT', '8001')}"
+).rstrip("/")
+BUNGU_PROCESSOR_API_KEY = os.environ.get(
+    "BUNGU_PROCESSOR_API_KEY", "" if PRODUCTION else "sk_test_bungu_development"
+)
+BUNGU_PROCESSOR_WEBHOOK_SECRETS = _env_list("BUNGU_PROCESSOR_WEBHOOK_SECRETS") or (
+    [] if PRODUCTION else ["whsec_bungu_development"]
+)
+if PRODUCTION and _SANDBOX_GATEWAY and not BUNGU_PROCESSOR_API_KEY:
+    raise ImproperlyConfigured("BUNGU_PROCESSOR_API_KEY must be set in the production profile.")
+if PRODUCTION and _SANDBOX_GATEWAY and not BUNGU_PROCESSOR_WEBHOOK_SECRETS:
+    # Without a secret no webhook could be trusted; better to refuse to start than to drop them.
+    raise ImproperlyConfigured(
+        "BUNGU_PROCESSOR_WEBHOOK_SECRETS must be set in the production profile."
+    )
+BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
