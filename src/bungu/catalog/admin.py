@@ -67,9 +67,11 @@ class SKUInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only 
         "pack_size",
         "price",
         "stock",
+        "allocated",
         "is_active",
         "position",
     ]
+    readonly_fields = ["allocated"]
 
 
 class ProductImageInline(admin.TabularInline):  # type: ignore[type-arg]  # generic only in the stubs
@@ -259,9 +261,11 @@ class SKUAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic only in t
         "variant_label",
         "price",
         "stock",
+        "allocated",
         "stock_state",
         "is_active",
     ]
+    readonly_fields = ["allocated"]
     list_filter = ["is_active"]
     list_select_related = ["product"]
     search_fields = ["code", "product__name"]
