@@ -244,6 +244,8 @@ class SKU(ChangesCatalog):
     price = models.DecimalField(
         max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    # For shipping methods priced by weight bands; 0 for a light item nobody weighed yet.
+    weight_grams = models.PositiveIntegerField("shipping weight (g)", default=0)
     stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
     # Units promised to orders and to checkouts on their way to the processor. Changed only by
     # the conditional updates in ``services`` (hold_stock, release_stock, consume_stock),
