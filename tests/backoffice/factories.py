@@ -70,6 +70,8 @@ def planted_customer() -> User:
             ADDRESS,
             recipient=PLANTED["orders.Order.ship_recipient"],
             line1=PLANTED["orders.Order.ship_line1"],
+            # Not San Francisco: the back office tests count the address book's city.
+            city="Oakland",
             phone=PLANTED["orders.Order.ship_phone"],
         ),
     )

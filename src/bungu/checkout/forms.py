@@ -99,7 +99,7 @@ class AddressForm(forms.Form):
         help_text="In the United States, the two-letter state code (CA, NY...).",
     )
     postal_code = forms.CharField(label="ZIP or postal code", max_length=20, required=False)
-    country = forms.ChoiceField(choices=SHIPPING_COUNTRIES, initial="US")
+    country = forms.ChoiceField(choices=SHIPPING_COUNTRIES, initial="US", required=False)
     phone = forms.CharField(
         label="Phone for the courier", max_length=30, required=False, help_text="Optional."
     )
@@ -157,6 +157,7 @@ class AddressForm(forms.Form):
             ("line1", "the street address"),
             ("city", "the city"),
             ("postal_code", "the ZIP or postal code"),
+            ("country", "the country"),
         ):
             if not cleaned.get(name):
                 self.add_error(None if saved else name, f"Enter {label}.")
