@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "bungu.catalog",
     "bungu.cart",
     "bungu.payments",
+    "bungu.orders",
+    "bungu.checkout",
     "bungu.wishlists",
     "bungu.reviews",
     "bungu.backoffice",
@@ -362,6 +364,17 @@ if PRODUCTION and _SANDBOX_GATEWAY and not BUNGU_PROCESSOR_WEBHOOK_SECRETS:
         "BUNGU_PROCESSOR_WEBHOOK_SECRETS must be set in the production profile."
     )
 BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
+# P6: a guest reaches their order through a signed link in the confirmation e-mail; it works
+# this many days.
+BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
+# Stock is held this long when a customer goes to pay (never shorter than the processor's
+# session: the hold is stretched to the session's end when that is later).
+BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))
+# The reconciler voids an authorisation that became no order after this long (the return
+# page and the webhook have had their chance by then).
+BUNGU_PAYMENT_VOID_GRACE_MINUTES = int(os.environ.get("BUNGU_PAYMENT_VOID_GRACE_MINUTES", "30"))
+# How far back the reconciler asks the processor for payments.
+BUNGU_RECONCILE_LOOKBACK_HOURS = int(os.environ.get("BUNGU_RECONCILE_LOOKBACK_HOURS", "48"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
