@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bungu.checkout.jobs import JOBS, reconcile_with_processor
 from bungu.checkout.models import AttemptState, CheckoutAttempt, WebhookReceipt
-from bungu.checkout.reconcile import reconcile_payments
+from bungu.checkout.reconcile import ReconcileFailedError, reconcile_payments
 from bungu.orders.models import Order
 from tests.catalog.factories import SKUFactory
 
@@ -148,3 +149,27 @@ def test_the_reconciler_reports_a_processor_that_does_not_answer(gateway, paying
     report = reconcile_payments()
 
     assert report.errors == ["listing payments: timed out"]
+
+
+def test_reconciliation_is_declared_to_run_every_ten_minutes():
+    (job,) = JOBS
+    assert job.run is reconcile_with_processor
+    assert job.every == timedelta(minutes=10)
+
+
+def test_the_reconciliation_job_places_the_lost_order_and_says_so(gateway, paying):
+    attempt_id, payment, _ = paying
+    gateway.authorise(payment.id)
+
+    done = reconcile_with_processor(now=timezone.now())
+
+    assert done.startswith("1 orders placed")
+    assert Order.objects.filter(attempt_id=attempt_id).exists()
+
+
+def test_the_reconciliation_job_fails_loudly_when_the_processor_is_down(gateway, paying):
+    gateway.down = True
+
+    with pytest.raises(ReconcileFailedError, match="listing payments: timed out"):
+        reconcile_with_processor(now=timezone.now())
+    assert Order.objects.count() == 0

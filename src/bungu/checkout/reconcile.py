@@ -63,6 +63,10 @@ def handle_webhook(*, body: bytes, headers: Mapping[str, str]) -> str:
 
 
 # ---------------------------------------------------------------- reconciliation
+class ReconcileFailedError(Exception):
+    """A reconciliation run could not finish everything (it is retried on the next run)."""
+
+
 @dataclass
 class ReconcileReport:
     placed: list[str] = field(default_factory=list)  # order numbers
