@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUNGU := $(BIN)/bungu
 PORT ?= 8000
+PROCESSOR_PORT ?= 8001
 WORKERS ?= 2
 export BUNGU_VAR_DIR ?= $(CURDIR)/var
 # `make test` fails when the whole run covers less than this share of bungu.privacy's lines.
@@ -27,17 +28,28 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed ## make .venv and install the shop with its dev tools
 
-run: install ## migrate, load the demo catalogue, serve the shop, the worker (Ctrl-C stops)
+run: install ## migrate, load the demo catalogue, serve the shop, the worker and the card processor (Ctrl-C stops)
 	$(BUNGU) migrate --noinput
 	$(BUNGU) load_demo_catalog --if-empty
 	$(BUNGU) ensure_staff_user
 	$(BUNGU) backoffice_roles
 	$(BUNGU) housekeeping --schedule
 	@echo "Serving the shop on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-# The background worker (e-mail delivery, the periodic housekeeping) runs beside gunicorn
-# and stops with it.
+	@echo "The sandbox card processor is on http://127.0.0.1:$(PROCESSOR_PORT)/ (test cards: /test-cards)"
+# The sandbox card processor (its own process, port and database) and the background worker
+# (e-mail delivery, the periodic housekeeping) run beside gunicorn and stop with it. Both
+# sides use their matching development key and webhook secret unless the environment sets
+# them; the processor posts its webhooks to the shop.
+	export PROCESSOR_PORT=$(PROCESSOR_PORT) \
+		CARDSANDBOX_VAR_DIR=$${CARDSANDBOX_VAR_DIR:-$(BUNGU_VAR_DIR)/cardsandbox} \
+		CARDSANDBOX_WEBHOOK_URL=$${CARDSANDBOX_WEBHOOK_URL:-http://127.0.0.1:$(PORT)/checkout/webhook/} \
+		BUNGU_PROCESSOR_URL=$${BUNGU_PROCESSOR_URL:-http://127.0.0.1:$(PROCESSOR_PORT)}; \
+	if [ -n "$$BUNGU_PROCESSOR_API_KEY" ]; then export CARDSANDBOX_API_KEY=$${CARDSANDBOX_API_KEY:-$$BUNGU_PROCESSOR_API_KEY}; fi; \
+	if [ -n "$$BUNGU_PROCESSOR_WEBHOOK_SECRETS" ]; then \
+		export CARDSANDBOX_WEBHOOK_SECRETS=$${CARDSANDBOX_WEBHOOK_SECRETS:-$$BUNGU_PROCESSOR_WEBHOOK_SECRETS}; fi; \
+	$(BIN)/python -m cardsandbox & processor=$$!; \
 	$(BUNGU) db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'kill $$worker $$processor 2>/dev/null; wait $$worker $$processor' EXIT; \
 	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --graceful-timeout 5 --no-control-socket
 
@@ -64,8 +76,11 @@ lint: install ## ruff, ruff format, import-linter, mypy, check --deploy, migrati
 	BUNGU_PROFILE=production \
 		SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		BUNGU_ALLOWED_HOSTS=shop.example.com BUNGU_VAR_DIR=$$(mktemp -d) \
+		BUNGU_PROCESSOR_API_KEY=sk_lint BUNGU_PROCESSOR_WEBHOOK_SECRETS=whsec_lint \
 		$(BUNGU) check --deploy --fail-level WARNING
 	$(BUNGU) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=cardsandbox.settings CARDSANDBOX_VAR_DIR=$$(mktemp -d) \
+		$(BIN)/python -m django makemigrations --check --dry-run
 
 # Debian's wrk generates the load; installed on first use, like the browser above.
 wrk: ## install Debian's wrk for the benchmark when it is missing

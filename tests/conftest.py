@@ -1,5 +1,8 @@
 import pytest
 
+from tests.processor import start_processor
+from tests.webhook_receiver import WebhookReceiver
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
@@ -47,3 +50,66 @@ def smtp_server(settings):
     settings.EMAIL_BACKEND = "bungu.mail.backends.OutboxBackend"
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def _card_processor_process(tmp_path_factory):
+    """One sandbox processor process per test session (so per xdist worker)."""
+    processor = start_processor(tmp_path_factory.mktemp("cardsandbox"))
+    yield processor
+    processor.stop()
+
+
+@pytest.fixture
+def card_processor(_card_processor_process):
+    """The real sandbox card processor (``python -m cardsandbox``) on a loopback port.
+
+    Yields a ``tests.processor.CardProcessor``: ``.base_url``, ``.api_key``,
+    ``.webhook_secrets`` (two active secrets), ``.create()``, ``.get()``, ``.pay(id,
+    number=..., challenge="complete"|"fail")``, ``.webhook_mode(mode, delay=, url=)``,
+    ``.events(id)``. Webhooks go nowhere until a test sets ``webhook_mode(url=...)``; the
+    knobs are reset after each test. To point the shop at it, use ``sandbox_gateway``.
+    """
+    _card_processor_process.webhook_mode("normal")
+    yield _card_processor_process
+    _card_processor_process.webhook_mode("normal")
+
+
+@pytest.fixture
+def start_card_processor(tmp_path):
+    """Start a processor of the test's own with extra environment (a tiny TTL, say)."""
+    started = []
+
+    def start(**env: str):  # type: ignore[no-untyped-def]
+        processor = start_processor(tmp_path / f"cardsandbox{len(started)}", **env)
+        started.append(processor)
+        return processor
+
+    yield start
+    for processor in started:
+        processor.stop()
+
+
+@pytest.fixture
+def sandbox_gateway(card_processor, settings):
+    """The shop's ``get_gateway()`` pointed at ``card_processor`` (settings + cache cleared)."""
+    from bungu.payments import get_gateway  # noqa: PLC0415 - after settings are configured
+
+    settings.BUNGU_PAYMENT_GATEWAY = "bungu.payments.sandbox.SandboxGateway"
+    settings.BUNGU_PROCESSOR_URL = card_processor.base_url
+    settings.BUNGU_PROCESSOR_API_KEY = card_processor.api_key
+    settings.BUNGU_PROCESSOR_WEBHOOK_SECRETS = list(card_processor.webhook_secrets)
+    settings.BUNGU_PROCESSOR_TIMEOUT = 10.0
+    get_gateway.cache_clear()
+    gateway = get_gateway()
+    yield gateway
+    get_gateway.cache_clear()
+    gateway.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A loopback HTTP server that records the webhooks it receives (tests/webhook_receiver)."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()

@@ -17,24 +17,28 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 PLANTED = {
     # A lower app reaching into privacy's models instead of its public names.
-    "catalog/planted_privacy.py": "from bungu.privacy import models\n",
+    "bungu/catalog/planted_privacy.py": "from bungu.privacy import models\n",
     # A module deep in a higher app doing the same with an absolute module import.
-    "cart/planted_privacy.py": "import bungu.privacy.notices.consent\n",
+    "bungu/cart/planted_privacy.py": "import bungu.privacy.notices.consent\n",
     # An app importing the project's URL configuration.
-    "reviews/planted_urls.py": "from bungu import urls\n",
+    "bungu/reviews/planted_urls.py": "from bungu import urls\n",
+    # The shop reaching into the sandbox processor, and the processor into the shop: they
+    # share no code (P2: the shop talks to the processor over HTTP only).
+    "bungu/payments/planted_sandbox.py": "from cardsandbox import cards\n",
+    "cardsandbox/planted_shop.py": "from bungu.payments import interface\n",
 }
 
 
 def _lint_copy(tmp_path: Path, planted: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    copy = tmp_path / "bungu"
     # The graph needs only the Python modules; templates and static files are left behind.
-    shutil.copytree(
-        ROOT / "src" / "bungu",
-        copy,
-        ignore=shutil.ignore_patterns("__pycache__", "templates", "static", "migrations"),
-    )
+    for package in ("bungu", "cardsandbox"):
+        shutil.copytree(
+            ROOT / "src" / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "templates", "static", "migrations"),
+        )
     for path, source in planted.items():
-        (copy / path).write_text(source)
+        (tmp_path / path).write_text(source)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     return subprocess.run(  # noqa: S603 - the project's own linter, fixed arguments
         [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
@@ -61,26 +65,30 @@ def test_the_contracts_break_on_planted_imports(tmp_path: Path) -> None:
     assert "bungu.catalog.planted_privacy -> bungu.privacy.models" in out
     assert "bungu.cart.planted_privacy -> bungu.privacy.notices.consent" in out
     assert "bungu.reviews.planted_urls -> bungu.urls" in out
-    assert "Contracts: 2 kept, 2 broken." in out
+    assert "The sandbox card processor never imports the shop BROKEN" in out
+    assert "bungu.payments.planted_sandbox -> cardsandbox.cards" in out
+    assert "cardsandbox.planted_shop -> bungu.payments.interface" in out
+    assert "Contracts: 2 kept, 4 broken." in out
 
 
 def test_public_names_and_privacys_own_modules_are_allowed(tmp_path: Path) -> None:
     allowed = {
-        "catalog/planted_public.py": "from bungu import privacy\n",
-        "cart/planted_public.py": "from bungu.privacy import Purpose\n",
-        "privacy/planted_internal.py": "from bungu.privacy import models, consent\n",
+        "bungu/catalog/planted_public.py": "from bungu import privacy\n",
+        "bungu/cart/planted_public.py": "from bungu.privacy import Purpose\n",
+        "bungu/privacy/planted_internal.py": "from bungu.privacy import models, consent\n",
+        "cardsandbox/planted_internal.py": "from cardsandbox import cards\n",
     }
 
     result = _lint_copy(tmp_path, allowed)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken." in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout
 
 
 def test_the_declaration_of_periodic_jobs_may_import_no_app(tmp_path: Path) -> None:
     own = (ROOT / "src" / "bungu" / "periodic.py").read_text()
     # A job declaration that reached up into the app that runs the jobs.
-    result = _lint_copy(tmp_path, {"periodic.py": own + "import bungu.operations.models\n"})
+    result = _lint_copy(tmp_path, {"bungu/periodic.py": own + "import bungu.operations.models\n"})
 
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout

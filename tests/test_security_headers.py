@@ -75,6 +75,14 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "reviews:write": lambda shop: reverse("reviews:write", args=[shop.product.slug]),
     "reviews:delete": lambda shop: reverse("reviews:delete", args=[1]),
     "reviews:report": lambda shop: reverse("reviews:report", args=[1]),
+    # Checkout and orders: the walk is anonymous, so an unknown attempt or order is a 404,
+    # an account page the redirect to sign in, a forged guest link a 404.
+    "checkout:return": lambda shop: reverse("checkout:return", args=["0" * 32]),
+    "checkout:done": lambda shop: reverse("checkout:done", args=["0" * 32]),
+    "orders:detail": lambda shop: reverse("orders:detail", args=["BNOSUCH"]),
+    "orders:cancel": lambda shop: reverse("orders:cancel", args=["BNOSUCH"]),
+    "orders:guest": lambda shop: reverse("orders:guest", args=["not-signed"]),
+    "orders:guest_cancel": lambda shop: reverse("orders:guest_cancel", args=["not-signed"]),
     # Staff only: the anonymous walk gets the redirect to the staff sign-in page.
     "backoffice:customer": lambda shop: reverse("backoffice:customer", args=[1]),
 }

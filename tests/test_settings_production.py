@@ -50,6 +50,8 @@ def _env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "BUNGU_ALLOWED_HOSTS": "shop.example.com",
         "BUNGU_VAR_DIR": str(tmp_path),
+        "BUNGU_PROCESSOR_API_KEY": secrets.token_urlsafe(30),
+        "BUNGU_PROCESSOR_WEBHOOK_SECRETS": secrets.token_urlsafe(30),
     }
     for key, value in overrides.items():
         if value is None:
@@ -97,6 +99,14 @@ def test_production_is_tls_only_with_host_only_secure_cookies(tmp_path):
     [
         ("SECRET_KEY", "SECRET_KEY must be set in the production profile."),
         ("BUNGU_ALLOWED_HOSTS", "BUNGU_ALLOWED_HOSTS must be set in the production profile."),
+        (
+            "BUNGU_PROCESSOR_API_KEY",
+            "BUNGU_PROCESSOR_API_KEY must be set in the production profile.",
+        ),
+        (
+            "BUNGU_PROCESSOR_WEBHOOK_SECRETS",
+            "BUNGU_PROCESSOR_WEBHOOK_SECRETS must be set in the production profile.",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(tmp_path, missing, message):
@@ -106,6 +116,18 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, missing, mess
     assert f"django.core.exceptions.ImproperlyConfigured: {message}" in result.stderr
     # Nothing was generated to stand in for the missing secret.
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_with_another_gateway_needs_no_sandbox_key(tmp_path):
+    env = _env(
+        tmp_path,
+        BUNGU_PAYMENT_GATEWAY="bungu.payments.interface.Gateway",
+        BUNGU_PROCESSOR_API_KEY=None,
+        BUNGU_PROCESSOR_WEBHOOK_SECRETS=None,
+    )
+    result = _run(["-m", "bungu", "check"], env)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_an_unknown_profile_is_refused(tmp_path):

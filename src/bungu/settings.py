@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "bungu.catalog",
     "bungu.cart",
     "bungu.payments",
+    "bungu.orders",
+    "bungu.checkout",
     "bungu.wishlists",
     "bungu.reviews",
     "bungu.backoffice",
@@ -339,6 +341,40 @@ BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "6
 BUNGU_PAYMENT_GATEWAY = os.environ.get(
     "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"
 )
+# The sandbox processor (`python -m cardsandbox`, started by `make run`): its address, the
+# API key it expects, the secrets its webhooks are signed with (comma-separated: during a
+# rotation both are active) and how long the shop waits for it. The development defaults
+# are the sandbox's own; production must set its key (and secrets) unless it uses another
+# gateway.
+_SANDBOX_GATEWAY = BUNGU_PAYMENT_GATEWAY == "bungu.payments.sandbox.SandboxGateway"
+BUNGU_PROCESSOR_URL = os.environ.get(
+    "BUNGU_PROCESSOR_URL", f"http://127.0.0.1:{os.environ.get('PROCESSOR_PORT', '8001')}"
+).rstrip("/")
+BUNGU_PROCESSOR_API_KEY = os.environ.get(
+    "BUNGU_PROCESSOR_API_KEY", "" if PRODUCTION else "sk_test_bungu_development"
+)
+BUNGU_PROCESSOR_WEBHOOK_SECRETS = _env_list("BUNGU_PROCESSOR_WEBHOOK_SECRETS") or (
+    [] if PRODUCTION else ["whsec_bungu_development"]
+)
+if PRODUCTION and _SANDBOX_GATEWAY and not BUNGU_PROCESSOR_API_KEY:
+    raise ImproperlyConfigured("BUNGU_PROCESSOR_API_KEY must be set in the production profile.")
+if PRODUCTION and _SANDBOX_GATEWAY and not BUNGU_PROCESSOR_WEBHOOK_SECRETS:
+    # Without a secret no webhook could be trusted; better to refuse to start than to drop them.
+    raise ImproperlyConfigured(
+        "BUNGU_PROCESSOR_WEBHOOK_SECRETS must be set in the production profile."
+    )
+BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
+# P6: a guest reaches their order through a signed link in the confirmation e-mail; it works
+# this many days.
+BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
+# Stock is held this long when a customer goes to pay (never shorter than the processor's
+# session: the hold is stretched to the session's end when that is later).
+BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))
+# The reconciler voids an authorisation that became no order after this long (the return
+# page and the webhook have had their chance by then).
+BUNGU_PAYMENT_VOID_GRACE_MINUTES = int(os.environ.get("BUNGU_PAYMENT_VOID_GRACE_MINUTES", "30"))
+# How far back the reconciler asks the processor for payments.
+BUNGU_RECONCILE_LOOKBACK_HOURS = int(os.environ.get("BUNGU_RECONCILE_LOOKBACK_HOURS", "48"))
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

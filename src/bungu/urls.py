@@ -31,6 +31,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wishlists/", include("bungu.wishlists.urls")),
     path("reviews/", include("bungu.reviews.urls")),
     path("cart/", include("bungu.cart.urls")),
+    path("checkout/", include("bungu.checkout.urls")),
+    path("orders/", include("bungu.orders.urls")),
     path("", include("bungu.catalog.urls")),
     path("", include("bungu.storefront.urls")),
 ]

@@ -3,6 +3,7 @@ personal field the back office can show (for the P13 walk)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from bungu.accounts.models import Profile, User
 from bungu.backoffice.roles import ensure_roles
 from tests.accounts.factories import AddressFactory, CustomerFactory
+from tests.orders.factories import ADDRESS, place_test_order
 from tests.reviews.factories import ReviewFactory
 from tests.wishlists.factories import WishListFactory, WishListItemFactory
 
@@ -30,6 +32,10 @@ PLANTED: dict[str, str] = {
     "reviews.Review.body": "Zqreview: the nib sings on Tomoe River paper.",
     "wishlists.WishList.name": "Zqwishes for winter",
     "wishlists.WishListItem.note": "Zqnote: the blue-black one",
+    "orders.Order.email": "zq-order-7732@example.org",
+    "orders.Order.ship_recipient": "Zqorder Recipient",
+    "orders.Order.ship_line1": "772 Zqorder Lane",
+    "orders.Order.ship_phone": "+1 555 0188 773",
 }
 # The same address, kept by allauth for sign-in: the e-mail is on record twice.
 COPIES = {"account.EmailAddress.email": "accounts.User.email"}
@@ -56,6 +62,18 @@ def planted_customer() -> User:
     WishListItemFactory(
         wish_list=WishListFactory(owner=customer, name=PLANTED["wishlists.WishList.name"]),
         note=PLANTED["wishlists.WishListItem.note"],
+    )
+    place_test_order(
+        customer=customer,
+        email=PLANTED["orders.Order.email"],
+        address=replace(
+            ADDRESS,
+            recipient=PLANTED["orders.Order.ship_recipient"],
+            line1=PLANTED["orders.Order.ship_line1"],
+            # Not San Francisco: the back office tests count the address book's city.
+            city="Oakland",
+            phone=PLANTED["orders.Order.ship_phone"],
+        ),
     )
     return customer
 

@@ -61,7 +61,7 @@ def test_adding_without_javascript_redirects_to_the_cart_with_a_message(client, 
     assert "Kakuno (F, Black)</a>" in html
     assert "$25.00" in html
     assert "Your cart needs cookies" not in html
-    assert "Checkout is coming soon." in html
+    assert 'href="/checkout/">Check out</a>' in html
 
 
 def test_the_cookie_is_an_opaque_token_whose_hash_alone_is_stored(client, pen) -> None:

@@ -136,6 +136,7 @@ def test_editing_a_sku_refreshes_its_product(staff_client, reindexed):
             "pack_size": "1",
             "price": "9.00",
             "stock": "0",
+            "weight_grams": "0",
             "is_active": "on",
             "position": "0",
         },

@@ -128,6 +128,7 @@ def test_the_worker_runs_housekeeping_and_queues_the_next_run(settings: object) 
     assert done.task_path == housekeeping_task.module_path
     assert "account deletions (P22): 1 account(s) erased" in done.return_value
     following = DBTaskResult.objects.get(status="READY")
+    # The next run is queued for the job due soonest: payment reconciliation, every 10 minutes.
     assert following.run_after - done.finished_at == pytest.approx(
-        registry.housekeeping_interval(), abs=datetime.timedelta(seconds=30)
+        datetime.timedelta(minutes=10), abs=datetime.timedelta(seconds=30)
     )

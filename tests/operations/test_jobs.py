@@ -26,6 +26,7 @@ REAL_JOBS = [
     "notice reminders (P24)",
     "stuck mail",
     "sessions (P3, P5)",
+    "payment reconciliation",
 ]
 
 
@@ -71,8 +72,8 @@ def test_a_job_that_raises_is_reported_and_the_others_still_run(
         "planted: broken: FAILED: ConnectionError: payment processor unreachable"
     )
     assert JobRun.objects.get(job="planted: broken").failed is True
-    assert JobRun.objects.filter(failed=False, finished_at__isnull=False).count() == 6
-    with pytest.raises(CommandError, match=r"^1 of 7 jobs failed: planted: broken$"):
+    assert JobRun.objects.filter(failed=False, finished_at__isnull=False).count() == 7
+    with pytest.raises(CommandError, match=r"^1 of 8 jobs failed: planted: broken$"):
         call_command("housekeeping", stdout=StringIO())
 
 
@@ -87,7 +88,10 @@ def test_each_job_runs_when_its_own_interval_has_passed(
     assert services.run_jobs(now=T0 + datetime.timedelta(minutes=9), only_due=True) == []
 
     later = T0 + datetime.timedelta(minutes=10)
-    assert _names(services.run_jobs(now=later, only_due=True)) == ["planted: every ten minutes"]
+    assert _names(services.run_jobs(now=later, only_due=True)) == [
+        "payment reconciliation",
+        "planted: every ten minutes",
+    ]
     assert services.next_run_at(now=later) == T0 + datetime.timedelta(minutes=20)
 
     # An hour on, the hourly jobs are due again, the failed one with them.

@@ -16,6 +16,7 @@ NOTICE_LINK = 'href="/privacy/"'
 COLLECTING_TEMPLATES = [
     "accounts/templates/accounts/profile.html",
     "accounts/templates/accounts/address_form.html",
+    "checkout/templates/checkout/address.html",
     "accounts/templates/accounts/join_supervised.html",
     "accounts/templates/accounts/supervised.html",
     "mail/templates/mail/preferences.html",

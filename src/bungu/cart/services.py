@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -189,7 +190,7 @@ def _touch(cart: Cart) -> None:
 
 
 def _limit_for(sku: SKU) -> int:
-    return min(sku.stock, MAX_LINE_QUANTITY)
+    return min(sku.available, MAX_LINE_QUANTITY)
 
 
 def _capped(*, name: str, sku: SKU, wanted: int, current: int = 0) -> LineChange:
@@ -198,8 +199,8 @@ def _capped(*, name: str, sku: SKU, wanted: int, current: int = 0) -> LineChange
         name=name,
         quantity=quantity,
         added=max(quantity - current, 0),
-        capped_by_stock=wanted > sku.stock and sku.stock <= MAX_LINE_QUANTITY,
-        capped_by_limit=wanted > MAX_LINE_QUANTITY and sku.stock > MAX_LINE_QUANTITY,
+        capped_by_stock=wanted > sku.available and sku.available <= MAX_LINE_QUANTITY,
+        capped_by_limit=wanted > MAX_LINE_QUANTITY and sku.available > MAX_LINE_QUANTITY,
     )
 
 
@@ -216,14 +217,14 @@ def add_item(cart: Cart, *, sku_id: int, quantity: int) -> LineChange:
             raise NotPurchasable("That item is not sold here.") from None
         raise NotPurchasable(f"{sku_name(refused.sku)} is no longer sold.") from None
     name = sku_name(sku)
-    if sku.stock <= 0:
+    if sku.available <= 0:
         raise SoldOut(f"{name} is sold out.")
     _lock(cart)
     line = CartLine.objects.filter(cart=cart, sku=sku).first()
     current = line.quantity if line else 0
     if current >= _limit_for(sku):
-        if sku.stock <= MAX_LINE_QUANTITY:
-            raise LimitReached(f"Your cart already holds all {sku.stock} of {name} we have.")
+        if sku.available <= MAX_LINE_QUANTITY:
+            raise LimitReached(f"Your cart already holds all {sku.available} of {name} we have.")
         raise LimitReached(
             f"Your cart already holds {current} of {name}, the most one order takes."
         )
@@ -266,7 +267,7 @@ def set_quantity(cart: Cart, *, line_id: int, quantity: int) -> LineChange:
         return LineChange(name=name, quantity=0)
     if not line.sku.is_purchasable:
         raise NotPurchasable(f"{name} is no longer sold; you can only remove it.")
-    if line.sku.stock <= 0:
+    if line.sku.available <= 0:
         raise SoldOut(f"{name} is sold out; you can only remove it.")
     change = replace(_capped(name=name, sku=line.sku, wanted=quantity), added=0)
     line.quantity = change.quantity
@@ -316,7 +317,7 @@ class LineView:
     def note(self) -> str:
         return {
             LineState.OK: "",
-            LineState.SHORT: f"Only {self.sku.stock} left: lower the quantity to buy this.",
+            LineState.SHORT: f"Only {self.sku.available} left: lower the quantity to buy this.",
             LineState.SOLD_OUT: "Sold out: not counted in the total.",
             LineState.WITHDRAWN: "No longer sold: not counted in the total.",
         }[self.state]
@@ -336,9 +337,9 @@ class CartSummary:
 def _state(sku: SKU, quantity: int) -> LineState:
     if not sku.is_purchasable:
         return LineState.WITHDRAWN
-    if sku.stock <= 0:
+    if sku.available <= 0:
         return LineState.SOLD_OUT
-    if quantity > sku.stock:
+    if quantity > sku.available:
         return LineState.SHORT
     return LineState.OK
 
@@ -375,6 +376,21 @@ def view_cart(cart: Cart | None, *, request: HttpRequest | None = None) -> CartS
     return summary
 
 
+@transaction.atomic
+def remove_bought_items(*, cart_id: int, bought: Mapping[int, int]) -> None:
+    """Take what an order bought (SKU id -> units) out of the cart it came from; a line
+    bought whole goes. A cart or line that is gone meanwhile is simply skipped."""
+    lines = CartLine.objects.select_for_update().filter(cart_id=cart_id, sku_id__in=list(bought))
+    for line in lines:
+        left = line.quantity - bought[line.sku_id]
+        if left > 0:
+            line.quantity = left
+            line.save(update_fields=["quantity"])
+        else:
+            line.delete()
+    Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
+
+
 # ---------------------------------------------------------------- merge on sign-in
 
 
@@ -404,7 +420,7 @@ def merge_carts(*, into: Cart, source: Cart) -> MergeResult:
         if not sku.is_purchasable:
             notes.append(f"{name} is no longer sold, so it was left out.")
             continue
-        if sku.stock <= 0:
+        if sku.available <= 0:
             notes.append(f"{name} is sold out, so it was left out.")
             continue
         target = existing.get(sku.pk)

@@ -68,9 +68,11 @@ class SKUInline(admin.TabularInline[SKU, Product]):
         "pack_size",
         "price",
         "stock",
+        "allocated",
         "is_active",
         "position",
     ]
+    readonly_fields = ["allocated"]
 
 
 class ProductImageInline(admin.TabularInline[ProductImage, Product]):
@@ -260,9 +262,11 @@ class SKUAdmin(admin.ModelAdmin[SKU]):
         "variant_label",
         "price",
         "stock",
+        "allocated",
         "stock_state",
         "is_active",
     ]
+    readonly_fields = ["allocated"]
     list_filter = ["is_active"]
     list_select_related = ["product"]
     search_fields = ["code", "product__name"]

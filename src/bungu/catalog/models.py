@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 LOW_STOCK_THRESHOLD = 5
@@ -214,8 +215,8 @@ class Product(ChangesCatalog):
         skus = list(self.skus.filter(is_active=True).order_by("position", "id"))
         self.min_price = min((s.price for s in skus), default=None)
         self.max_price = max((s.price for s in skus), default=None)
-        self.in_stock = any(s.stock > 0 for s in skus)
-        lead = next((s for s in skus if s.stock > 0), skus[0] if skus else None)
+        self.in_stock = any(s.available > 0 for s in skus)
+        lead = next((s for s in skus if s.available > 0), skus[0] if skus else None)
         self.lead_sku_code = lead.code if lead else ""
         self.save(
             update_fields=["min_price", "max_price", "in_stock", "lead_sku_code", "updated_at"]
@@ -245,7 +246,15 @@ class SKU(ChangesCatalog):
     price = models.DecimalField(
         max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    stock = models.PositiveIntegerField(default=0)
+    # For shipping methods priced by weight bands; 0 for a light item nobody weighed yet.
+    weight_grams = models.PositiveIntegerField("shipping weight (g)", default=0)
+    stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
+    # Units promised to orders and to checkouts on their way to the processor. Changed only by
+    # the conditional updates in ``services`` (hold_stock, release_stock, consume_stock),
+    # never by a save, so staff editing a SKU cannot overwrite a hold taken meanwhile.
+    allocated = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Units held for checkouts and orders."
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -255,6 +264,11 @@ class SKU(ChangesCatalog):
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="sku_price_positive"),
             models.CheckConstraint(condition=Q(pack_size__gte=1), name="sku_pack_size_positive"),
+            # Never oversold: whatever the code does, the database refuses more promises than
+            # units on hand.
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("stock")), name="sku_allocated_within_stock"
+            ),
         ]
         indexes = [
             # Covers the tip and ink facets: a product's variants are counted from the index.
@@ -267,6 +281,28 @@ class SKU(ChangesCatalog):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.product.name} {self.variant_label})".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # A full save writes every column: leave ``allocated`` to the stock services.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "allocated"
+            ]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is not None:
+            held = SKU.objects.filter(pk=self.pk).values_list("allocated", flat=True).first()
+            if held is not None and self.stock < held:
+                raise ValidationError(
+                    {
+                        "stock": f"{held} units are allocated to orders and checkouts; "
+                        f"stock cannot go below {held}."
+                    }
+                )
 
     @property
     def variant_label(self) -> str:
@@ -284,10 +320,15 @@ class SKU(ChangesCatalog):
         return self.is_active and self.product.is_active
 
     @property
+    def available(self) -> int:
+        """Units a customer can still buy: on hand, less what is promised."""
+        return max(self.stock - self.allocated, 0)
+
+    @property
     def stock_state(self) -> StockState:
-        if self.stock <= 0:
+        if self.available <= 0:
             return StockState.SOLD_OUT
-        if self.stock <= LOW_STOCK_THRESHOLD:
+        if self.available <= LOW_STOCK_THRESHOLD:
             return StockState.LOW
         return StockState.IN_STOCK
 

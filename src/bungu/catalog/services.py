@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .models import (
@@ -166,7 +168,7 @@ class SkuLike(Protocol):
     @property
     def price(self) -> Decimal: ...
     @property
-    def stock(self) -> int: ...
+    def available(self) -> int: ...
     @property
     def is_active(self) -> bool: ...
     @property
@@ -185,11 +187,11 @@ def compute_listing_fields(skus: Iterable[SkuLike]) -> ListingFields:
     """The listing fields a product gets from its SKUs, by the rule of
     ``Product.refresh_listing_fields``; SKUs are taken in the order given within a position."""
     active = sorted((s for s in skus if s.is_active), key=lambda s: s.position)
-    lead = next((s for s in active if s.stock > 0), active[0] if active else None)
+    lead = next((s for s in active if s.available > 0), active[0] if active else None)
     return ListingFields(
         min_price=min((s.price for s in active), default=None),
         max_price=max((s.price for s in active), default=None),
-        in_stock=any(s.stock > 0 for s in active),
+        in_stock=any(s.available > 0 for s in active),
         lead_sku_code=lead.code if lead else "",
     )
 
@@ -263,3 +265,104 @@ def set_rating_summary(*, product_id: int, count: int, average: Decimal | None) 
         raise Product.DoesNotExist(product_id)
     # The product and listing pages show the summary: cached copies must go.
     CatalogState.bump()
+
+
+# ---------------------------------------------------------------- stock: hold, release, consume
+# ``SKU.allocated`` counts units promised to orders and to checkouts on their way to the card
+# processor. Every change is one conditional UPDATE, so two buyers of the last unit cannot both
+# win: on SQLite writes are serial (IMMEDIATE transactions), on PostgreSQL the second UPDATE
+# waits for the first's row lock and re-reads the row. The check constraint
+# ``sku_allocated_within_stock`` refuses an oversell whatever the code does.
+
+
+class OutOfStock(Exception):  # noqa: N818 - a domain noun (style.md)
+    """Not enough of some SKUs is available; ``short`` maps each SKU id to what is left."""
+
+    def __init__(self, short: Mapping[int, int]) -> None:
+        self.short = dict(short)
+        super().__init__(f"not enough stock of SKUs {sorted(self.short)}")
+
+
+def _in_lock_order(lines: Mapping[int, int]) -> list[tuple[int, int]]:
+    """The lines by SKU id (one fixed order, so two holds never wait on each other); refuses
+    quantities that are not positive whole numbers."""
+    for sku_id, quantity in lines.items():
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ValueError(f"SKU {sku_id}: a quantity is a whole number of at least 1")
+    return sorted(lines.items())
+
+
+def _refresh_products_of(sku_ids: Iterable[int]) -> None:
+    """Redo the listing fields (in stock, lead SKU) of the products whose availability may
+    have crossed zero, and move the catalogue generation on so cached pages follow."""
+    product_ids = set(SKU.objects.filter(pk__in=list(sku_ids)).values_list("product_id", flat=True))
+    if product_ids:
+        refresh_listing_fields_in_bulk(product_ids=product_ids)
+        CatalogState.bump()
+
+
+def _give_back(ordered: list[tuple[int, int]]) -> list[int]:
+    """Release units; returns the SKUs that had none available before."""
+    emptied = set(
+        SKU.objects.filter(
+            pk__in=[sku_id for sku_id, _ in ordered], allocated__gte=F("stock")
+        ).values_list("pk", flat=True)
+    )
+    for sku_id, quantity in ordered:
+        # Never below zero, even if a caller releases what it no longer holds.
+        SKU.objects.filter(pk=sku_id).update(allocated=Greatest(F("allocated") - quantity, 0))
+    return sorted(emptied)
+
+
+@transaction.atomic
+def hold_stock(*, lines: Mapping[int, int], release: Mapping[int, int] | None = None) -> None:
+    """Promise ``lines`` (SKU id -> units), all or none. ``release``: the same buyer's earlier
+    hold, given back first in the same transaction, so their own hold is not counted against
+    them. Raises OutOfStock (then nothing changed) or ValueError for a bad quantity."""
+    ordered = _in_lock_order(lines)
+    crossed = _give_back(_in_lock_order(release)) if release else []
+    short: dict[int, int] = {}
+    for sku_id, quantity in ordered:
+        taken = SKU.objects.filter(pk=sku_id, stock__gte=F("allocated") + quantity).update(
+            allocated=F("allocated") + quantity
+        )
+        if not taken:
+            left = SKU.objects.filter(pk=sku_id).values_list("stock", "allocated").first()
+            short[sku_id] = max(left[0] - left[1], 0) if left else 0
+    if short:
+        raise OutOfStock(short)
+    sold_out = SKU.objects.filter(pk__in=[sku_id for sku_id, _ in ordered], allocated=F("stock"))
+    crossed += list(sold_out.values_list("pk", flat=True))
+    if crossed:
+        _refresh_products_of(crossed)
+
+
+@transaction.atomic
+def release_stock(*, lines: Mapping[int, int]) -> None:
+    """Give back units held or allocated before (an expired checkout, a cancelled order).
+    Raises ValueError for a bad quantity."""
+    crossed = _give_back(_in_lock_order(lines))
+    if crossed:
+        _refresh_products_of(crossed)
+
+
+class StockMismatch(Exception):  # noqa: N818 - a domain noun (style.md)
+    """Consuming more than is allocated or on hand: the caller's books are wrong."""
+
+
+@transaction.atomic
+def consume_stock(*, lines: Mapping[int, int]) -> None:
+    """Units allocated to an order leave the warehouse (shipping): on hand and allocated both
+    go down. Raises StockMismatch (nothing changed) when a SKU has less allocated."""
+    for sku_id, quantity in _in_lock_order(lines):
+        done = SKU.objects.filter(pk=sku_id, allocated__gte=quantity, stock__gte=quantity).update(
+            stock=F("stock") - quantity, allocated=F("allocated") - quantity
+        )
+        if not done:
+            raise StockMismatch(f"SKU {sku_id} has fewer than {quantity} units allocated")
+
+
+def get_available(*, sku_ids: Iterable[int]) -> dict[int, int]:
+    """Units still available of each SKU (stock less allocated), by id."""
+    rows = SKU.objects.filter(pk__in=list(sku_ids)).values_list("pk", "stock", "allocated")
+    return {pk: max(stock - allocated, 0) for pk, stock, allocated in rows}

@@ -58,6 +58,11 @@ class SkuPlan:
     is_active: bool
     position: int
 
+    @property
+    def available(self) -> int:
+        """A planned SKU has nothing allocated yet."""
+        return self.stock
+
 
 @dataclass(frozen=True)
 class ProductPlan:

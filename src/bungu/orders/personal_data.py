@@ -1,0 +1,175 @@
+"""What the orders app holds about a customer (read by bungu.privacy's data map).
+
+An order is kept for the law (tax and accounting records): deleting an account anonymises
+its orders rather than deleting them. The name, street, phone and e-mail address become
+placeholders; what a tax record needs (what was sold, for how much, the state and country
+it went to, the processor's payment id) is kept; the card's brand, last four digits, expiry
+and token are emptied. After ``ORDER_RETENTION_DAYS`` the order goes altogether.
+P25: each order knows when it was collected (``created_at``).
+"""
+
+from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+
+from .models import ORDER_RETENTION_DAYS
+
+_ORDER_PURPOSES = {
+    Purpose.FULFILMENT,
+    Purpose.NOTIFICATIONS,
+    Purpose.CUSTOMER_SERVICE,
+    Purpose.FRAUD_DETECTION,
+    Purpose.LEGAL_OBLIGATION,
+    Purpose.BUSINESS_TRANSFER,
+}
+_ADDRESS_PURPOSES = {
+    Purpose.FULFILMENT,
+    Purpose.DELIVERY,
+    Purpose.PAYMENT_PROCESSING,
+    Purpose.CUSTOMER_SERVICE,
+    Purpose.FRAUD_DETECTION,
+    Purpose.LEGAL_OBLIGATION,
+    Purpose.BUSINESS_TRANSFER,
+}
+_CARD_PURPOSES = {
+    Purpose.PAYMENT_PROCESSING,
+    Purpose.CUSTOMER_SERVICE,
+    Purpose.FRAUD_DETECTION,
+    Purpose.LEGAL_OBLIGATION,
+    Purpose.BUSINESS_TRANSFER,
+}
+
+
+def _field(
+    label: str,
+    category: DataCategory,
+    purposes: set[Purpose],
+    erase: Erase,
+    *,
+    source: Source = Source.GIVEN,
+    note: str = "",
+) -> Field:
+    return Field(
+        label,
+        category=category,
+        source=source,
+        purposes=purposes,
+        retention_days=ORDER_RETENTION_DAYS,
+        erase=erase,
+        note=note,
+    )
+
+
+PERSONAL = [
+    _field(
+        "orders.Order.email",
+        DataCategory.EMAIL,
+        {
+            Purpose.NOTIFICATIONS,
+            Purpose.PAYMENT_PROCESSING,
+            Purpose.CUSTOMER_SERVICE,
+            Purpose.FRAUD_DETECTION,
+            Purpose.LEGAL_OBLIGATION,
+            Purpose.BUSINESS_TRANSFER,
+        },
+        Erase.ANONYMISE,
+        note="Where the confirmation and news of the order go.",
+    ),
+    _field("orders.Order.ship_recipient", DataCategory.NAME, _ADDRESS_PURPOSES, Erase.ANONYMISE),
+    *(
+        _field(f"orders.Order.{name}", DataCategory.ADDRESS, _ADDRESS_PURPOSES, Erase.ANONYMISE)
+        for name in ("ship_line1", "ship_line2", "ship_city", "ship_postal_code")
+    ),
+    # The state and country decide the sales tax: kept with the tax record.
+    *(
+        _field(f"orders.Order.{name}", DataCategory.ADDRESS, _ADDRESS_PURPOSES, Erase.KEEP_FOR_LAW)
+        for name in ("ship_region", "ship_country")
+    ),
+    _field(
+        "orders.Order.ship_phone",
+        DataCategory.PHONE,
+        {Purpose.FULFILMENT, Purpose.DELIVERY, Purpose.CUSTOMER_SERVICE},
+        Erase.ANONYMISE,
+        note="Optional: given to the courier only.",
+    ),
+    *(
+        _field(
+            f"orders.Order.{name}",
+            DataCategory.PURCHASE_HISTORY,
+            _ORDER_PURPOSES,
+            Erase.KEEP_FOR_LAW,
+            source=Source.AUTOMATIC if name in {"number", "state", "created_at"} else Source.GIVEN,
+        )
+        for name in (
+            "number",
+            "shipping_method",
+            "shipping_method_name",
+            "shipping_cost",
+            "subtotal",
+            "tax",
+            "total",
+            "currency",
+            "state",
+            "created_at",
+        )
+    ),
+    # P2: the card as the processor describes it; never its number or security code.
+    *(
+        _field(
+            f"orders.Order.{name}",
+            DataCategory.FINANCIAL,
+            _CARD_PURPOSES,
+            Erase.DELETE,
+            note="The card's brand, last four digits and expiry, as the processor gives them.",
+        )
+        for name in ("card_brand", "card_last4", "card_exp_month", "card_exp_year")
+    ),
+    _field(
+        "orders.Order.payment_token",
+        DataCategory.FINANCIAL,
+        _CARD_PURPOSES,
+        Erase.DELETE,
+        source=Source.AUTOMATIC,
+        note="The processor's token for the card; the card itself stays with the processor.",
+    ),
+    _field(
+        "orders.Order.payment_id",
+        DataCategory.FINANCIAL,
+        _CARD_PURPOSES,
+        Erase.KEEP_FOR_LAW,
+        source=Source.AUTOMATIC,
+        note="The processor's number for the payment, kept with the accounts.",
+    ),
+    *(
+        _field(
+            f"orders.OrderLine.{name}",
+            DataCategory.PURCHASE_HISTORY,
+            _ORDER_PURPOSES,
+            Erase.KEEP_FOR_LAW,
+        )
+        for name in ("sku", "sku_code", "name", "unit_price", "quantity", "line_total")
+    ),
+    *(
+        _field(
+            f"orders.OrderEvent.{name}",
+            DataCategory.PURCHASE_HISTORY,
+            _ORDER_PURPOSES,
+            Erase.KEEP_FOR_LAW,
+            source=Source.AUTOMATIC,
+        )
+        for name in ("kind", "actor", "detail", "at")
+    ),
+]
+
+NOT_PERSONAL = [
+    # Links: to the customer (mapped by accounts) and to the order (mapped above).
+    "orders.Order.customer",
+    "orders.OrderLine.order",
+    "orders.OrderEvent.order",
+    # A random id of the checkout attempt, the key that makes an order unique.
+    "orders.Order.attempt_id",
+]
+
+RETENTION = {
+    "orders.Order": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.OrderLine": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.OrderEvent": PurgedBy("bungu.orders.services.purge_old_orders"),
+}

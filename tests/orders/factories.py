@@ -1,0 +1,73 @@
+"""An order placed through the orders service, as checkout places one."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from bungu.catalog import services as catalog_services
+from bungu.orders import services
+from bungu.orders.models import Order
+from bungu.payments import CardSummary, Payment, PaymentState
+from tests.catalog.factories import SKUFactory
+
+ADDRESS = services.ShippingAddress(
+    recipient="Hana Sato",
+    line1="1 Market Street",
+    city="San Francisco",
+    region="CA",
+    postal_code="94105",
+    country="US",
+)
+
+
+def place_test_order(
+    *,
+    customer: Any = None,
+    email: str = "hana@example.com",
+    gateway: Any = None,
+    address: services.ShippingAddress = ADDRESS,
+) -> Order:
+    """An order of two pens, its stock allocated; with ``gateway``, its payment authorised
+    there."""
+    sku = SKUFactory(price=Decimal("10.00"), stock=5)
+    catalog_services.hold_stock(lines={sku.pk: 2})
+    attempt_id = secrets.token_hex(16)
+    payment = Payment(
+        id="pay_" + secrets.token_hex(6),
+        reference=attempt_id,
+        state=PaymentState.AUTHORISED,
+        amount=2500,
+        currency="USD",
+        checkout_url="",
+        created_at=timezone.now(),
+        card=CardSummary(brand="Visa", last4="4242", exp_month=1, exp_year=2031),
+        token="tok_x",
+    )
+    if gateway is not None:
+        gateway.payments[payment.id] = payment
+        gateway.by_reference[attempt_id] = payment.id
+    return services.place_order(
+        attempt_id=attempt_id,
+        customer_id=customer.pk if customer else None,
+        email=email,
+        address=address,
+        shipping_method="standard",
+        shipping_method_name="Standard",
+        shipping_cost=Decimal("5.00"),
+        tax=Decimal("0.00"),
+        lines=[
+            services.LineIn(
+                sku_id=sku.pk,
+                sku_code=sku.code,
+                name="Gel pen",
+                unit_price=Decimal("10.00"),
+                quantity=2,
+            )
+        ],
+        payment=payment,
+        actor="test",
+    ).order
