@@ -24,8 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bungu import payments
-from bungu.accounts import guardians
-from bungu.accounts import services as account_services
+from bungu.accounts import guardians, services as account_services
 from bungu.accounts.models import User
 from bungu.cart import services as cart_services
 from bungu.cart.models import Cart
