@@ -18,6 +18,7 @@ from bungu.mail.models import OutboxMessage
 from bungu.orders.models import Order, OrderEvent
 from tests.accounts.factories import CustomerFactory, GuardianLinkFactory
 from tests.catalog.factories import SKUFactory
+from tests.storefront.html_checks import page_problems
 
 from .helpers import GUEST, add, back_from_processor, place, to_review
 
@@ -97,6 +98,8 @@ def test_p23_the_ward_asks_the_guardian_approves_and_pays_and_the_order_is_the_w
     assert response["Location"] == reverse("checkout:requested", args=[attempt_id])
     page = ward_client.get(response["Location"]).content.decode()
     assert "Your guardian must approve this order" in page
+    assert page_problems(page) == []
+    assert page_problems(review) == []
     assert "Aiko Sato" in page
     _unchanged(attempt_id, gateway, pen)  # nothing charged, nothing held yet
     attempt = CheckoutAttempt.objects.get(pk=attempt_id)
@@ -112,6 +115,7 @@ def test_p23_the_ward_asks_the_guardian_approves_and_pays_and_the_order_is_the_w
 
     listing = guardian_client.get(reverse("checkout:approvals")).content.decode()
     assert "Ken Sato: $47.90" in listing
+    assert page_problems(listing) == []
     assert "Sarasa Clip" in listing
 
     response = _approve(guardian_client, attempt_id)
@@ -127,6 +131,7 @@ def test_p23_the_ward_asks_the_guardian_approves_and_pays_and_the_order_is_the_w
     done = guardian_client.get(response["Location"]).content.decode()
     order = Order.objects.get()
     assert order.number in done
+    assert page_problems(done) == []
     assert "Visa ending in 4242" in done
     assert (order.customer, order.email, order.total) == (
         link.supervised,
