@@ -148,12 +148,14 @@ def test_p23_the_ward_asks_the_guardian_approves_and_pays_and_the_order_is_the_w
     )
     assert ward_client.get(reverse("cart:detail")).context["summary"].is_empty
     assert order.number in ward_client.get(reverse("orders:list")).content.decode()
-    assert "approved and paid" in ward_client.get(
-        reverse("checkout:requested", args=[attempt_id])
-    ).content.decode()
-    assert "No orders are waiting" in guardian_client.get(
-        reverse("checkout:approvals")
-    ).content.decode()
+    assert (
+        "approved and paid"
+        in ward_client.get(reverse("checkout:requested", args=[attempt_id])).content.decode()
+    )
+    assert (
+        "No orders are waiting"
+        in guardian_client.get(reverse("checkout:approvals")).content.decode()
+    )
 
 
 def test_p23_a_double_click_makes_one_request(ward_client, gateway, pen):
@@ -253,9 +255,10 @@ def test_p23_an_expired_request_cannot_be_approved(
     assert "This request expired on" in page
     assert "can no longer be approved" in page
     _unchanged(attempt_id, gateway, pen)
-    assert "This request expired" in ward_client.get(
-        reverse("checkout:requested", args=[attempt_id])
-    ).content.decode()
+    assert (
+        "This request expired"
+        in ward_client.get(reverse("checkout:requested", args=[attempt_id])).content.decode()
+    )
 
 
 def test_p23_the_approval_days_are_a_setting(settings, ward_client, gateway, pen):

@@ -1,5 +1,5 @@
-""""Verified purchase" on the product page: the author has an order of the product that was not
-cancelled, asked of the orders in one query for all the reviews on the page."""
+"""The "verified purchase" badge on the product page: the author has an order of the product
+that was not cancelled, asked of the orders in one query for all the reviews on the page."""
 
 from __future__ import annotations
 

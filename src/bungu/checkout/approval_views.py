@@ -82,9 +82,7 @@ def decline(request: HttpRequest, attempt_id: str) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("checkout:approvals")
     name = attempt.customer.get_full_name() if attempt.customer else "They"
-    messages.success(
-        request, f"You declined the order. Nothing was charged; we have told {name}."
-    )
+    messages.success(request, f"You declined the order. Nothing was charged; we have told {name}.")
     return redirect("checkout:approvals")
 
 

@@ -137,9 +137,7 @@ def send_approval_request(*, attempt_id: str) -> None:
 def find_latest_request(*, customer_id: int) -> CheckoutAttempt | None:
     """The young customer's most recent request to their guardian, whatever became of it."""
     return (
-        CheckoutAttempt.objects.filter(
-            customer_id=customer_id, approval_requested_at__isnull=False
-        )
+        CheckoutAttempt.objects.filter(customer_id=customer_id, approval_requested_at__isnull=False)
         .select_related("guardian")
         .order_by("-approval_requested_at")
         .first()

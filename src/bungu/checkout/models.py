@@ -222,9 +222,8 @@ class CheckoutAttempt(models.Model):
 
     def approval_expired(self, *, now: datetime | None = None) -> bool:
         """Whether a request for the guardian's approval ran out before they approved it."""
-        return (
-            self.approval_expires_at is not None
-            and self.approval_expires_at <= (now or timezone.now())
+        return self.approval_expires_at is not None and self.approval_expires_at <= (
+            now or timezone.now()
         )
 
     @property
