@@ -79,6 +79,10 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     # an account page the redirect to sign in, a forged guest link a 404.
     "checkout:return": lambda shop: reverse("checkout:return", args=["0" * 32]),
     "checkout:done": lambda shop: reverse("checkout:done", args=["0" * 32]),
+    "checkout:requested": lambda shop: reverse("checkout:requested", args=["0" * 32]),
+    "checkout:approve": lambda shop: reverse("checkout:approve", args=["0" * 32]),
+    "checkout:decline": lambda shop: reverse("checkout:decline", args=["0" * 32]),
+    "checkout:approval_done": lambda shop: reverse("checkout:approval_done", args=["0" * 32]),
     "orders:detail": lambda shop: reverse("orders:detail", args=["BNOSUCH"]),
     "orders:cancel": lambda shop: reverse("orders:cancel", args=["BNOSUCH"]),
     "orders:guest": lambda shop: reverse("orders:guest", args=["not-signed"]),

@@ -155,6 +155,8 @@ class OrderEvent(models.Model):
 
     class Kind(models.TextChoices):
         PLACED = "placed", "Order placed"
+        # P23: a supervised account's order, approved (and paid) by the guardian.
+        APPROVED = "approved", "Approved by guardian"
         CANCELLED = "cancelled", "Order cancelled"
         PAYMENT_VOIDED = "payment_voided", "Payment released"
         SHIPPED = "shipped", "Order shipped"

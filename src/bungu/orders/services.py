@@ -8,7 +8,7 @@ stock and the authorisation.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -74,6 +74,14 @@ class LineIn:
 
 
 @dataclass(frozen=True)
+class GuardianApproval:
+    """P23: who approved a supervised account's order, and when."""
+
+    guardian_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
     order: Order
     created: bool  # False when the attempt had its order already (a retry, a webhook...)
@@ -101,10 +109,12 @@ def place_order(
     lines: Sequence[LineIn],
     payment: payments.Payment,
     actor: str,
+    approval: GuardianApproval | None = None,
 ) -> PlacedOrder:
     """Record the order of one checkout attempt, once: a second call with the same attempt
-    returns the order already placed. The caller has allocated the lines' stock. The
-    confirmation e-mail goes after commit. Raises ValueError for an order without lines."""
+    returns the order already placed. The caller has allocated the lines' stock. A supervised
+    account's order records its guardian's ``approval`` as an event (P23). The confirmation
+    e-mail goes after commit. Raises ValueError for an order without lines."""
     existing = find_order_for_attempt(attempt_id=attempt_id)
     if existing is not None:
         return PlacedOrder(existing, created=False)
@@ -154,6 +164,14 @@ def place_order(
                     )
                     for line in lines
                 )
+                if approval is not None:
+                    OrderEvent.objects.create(
+                        order=order,
+                        kind=OrderEvent.Kind.APPROVED,
+                        actor=f"guardian #{approval.guardian_id}",
+                        detail="Approved and paid by the customer's parent or guardian.",
+                        at=approval.at,
+                    )
                 OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, actor=actor)
         except IntegrityError:
             # Another request placed this attempt's order first; or, rarely, the number
@@ -171,6 +189,21 @@ def place_order(
 def list_orders(*, customer_id: int) -> list[Order]:
     """The customer's orders, newest first."""
     return list(Order.objects.of(customer_id))
+
+
+def customer_bought_products(*, customer_ids: Collection[int], product_id: int) -> set[int]:
+    """Which of these customers have an order that was not cancelled with a SKU of the product
+    (the reviews' "verified purchase"); one query however many customers."""
+    if not customer_ids:
+        return set()
+    return set(
+        OrderLine.objects.filter(
+            order__customer_id__in=list(customer_ids), sku__product_id=product_id
+        )
+        .exclude(order__state=OrderState.CANCELLED)
+        .values_list("order__customer_id", flat=True)
+        .distinct()
+    )
 
 
 def get_order(*, customer_id: int, number: str) -> Order:
