@@ -85,6 +85,11 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "orders:guest_cancel": lambda shop: reverse("orders:guest_cancel", args=["not-signed"]),
     # Staff only: the anonymous walk gets the redirect to the staff sign-in page.
     "backoffice:customer": lambda shop: reverse("backoffice:customer", args=[1]),
+    **{
+        f"backoffice:{name}": (lambda name: lambda shop: reverse(f"backoffice:{name}", args=["BNOSUCH"]))(name)
+        for name in ("order", "order_refund", "order_cancel", "order_delivered", "packing_slip", "ship")
+    },
+    "backoffice:order_return": lambda shop: reverse("backoffice:order_return", args=["BNOSUCH", 1]),
 }
 
 
