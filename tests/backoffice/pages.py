@@ -35,7 +35,12 @@ def walk_urls(customer: User) -> list[str]:
     queries: dict[str, list[str]] = {
         "customer": [f"?purpose={slug}" if slug else "" for slug in purposes],
         "customer_search": ["", *(f"?q={q}" for q in searches)],
-        "orders": ["", f"?q={number}", f"?q={customer.email}", "?placed_from=2030-01-01&placed_to=2020-01-01"],
+        "orders": [
+            "",
+            f"?q={number}",
+            f"?q={customer.email}",
+            "?placed_from=2030-01-01&placed_to=2020-01-01",
+        ],
     }
     args: dict[str, list[int | str]] = {
         "customer": [customer.pk],

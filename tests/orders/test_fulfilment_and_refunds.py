@@ -3,12 +3,13 @@ Each refused move changes nothing, at the shop or at the processor."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
 from bungu.mail.models import OutboxMessage
-from bungu.orders import fulfilment, refunds, services
+from bungu.orders import fulfilment, refunds, returns, services
 from bungu.orders.models import Order, OrderEvent, OrderLine
 from bungu.orders.states import (
     TRANSITIONS,
@@ -72,10 +73,12 @@ def ship(order: Order, lines: list[OrderLine], **kwargs):
 
 
 def test_every_transition_names_an_existing_service():
-    from bungu.orders import returns  # noqa: F401  - the modules named by the table
-
-    modules = {"fulfilment": fulfilment, "refunds": refunds, "services": services}
-    modules["returns"] = returns
+    modules = {
+        "fulfilment": fulfilment,
+        "refunds": refunds,
+        "services": services,
+        "returns": returns,
+    }
     for row in TRANSITIONS:
         module, name = row.service.split(".")
         assert callable(getattr(modules[module], name)), row
@@ -304,7 +307,7 @@ def test_bad_refunds_are_refused(gateway, amount, reason, message):
     order = shipped_order(gateway)
     before = snapshot(order)
 
-    with pytest.raises(refunds.RefundRefused, match=message):
+    with pytest.raises(refunds.RefundRefused, match=re.escape(message)):
         refund(order, amount, reason=reason)
 
     assert snapshot(order) == before
@@ -314,7 +317,7 @@ def test_nothing_captured_nothing_to_refund(gateway):
     order = place_test_order(gateway=gateway)
     before = snapshot(order)
 
-    with pytest.raises(refunds.RefundRefused, match="At most 0.00"):
+    with pytest.raises(refunds.RefundRefused, match=r"At most 0\.00"):
         refund(order, "1.00")
 
     assert snapshot(order) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -95,6 +95,5 @@ class ShipForm(forms.Form):
 
     def __init__(self, *args: Any, lines: list[OrderLine], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["lines"]
-        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field = cast(forms.TypedMultipleChoiceField, self.fields["lines"])
         field.choices = [(line.pk, f"{line.quantity} x {line.sku_code}") for line in lines]

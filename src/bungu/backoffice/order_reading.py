@@ -74,14 +74,14 @@ def read_order_person(*, order: Order, purpose: Purpose, member: AbstractBaseUse
     Raises PurposeNotAllowed (after the accessor logged the refusal)."""
     allowed = {item.label for item in fields_for(purpose)}
     labels = [
-        f"orders.Order.{name}"
-        for name in WANTED[purpose]
-        if f"orders.Order.{name}" in allowed
+        f"orders.Order.{name}" for name in WANTED[purpose] if f"orders.Order.{name}" in allowed
     ]
     refused = [name for name in WANTED[purpose] if f"orders.Order.{name}" not in allowed]
     if order.customer_id is None:
         # A guest's order: the same fields, the same purpose rule; no account to log against.
-        values = {label.rsplit(".", 1)[1]: getattr(order, label.rsplit(".", 1)[1]) for label in labels}
+        values = {
+            label.rsplit(".", 1)[1]: getattr(order, label.rsplit(".", 1)[1]) for label in labels
+        }
         return OrderPerson(purpose, values, refused, logged=False)
     data = access(subject=order.customer_id, purpose=purpose, actor=member, fields=labels)
     rows = data.records["orders.Order"]

@@ -258,9 +258,7 @@ def order_return(request: HttpRequest, number: str, return_id: int) -> HttpRespo
             if action == "approve":
                 returns.approve_return(order=order, return_id=return_id, actor=actor)
             elif action == "reject":
-                returns.reject_return(
-                    order=order, return_id=return_id, actor=actor, reason=reason
-                )
+                returns.reject_return(order=order, return_id=return_id, actor=actor, reason=reason)
             else:
                 returns.receive_return(order=order, return_id=return_id, actor=actor)
     except _REFUSED as refused:
@@ -320,9 +318,7 @@ def packing_slip(request: HttpRequest, number: str) -> HttpResponse:
     """The packing slip: ship-to, method, this parcel's lines, the gift note. Each view (and
     so each print) is one access-log entry for fulfilment."""
     order = _order(number)
-    lines = [
-        line for line in order.lines.select_related("sku") if line.state in _OPEN
-    ]
+    lines = [line for line in order.lines.select_related("sku") if line.state in _OPEN]
     try:
         person = read_order_person(order=order, purpose=Purpose.FULFILMENT, member=_member(request))
     except PurposeNotAllowed:

@@ -108,6 +108,25 @@ def _capture(order: Order, amount: Decimal) -> None:
         ) from None
 
 
+def _units(lines: Iterable[OrderLine]) -> dict[int, int]:
+    """SKU id -> units of the lines (a line whose SKU was deleted holds no stock)."""
+    units: dict[int, int] = {}
+    for line in lines:
+        if line.sku_id is not None:
+            units[line.sku_id] = units.get(line.sku_id, 0) + line.quantity
+    return units
+
+
+def _release_lines(lines: list[OrderLine]) -> None:
+    """Lines that will not ship: cancelled, their stock given back."""
+    for line in lines:
+        require(Machine.LINE, line.state, LineState.CANCELLED, what=f"Line {line.sku_code}")
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(state=LineState.CANCELLED)
+    freed = _units(lines)
+    if freed:
+        catalog_services.release_stock(lines=freed)
+
+
 @transaction.atomic
 def ship_lines(
     *,
@@ -159,24 +178,12 @@ def ship_lines(
         captured=captured,
         actor=actor,
     )
-    consumed: dict[int, int] = {}
-    for line in lines:
-        if line.sku_id is not None:
-            consumed[line.sku_id] = consumed.get(line.sku_id, 0) + line.quantity
+    consumed = _units(lines)
     if consumed:
         catalog_services.consume_stock(lines=consumed)
     OrderLine.objects.filter(pk__in=chosen).update(state=LineState.SHIPPED, shipment=shipment)
     if released:
-        freed: dict[int, int] = {}
-        for line in released:
-            require(Machine.LINE, line.state, LineState.CANCELLED, what=f"Line {line.sku_code}")
-            if line.sku_id is not None:
-                freed[line.sku_id] = freed.get(line.sku_id, 0) + line.quantity
-        OrderLine.objects.filter(pk__in=[line.pk for line in released]).update(
-            state=LineState.CANCELLED
-        )
-        if freed:
-            catalog_services.release_stock(lines=freed)
+        _release_lines(released)
     locked.state = target
     locked.save(update_fields=["state", "payment_state", "captured"])
 
@@ -190,7 +197,9 @@ def ship_lines(
     if captured:
         rest = locked.total - captured
         note = f"Captured {captured} {locked.currency}"
-        note += f"; {rest} released." if rest else " (the whole order: the processor captures once)."
+        note += (
+            f"; {rest} released." if rest else " (the whole order: the processor captures once)."
+        )
         OrderEvent.objects.create(
             order=locked, kind=OrderEvent.Kind.CAPTURED, actor=actor, detail=note
         )

@@ -282,14 +282,18 @@ class ReturnRequest(models.Model):
 
 
 class ReturnLine(models.Model):
-    return_request = models.ForeignKey(ReturnRequest, related_name="lines", on_delete=models.CASCADE)
+    return_request = models.ForeignKey(
+        ReturnRequest, related_name="lines", on_delete=models.CASCADE
+    )
     line = models.ForeignKey(OrderLine, related_name="return_lines", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
 
     class Meta:
         ordering = ["return_request", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="returnline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="returnline_quantity_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -38,7 +38,9 @@ class _Order(Protocol):
     def tax(self) -> Decimal: ...
 
 
-def lines_amount(order: _Order, lines: Iterable[_Line], *, units: Iterable[int] | None = None) -> Decimal:
+def lines_amount(
+    order: _Order, lines: Iterable[_Line], *, units: Iterable[int] | None = None
+) -> Decimal:
     """What some lines of an order cost the customer: their totals and their share of the
     order's sales tax (in proportion, rounded half up). ``units``: for each line, how many of
     its units count (all of them when None)."""

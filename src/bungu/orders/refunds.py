@@ -98,9 +98,7 @@ def refund_order(
                 "was captured and not yet given back."
             )
         target = (
-            PaymentState.REFUNDED
-            if amount == locked.refundable
-            else PaymentState.PARTLY_REFUNDED
+            PaymentState.REFUNDED if amount == locked.refundable else PaymentState.PARTLY_REFUNDED
         )
         require(Machine.PAYMENT, locked.payment_state, target, what="The payment")
         try:

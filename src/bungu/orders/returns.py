@@ -195,7 +195,7 @@ def refund_return(
             if made is not None:
                 return RefundMade(made, created=False)
         _step(request, source=ReturnState.RECEIVED, target=ReturnState.REFUNDED)
-        made = refund_order(
+        return refund_order(
             order=locked,
             amount=return_amount(request),
             reason=f"Return {request.pk} received",
@@ -204,7 +204,6 @@ def refund_return(
             actor=actor,
             return_request_id=request.pk,
         )
-    return made
 
 
 def send_return_mail(*, return_id: int, step: str) -> None:

@@ -58,7 +58,7 @@ class Transition:
     service: str
 
 
-O, P, L = OrderState, PaymentState, LineState
+O, P, L = OrderState, PaymentState, LineState  # noqa: E741 - the table reads better short
 _M = Machine
 
 TRANSITIONS: tuple[Transition, ...] = (
