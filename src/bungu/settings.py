@@ -367,6 +367,8 @@ BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
 # P6: a guest reaches their order through a signed link in the confirmation e-mail; it works
 # this many days.
 BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
+# How long after a parcel ships its items may be asked back.
+BUNGU_RETURN_DAYS = int(os.environ.get("BUNGU_RETURN_DAYS", "30"))
 # Stock is held this long when a customer goes to pay (never shorter than the processor's
 # session: the hold is stretched to the session's end when that is later).
 BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))
