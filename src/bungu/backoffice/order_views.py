@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from bungu.orders import fulfilment, refunds, returns
-from bungu.orders import services as order_services
+from bungu.orders import fulfilment, refunds, returns, services as order_services
 from bungu.orders.models import Order, OrderLine, ReturnState
 from bungu.orders.states import LineState, OrderState, TransitionRefused
 from bungu.privacy import Purpose, PurposeNotAllowed, actor_may_act_for

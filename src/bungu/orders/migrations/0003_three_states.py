@@ -24,7 +24,7 @@ def split_the_states(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ('orders', '0002_orderevent_approved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
