@@ -350,3 +350,36 @@ def test_a_real_webhook_delivered_three_times_changes_the_state_once(
     pen.refresh_from_db()
     assert pen.allocated == 2
     assert books.balanced() == {"authorised": 1}
+
+
+def test_a_webhook_whose_handling_dies_is_handled_when_it_comes_again(
+    shopper, pen, books, webhook_receiver, monkeypatch
+):
+    books.processor.webhook_mode("normal", url=webhook_receiver.url)
+    form = to_review(shopper)
+    books.processor.pay(_payment_id(place(shopper, form), books.processor))
+    (delivery,) = webhook_receiver.wait_for(1)
+    real_place = orders.place_order
+
+    def place_then_die(**kwargs: Any) -> orders.PlacedOrder:
+        real_place(**kwargs)
+        raise ShopDied("before the webhook's order commits")
+
+    def post() -> Any:
+        return Client(raise_request_exception=False).post(
+            reverse("checkout:webhook"),
+            data=delivery.body,
+            content_type="application/json",
+            headers={k: v for k, v in delivery.headers.items() if k.startswith("cardsandbox-")},
+        )
+
+    monkeypatch.setattr(orders, "place_order", place_then_die)
+    assert post().status_code == 500  # the processor retries what is not answered 2xx
+    monkeypatch.undo()
+    assert (Order.objects.count(), WebhookReceipt.objects.count()) == (0, 0)
+
+    again = post()
+
+    assert (again.status_code, again.content.decode()) == (200, "placed")
+    assert (Order.objects.count(), WebhookReceipt.objects.count(), _confirmations()) == (1, 1, 1)
+    assert books.balanced() == {"authorised": 1}
