@@ -360,7 +360,7 @@ def complete_attempt(*, payment: payments.Payment, actor: str) -> Completion:  #
     void = False
     with transaction.atomic():
         attempt = (
-            CheckoutAttempt.objects.select_for_update()
+            CheckoutAttempt.objects.select_for_update(of=("self",))
             .select_related("shipping_method")
             .filter(pk=payment.reference)
             .first()
