@@ -10,8 +10,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from bungu.privacy import data_map
-from bungu.privacy.datamap.versions import versioned_fields
+from bungu.privacy import data_map, versioned_fields
 
 from .models import Address, PriorVersion, Profile, User
 from .services import address_snapshot, profile_snapshot

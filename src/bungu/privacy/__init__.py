@@ -108,6 +108,7 @@ _PUBLIC: dict[str, str] = {
     "replay_erasures": "rights.erasure",
     "request_account_deletion": "rights.deletion",
     "send_notice_reminders": "notices.publishing",
+    "versioned_fields": "datamap.versions",
     "withdraw_consent": "notices.consent",
 }
 
@@ -145,6 +146,7 @@ if TYPE_CHECKING:
         KeepsPriorVersions as KeepsPriorVersions,
         changes_by as changes_by,
         prior_version_kept as prior_version_kept,
+        versioned_fields as versioned_fields,
     )
     from bungu.privacy.exceptions import (
         AppendOnlyViolation as AppendOnlyViolation,
