@@ -118,6 +118,8 @@ MIDDLEWARE = [
     # P17: Sec-GPC honoured as an opt-out; P24, P25: customers asked about a new notice.
     "bungu.privacy.middleware.GlobalPrivacyControlMiddleware",
     "bungu.privacy.middleware.NoticeConsentMiddleware",
+    # P20: who makes a request's changes, for the prior versions kept of what they change.
+    "bungu.privacy.middleware.ChangesByMiddleware",
     # After auth and messages: merges an anonymous cart into the account on sign-in, and
     # sets or clears the cart cookie (P10).
     "bungu.cart.middleware.CartMiddleware",

@@ -5,7 +5,7 @@ the order is placed (the order keeps its own copy), and for ``ATTEMPT_RETENTION_
 Deleting an account deletes its attempts. P25: ``created_at`` dates each one.
 """
 
-from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, NotVersioned, PurgedBy, Purpose, Source
 
 from .models import ATTEMPT_RETENTION_DAYS
 
@@ -121,3 +121,10 @@ NOT_PERSONAL = [
 ]
 
 RETENTION = {"checkout.CheckoutAttempt": PurgedBy("bungu.checkout.reconcile.purge_old_attempts")}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "checkout.CheckoutAttempt": NotVersioned(
+        "Written once per attempt to pay: new details make a new attempt."
+    ),
+}

@@ -8,7 +8,7 @@ and token are emptied. After ``ORDER_RETENTION_DAYS`` the order goes altogether.
 P25: each order knows when it was collected (``created_at``).
 """
 
-from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, NotVersioned, PurgedBy, Purpose, Source
 
 from .models import ORDER_RETENTION_DAYS
 
@@ -226,4 +226,13 @@ RETENTION = {
     "orders.Refund": PurgedBy("bungu.orders.services.purge_old_orders"),
     "orders.ReturnRequest": PurgedBy("bungu.orders.services.purge_old_orders"),
     "orders.ReturnLine": PurgedBy("bungu.orders.services.purge_old_orders"),
+}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "orders.Order": NotVersioned(
+        "The record of a sale, written when the order is placed; what happens next is "
+        "written as events, and erasure anonymises it. No page edits its given fields."
+    ),
+    "orders.OrderLine": NotVersioned("A line of a sale, written when the order is placed."),
 }

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from bungu.privacy import KeepsPriorVersions
+
 RATING_MIN, RATING_MAX = 1, 5
 BODY_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 500
@@ -24,7 +26,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         return self.filter(status=ReviewStatus.APPROVED)
 
 
-class Review(models.Model):
+class Review(KeepsPriorVersions):
     # The author comes first: the data map follows a record's first link to a customer to
     # find whose data it is, and moderated_by is a staff member, not the subject.
     author = models.ForeignKey(

@@ -8,7 +8,16 @@ erasure and every replay of its journal delete reviews through ``services.erase_
 The reports a customer filed go the same way.
 """
 
-from bungu.privacy import DataCategory, Erase, ErasedBy, Field, Purpose, Source
+from bungu.privacy import (
+    DataCategory,
+    Erase,
+    ErasedBy,
+    Field,
+    KeptBy,
+    NotVersioned,
+    Purpose,
+    Source,
+)
 
 # Reviews are published, so staff answering a customer or a successor business (P15) may
 # read them; they serve nothing else.
@@ -62,3 +71,9 @@ NOT_PERSONAL = [
 # P22: the rating summaries stay true when an erasure, or its replay after a restore,
 # deletes reviews.
 ERASURE = {"reviews.Review": ErasedBy("bungu.reviews.services.erase_reviews")}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "reviews.Review": KeptBy("bungu.accounts.versions.keep_prior_version"),
+    "reviews.ReviewReport": NotVersioned("A report as it was sent: never edited."),
+}
