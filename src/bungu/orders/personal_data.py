@@ -235,4 +235,8 @@ PRIOR_VERSIONS = {
         "written as events, and erasure anonymises it. No page edits its given fields."
     ),
     "orders.OrderLine": NotVersioned("A line of a sale, written when the order is placed."),
+    "orders.ReturnRequest": NotVersioned(
+        "The customer's reason is written once, with the request; staff move the request on "
+        "through events and never edit what the customer wrote."
+    ),
 }
