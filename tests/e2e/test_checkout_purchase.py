@@ -115,6 +115,9 @@ def assert_no_card_number_kept(shop: LiveShop) -> None:
     planted = dump.replace("MD Notebook", "MD Notebook 4000-0025-0000-3155", 1)
     assert find_pans(planted) == ["4000002500003155"]
     assert find_pans(dump + "\nnote: 4242 4242 4242 4241") == []
+    # ... one the shop logs is found in the captured log ...
+    logging.getLogger("bungu.checkout.services").info("planted %s", "6011-1111-1111-1117")
+    assert [str(f) for f in scan({"log": shop.caplog.text})] == ["log: 601111******1117"]
     # ... and one written into an order row in the database is found by a fresh dump.
     Order.objects.filter(pk=Order.objects.first().pk).update(ship_line2="5555 5555 5555 4444")  # type: ignore[union-attr]
     assert find_pans(database_dump()) == ["5555555555554444"]
