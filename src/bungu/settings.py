@@ -352,6 +352,9 @@ _SANDBOX_GATEWAY = BUNGU_PAYMENT_GATEWAY == "bungu.payments.sandbox.SandboxGatew
 BUNGU_PROCESSOR_URL = os.environ.get(
     "BUNGU_PROCESSOR_URL", f"http://127.0.0.1:{os.environ.get('PROCESSOR_PORT', '8001')}"
 ).rstrip("/")
+# Where customers' browsers reach the processor's hosted page, when not at the API's address
+# (the sandbox's CARDSANDBOX_PUBLIC_URL); the shop's pages allow it as a form target (CSP).
+BUNGU_PROCESSOR_PAGE_URL = os.environ.get("BUNGU_PROCESSOR_PAGE_URL", "").rstrip("/")
 BUNGU_PROCESSOR_API_KEY = os.environ.get(
     "BUNGU_PROCESSOR_API_KEY", "" if PRODUCTION else "sk_test_bungu_development"
 )

@@ -44,6 +44,23 @@ def _pay(client, gateway, pen, quantity=2):
     return form, payment
 
 
+def test_p1_the_review_page_lets_place_order_lead_to_the_processors_page(client, gateway, pen):
+    # "Place order" is answered with a redirect to the processor; a browser holds that
+    # redirect to the review page's form-action, so without the processor's origin there
+    # no real browser reaches the payment page (found by the real-browser tests).
+    add(client, pen)
+    to_review(client)
+    assert _form_action(client, "checkout:review") == ["'self'", gateway.page_origin]
+    # Other pages keep the shop's own policy.
+    assert _form_action(client, "checkout:shipping") == ["'self'"]
+
+
+def _form_action(client, name):
+    policy = client.get(reverse(name))["Content-Security-Policy"]
+    directive = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    return directive.split()[1:]
+
+
 def test_p6_a_guest_buys_and_sees_only_the_last_four_digits(client, gateway, pen):
     form, payment = _pay(client, gateway, pen)
     gateway.authorise(payment.id)

@@ -359,3 +359,14 @@ def test_the_guardians_list_costs_the_same_queries_for_one_or_many_requests(gate
         assert html.count("Approve and pay") == wards
 
     assert counts[0] == counts[1]
+
+
+def test_p1_the_guardians_approval_page_lets_approve_lead_to_the_processors_page(
+    ward_client, guardian_client, gateway, pen
+):
+    # "Approve and pay" is answered with a redirect to the processor's page, which a browser
+    # holds to this page's form-action (as for the review page's "Place order").
+    _ask(ward_client, pen)
+    policy = guardian_client.get(reverse("checkout:approvals"))["Content-Security-Policy"]
+    directive = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert directive.split()[1:] == ["'self'", gateway.page_origin]

@@ -19,6 +19,7 @@ from bungu.accounts.models import User
 from bungu.orders import services as orders
 
 from . import approvals, services
+from .csp import allow_processor_page
 from .models import AttemptState, CheckoutAttempt
 
 
@@ -48,7 +49,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 def approval_list(request: HttpRequest) -> HttpResponse:
     pending = approvals.list_pending_approvals(guardian_id=_signed_in(request).pk)
     context = {"pending": pending, "section": "approvals"}
-    return _no_store(render(request, "checkout/approvals.html", context))
+    return allow_processor_page(_no_store(render(request, "checkout/approvals.html", context)))
 
 
 @login_required

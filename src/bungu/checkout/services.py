@@ -360,6 +360,8 @@ def complete_attempt(*, payment: payments.Payment, actor: str) -> Completion:  #
     void = False
     with transaction.atomic():
         attempt = (
+            # Lock the attempt's row only: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer join to the shipping method.
             CheckoutAttempt.objects.select_for_update(of=("self",))
             .select_related("shipping_method")
             .filter(pk=payment.reference)

@@ -31,6 +31,7 @@ from bungu.cart.models import Cart
 from bungu.orders import services as orders
 
 from . import approval_views, approvals, pricing, reconcile, services
+from .csp import allow_processor_page
 from .forms import AddressForm, PlaceOrderForm, ShippingForm
 from .models import AttemptState, CheckoutAttempt
 
@@ -195,7 +196,7 @@ def review(request: HttpRequest) -> HttpResponse:
             "request_differs": latest is not None and latest.fingerprint != fingerprint,
             "states": AttemptState,
         }
-    return _step(request, "checkout/review.html", context)
+    return allow_processor_page(_step(request, "checkout/review.html", context))
 
 
 @require_POST
