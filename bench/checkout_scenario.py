@@ -42,6 +42,42 @@ class CheckoutBenchError(RuntimeError):
     """The scenario could not be carried out; the message says why."""
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by ``pid`` and every process below it, from
+    Linux's /proc (for this very process: its own threads only); None without /proc. The
+    figure that says where a flow's cost goes when the machine, not a lock, is the limit."""
+    if pid == os.getpid():
+        # This process alone (its buyer threads), without the servers it started.
+        return sum(os.times()[:2])
+    proc = Path("/proc")
+    if not (proc / str(pid)).exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the fields start after the last ")".
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, family = 0.0, {pid}
+    for candidate in sorted(parents):
+        line, seen = candidate, set()
+        while line not in family and line in parents and line not in seen:
+            seen.add(line)
+            line = parents[line]
+        if line in family:
+            family.add(candidate)
+            total += used.get(candidate, 0.0)
+    return total
+
+
 @dataclass(frozen=True)
 class ProcessorConfig:
     port: int
@@ -72,7 +108,7 @@ class ProcessorConfig:
 @contextmanager
 def sandbox_processor(
     config: ProcessorConfig, *, var_dir: Path, webhook_url: str, log: Path
-) -> Iterator[str]:
+) -> Iterator[int]:
     """Run ``python -m cardsandbox`` on a fresh database until the block ends, however."""
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
@@ -101,7 +137,7 @@ def sandbox_processor(
         )
         try:
             _wait_for_processor(process, config=config, log=log)
-            yield config.url
+            yield process.pid
         finally:
             _stop(process)
 
@@ -168,6 +204,8 @@ class CheckoutReport:
     scarce_units: int = 0
     scarce_orders: int = 0
     audit: dict[str, Any] = field(default_factory=dict)
+    # CPU milliseconds per confirmed order in the measured phase: shop, processor, buyers.
+    cpu_ms_per_order: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -242,6 +280,7 @@ class CheckoutReport:
             "scarce_orders": self.scarce_orders,
             "ratio": self.ratio,
             "audit": self.audit,
+            "cpu_ms_per_order": self.cpu_ms_per_order,
             "targets": {
                 "min_orders_per_second": MIN_ORDERS_PER_SECOND,
                 "max_flow_p99_ms": MAX_FLOW_P99_MS,
@@ -257,7 +296,7 @@ class CheckoutReport:
 def run_checkout(
     *,
     shop_port: int,
-    processor_url: str,
+    pids: dict[str, int],
     env: dict[str, str],
     workdir: Path,
     buyers: int,
@@ -300,17 +339,28 @@ def run_checkout(
             for client in bare_clients:
                 client.close()
         print(f"  checkout: {buyers} buyers, {seconds} s ...", flush=True)
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         report.measured = run_phase(lambda i: buyer_flow(people[i]), buyers=buyers, seconds=seconds)
-        scarce = seeded["scarce"]
-        print(
-            f"  checkout-scarce: {buyers} buyers for the last {scarce_units} units ...", flush=True
-        )
-        for person in people:
-            person.product_path = scarce["path"]
-        report.scarce = run_phase(lambda i: buyer_flow(people[i]), buyers=buyers, flows_each=1)
+        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        if report.measured.confirmed:
+            for name, used in after.items():
+                start = before[name]
+                if used is not None and start is not None:
+                    report.cpu_ms_per_order[name] = (
+                        1000 * (used - start) / report.measured.confirmed
+                    )
+        if scarce_units:
+            print(
+                f"  checkout-scarce: {buyers} buyers for the last {scarce_units} units ...",
+                flush=True,
+            )
+            for person in people:
+                person.product_path = seeded["scarce"]["path"]
+            report.scarce = run_phase(lambda i: buyer_flow(people[i]), buyers=buyers, flows_each=1)
     finally:
         for person in people:
             person.close()
+    scarce = seeded["scarce"]
     sku_ids = [sku["id"] for sku in seeded["plenty"]] + [scarce["id"]]
     report.audit = _shop_state(
         ["audit", "--since", seeded["since"], "--skus", *map(str, sku_ids)],
@@ -396,6 +446,9 @@ def format_checkout_table(report: CheckoutReport) -> str:
         f" authorisations without an order: {report.orphans};"
         f" processor payments: {audit.get('payments', '-')} {audit.get('payment_states', '')}"
     )
+    if report.cpu_ms_per_order:
+        spent = ", ".join(f"{name} {ms:.0f}" for name, ms in report.cpu_ms_per_order.items())
+        text.append(f"CPU ms per confirmed order: {spent} ({os.cpu_count()} CPUs)")
     if measured is not None and measured.confirmed:
         steps = ", ".join(f"{name} {ms:.0f}" for name, ms in measured.step_ms().items())
         text.append(f"Median ms per step: {steps}")

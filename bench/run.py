@@ -239,7 +239,8 @@ def _wait_until_ready(server: subprocess.Popen[bytes], *, port: int, log: Path) 
 
 @contextmanager
 def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
-    """Serve the shop on ``port`` of the loopback until the block ends, however it ends."""
+    """Serve the shop on ``port`` of the loopback until the block ends, however it ends;
+    yields the server's process id."""
     command = [
         sys.executable,
         "-m",
@@ -267,7 +268,7 @@ def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Ite
         )
         try:
             _wait_until_ready(server, port=port, log=log)
-            yield port
+            yield server.pid
         finally:
             _stop(server)
 
@@ -338,6 +339,43 @@ def _prime(port: int, paths: list[str]) -> None:
         connection.close()
 
 
+def _load_with_wrk(
+    args: argparse.Namespace,
+    *,
+    wrk: str,
+    port: int,
+    results: list[ScenarioResult],
+    probed: dict[str, Any],
+    workdir: Path,
+) -> None:
+    """Prime and drive each page scenario with wrk, filling in its ``load``."""
+    for result in results:
+        if not result.urls:
+            print(f"  {result.name}: no such pages in this catalogue", flush=True)
+            continue
+        script = write_script(probed["urls"][result.name], workdir, result.name)
+        if args.prime:
+            _prime(port, probed["urls"][result.name])
+        if args.warmup:
+            run_wrk(
+                wrk=wrk,
+                port=port,
+                script=script,
+                seconds=args.warmup,
+                connections=args.connections,
+                threads=args.threads,
+            )
+        print(f"  {result.name}: {args.duration} s ...", flush=True)
+        result.load = run_wrk(
+            wrk=wrk,
+            port=port,
+            script=script,
+            seconds=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     wrk = find_wrk()
     var_dir = REPO / "var" / "bench" / f"skus-{args.skus}"
@@ -387,9 +425,10 @@ def _run(args: argparse.Namespace) -> int:
         meta["catalogue"] = probed["catalogue"]
         results = [_scenario_result(name, probed) for name in chosen]
         checkout_report: CheckoutReport | None = None
+        pids = {"buyers": os.getpid()}
         with ExitStack() as servers:
             if processor is not None:
-                servers.enter_context(
+                pids["processor"] = servers.enter_context(
                     sandbox_processor(
                         processor,
                         var_dir=var_dir / "cardsandbox",
@@ -398,41 +437,20 @@ def _run(args: argparse.Namespace) -> int:
                     )
                 )
                 print(f"sandbox card processor on {processor.url}", flush=True)
-            port = servers.enter_context(
+            pids["shop"] = servers.enter_context(
                 _gunicorn(
                     port=shop_port, workers=args.workers, env=env, log=var_dir / "gunicorn.log"
                 )
             )
+            port = shop_port
             print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
-            for result in results:
-                if not result.urls:
-                    print(f"  {result.name}: no such pages in this catalogue", flush=True)
-                    continue
-                script = write_script(probed["urls"][result.name], workdir, result.name)
-                if args.prime:
-                    _prime(port, probed["urls"][result.name])
-                if args.warmup:
-                    run_wrk(
-                        wrk=wrk,
-                        port=port,
-                        script=script,
-                        seconds=args.warmup,
-                        connections=args.connections,
-                        threads=args.threads,
-                    )
-                print(f"  {result.name}: {args.duration} s ...", flush=True)
-                result.load = run_wrk(
-                    wrk=wrk,
-                    port=port,
-                    script=script,
-                    seconds=args.duration,
-                    connections=args.connections,
-                    threads=args.threads,
-                )
+            _load_with_wrk(
+                args, wrk=wrk, port=port, results=results, probed=probed, workdir=workdir
+            )
             if processor is not None:
                 checkout_report = run_checkout(
                     shop_port=port,
-                    processor_url=processor.url,
+                    pids=pids,
                     env=env,
                     workdir=workdir,
                     buyers=args.buyers,
