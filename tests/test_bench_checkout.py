@@ -145,3 +145,14 @@ def test_the_audit_finds_a_planted_oversale_and_a_planted_orphan(sandbox_gateway
     assert planted["oversold_units"] == 2
     assert planted["orphan_authorisations"] == [payment["id"]]
     assert planted["orders"] == 1
+
+
+# ---------------------------------------------------------------- choosing it
+def test_scenarios_are_chosen_by_name_and_a_misspelt_one_is_refused(capsys) -> None:
+    run: Any = importlib.import_module("run")
+
+    assert run._parse_args(["--scenarios", "checkout, search"]).only == ["checkout", "search"]
+    with pytest.raises(SystemExit) as refused:
+        run._parse_args(["--scenarios", "chekout"])
+    assert refused.value.code == 2
+    assert "--scenarios: unknown chekout; choose from baseline" in capsys.readouterr().err
