@@ -19,7 +19,7 @@ PLANTED = {
     # A lower app reaching into privacy's models instead of its public names.
     "bungu/catalog/planted_privacy.py": "from bungu.privacy import models\n",
     # A module deep in a higher app doing the same with an absolute module import.
-    "bungu/cart/planted_privacy.py": "import bungu.privacy.consent\n",
+    "bungu/cart/planted_privacy.py": "import bungu.privacy.notices.consent\n",
     # An app importing the project's URL configuration.
     "bungu/reviews/planted_urls.py": "from bungu import urls\n",
     # The shop reaching into the sandbox processor, and the processor into the shop: they
@@ -63,7 +63,7 @@ def test_the_contracts_break_on_planted_imports(tmp_path: Path) -> None:
         in out
     )
     assert "bungu.catalog.planted_privacy -> bungu.privacy.models" in out
-    assert "bungu.cart.planted_privacy -> bungu.privacy.consent" in out
+    assert "bungu.cart.planted_privacy -> bungu.privacy.notices.consent" in out
     assert "bungu.reviews.planted_urls -> bungu.urls" in out
     assert "The sandbox card processor never imports the shop BROKEN" in out
     assert "bungu.payments.planted_sandbox -> cardsandbox.cards" in out

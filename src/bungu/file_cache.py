@@ -2,7 +2,7 @@
 
 Django's file cache writes each entry atomically, but its ``add`` (check, then write) and
 ``incr`` (read, then write) are two steps, so two workers counting at once can both read 5
-and both write 6. The counters that limit requests (``bungu.privacy.throttle``) and the
+and both write 6. The counters that limit requests (``bungu.privacy.views.throttle``) and the
 once-only flags need them atomic, as they are on Redis and in memory. Here both run under
 one exclusive lock on a file beside the entries, shared by every process on the machine;
 ``incr`` also keeps the entry's expiry, as Redis does, where Django's would reset it.

@@ -367,9 +367,14 @@ BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
 # P6: a guest reaches their order through a signed link in the confirmation e-mail; it works
 # this many days.
 BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
+# How long after a parcel ships its items may be asked back.
+BUNGU_RETURN_DAYS = int(os.environ.get("BUNGU_RETURN_DAYS", "30"))
 # Stock is held this long when a customer goes to pay (never shorter than the processor's
 # session: the hold is stretched to the session's end when that is later).
 BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))
+# P23: a supervised account's order waits this many days for the guardian's approval; an
+# expired request cannot be approved (the young customer asks again).
+BUNGU_GUARDIAN_APPROVAL_DAYS = int(os.environ.get("BUNGU_GUARDIAN_APPROVAL_DAYS", "7"))
 # The reconciler voids an authorisation that became no order after this long (the return
 # page and the webhook have had their chance by then).
 BUNGU_PAYMENT_VOID_GRACE_MINUTES = int(os.environ.get("BUNGU_PAYMENT_VOID_GRACE_MINUTES", "30"))

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from bungu.database_ids import DatabaseIdConverter
-from bungu.privacy import views as privacy_views
+from bungu.privacy.views import public as privacy_views
 
 # Before the apps' patterns are read: they take database ids as <id:name> (404 on a bad id).
 register_converter(DatabaseIdConverter, "id")

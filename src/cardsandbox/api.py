@@ -21,8 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import services
-from . import settings as conf
+from . import services, settings as conf
 from .models import Event, IdempotencyKey, Payment, TestKnobs, WebhookMode
 from .services import Refused
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from bungu.privacy import account_deletion
+from bungu.privacy.rights import deletion as account_deletion
 from tests.accounts.factories import PASSWORD, CustomerFactory
 from tests.e2e.signing_in import sign_in, sign_in_with_password
 
@@ -62,7 +62,7 @@ def test_my_data_download_correction_and_deletion(page, live_server, screenshot)
     expect(page.locator(".messages")).to_contain_text("Your account will be deleted on")
     screenshot(page, "4-deletion-pending")
 
-    deletion = account_deletion.pending_deletion(subject=customer)
+    deletion = account_deletion.pending_account_deletion(subject=customer)
     assert deletion is not None
     assert (
         account_deletion.run_due_deletions(now=deletion.due_at + timezone.timedelta(hours=1)) == 1

@@ -21,10 +21,10 @@ from bungu.catalog.models import Product
 from bungu.mail import services as mail_services
 from bungu.mail.delivery import attempt_delivery
 from bungu.mail.models import OutboxMessage, State
-from bungu.privacy import account_deletion
-from bungu.privacy.datamap import Erase, data_map
+from bungu.privacy.datamap.registry import Erase, data_map
+from bungu.privacy.datamap.walk import linked_models
 from bungu.privacy.models import AccountDeletion, ErasureJournalEntry
-from bungu.privacy.walk import linked_models
+from bungu.privacy.rights import deletion as account_deletion
 from tests.accounts.factories import PASSWORD, AddressFactory, CustomerFactory
 from tests.cart.factories import CartFactory, CartLineFactory
 from tests.mail.factories import OutboxMessageFactory
@@ -67,7 +67,7 @@ def test_a_due_deletion_erases_every_personal_field_by_its_rule() -> None:
     mine = approved_review(author=customer, rating=1)
     approved_review(author=other, product=mine.product, rating=5)
     assert Product.objects.get(pk=mine.product_id).rating_average == Decimal("3.00")
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
 
     assert account_deletion.run_due_deletions(now=timezone.now() + LATER) == 1
 
@@ -122,7 +122,7 @@ def test_a_due_deletion_erases_every_personal_field_by_its_rule() -> None:
 
 def test_the_journal_holds_no_erased_value() -> None:
     customer = _rich_customer("secret.name@example.com")
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
 
     account_deletion.run_due_deletions(now=timezone.now() + LATER)
 
@@ -144,7 +144,7 @@ def test_mails_are_sent_on_request_and_when_done(
 ) -> None:
     customer = CustomerFactory(email="hana@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        deletion = account_deletion.request_deletion(subject=customer)
+        deletion = account_deletion.request_account_deletion(subject=customer)
     requested = smtp_server.last
     assert requested.rcpt_tos == ["hana@example.com"]
     assert requested["Subject"] == f"{settings.BUNGU_SHOP_NAME}: your account will be deleted"
@@ -176,7 +176,7 @@ def test_p22_the_goodbye_mail_forgets_its_address_and_text_once_delivered(
     smtp_server: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     customer = CustomerFactory(email="hana@example.com")
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
     with django_capture_on_commit_callbacks(execute=True):
         account_deletion.run_due_deletions(now=timezone.now() + LATER)
 
@@ -207,7 +207,7 @@ def test_p22_a_goodbye_mail_refused_for_good_is_forgotten_and_not_retried(
     smtp_server: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     customer = CustomerFactory(email="nobody@example.com")
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
     smtp_server.refuse("550 5.1.1 No such mailbox")
     with django_capture_on_commit_callbacks(execute=True):
         account_deletion.run_due_deletions(now=timezone.now() + LATER)
@@ -226,7 +226,7 @@ def test_p22_a_goodbye_mail_keeps_its_address_while_delivery_is_retried(
     smtp_server: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     customer = CustomerFactory(email="later@example.com")
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
     smtp_server.refuse("451 4.3.0 Try again later")
     with django_capture_on_commit_callbacks(execute=True):
         account_deletion.run_due_deletions(now=timezone.now() + LATER)
@@ -246,8 +246,8 @@ def test_p22_a_goodbye_mail_keeps_its_address_while_delivery_is_retried(
 
 def test_a_cancelled_request_erases_nothing() -> None:
     customer = _rich_customer("cancel@example.com")
-    account_deletion.request_deletion(subject=customer)
-    account_deletion.cancel_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
+    account_deletion.cancel_account_deletion(subject=customer)
 
     assert account_deletion.run_due_deletions(now=timezone.now() + LATER) == 0
 
@@ -260,7 +260,7 @@ def test_a_cancelled_request_erases_nothing() -> None:
 
 def test_not_due_yet_erases_nothing() -> None:
     customer = CustomerFactory()
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
 
     assert account_deletion.run_due_deletions(now=timezone.now() + datetime.timedelta(days=13)) == 0
     customer.refresh_from_db()
@@ -353,7 +353,7 @@ def test_after_the_erasure_sign_in_fails_and_sessions_end() -> None:
     browser = Client()
     browser.force_login(customer)
     assert browser.get("/account/").status_code == 200
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
 
     account_deletion.run_due_deletions(now=timezone.now() + LATER)
 
@@ -368,7 +368,7 @@ def test_after_the_erasure_sign_in_fails_and_sessions_end() -> None:
 def test_the_page_queries_stay_few(client: Client, django_assert_max_num_queries: Any) -> None:
     customer = CustomerFactory()
     client.force_login(customer)
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
     with django_assert_max_num_queries(15):
         assert client.get(URL).status_code == 200
 
@@ -378,5 +378,5 @@ def test_both_states_of_the_page_pass_the_basic_html_checks(client: Client) -> N
     client.force_login(customer)
     assert page_problems(client.get(URL).content.decode()) == []
     assert page_problems(client.post(URL, {}).content.decode()) == []
-    account_deletion.request_deletion(subject=customer)
+    account_deletion.request_account_deletion(subject=customer)
     assert page_problems(client.get(URL).content.decode()) == []

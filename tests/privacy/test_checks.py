@@ -9,8 +9,16 @@ from django.core.management import call_command
 from django.db import models
 from django.test.utils import isolate_apps
 
-from bungu.privacy import DataCategory, DataMap, Erase, Field, Purpose, Source, data_map
-from bungu.privacy import checks as privacy_checks
+from bungu.privacy import (
+    DataCategory,
+    DataMap,
+    Erase,
+    Field,
+    Purpose,
+    Source,
+    checks as privacy_checks,
+    data_map,
+)
 from bungu.privacy.checks import undeclared_fields
 
 

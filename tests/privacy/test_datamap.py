@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from bungu.privacy import DataCategory, DataMap, Erase, Field, Purpose, Source, data_map
-from bungu.privacy.datamap import models_about_customers, subject_path
+from bungu.privacy.datamap.registry import models_about_customers, subject_path
 from bungu.privacy.models import AccessLogEntry, ConsentEvent, Notice
 
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from bungu import privacy
 from bungu.accounts.models import Address, GuardianLink, PriorVersion, Profile
 from bungu.mail.models import OutboxMessage
-from bungu.privacy.erasure import ERASED_PASSWORD
 from bungu.privacy.models import (
     AccessLogEntry,
     AccountDeletion,
@@ -22,6 +21,7 @@ from bungu.privacy.models import (
     Notice,
     NoticeReminder,
 )
+from bungu.privacy.rights.erasure import ERASED_PASSWORD
 from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory
 

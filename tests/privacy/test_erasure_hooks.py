@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from bungu import privacy
 from bungu.catalog.models import Product
-from bungu.privacy import DataMap, ErasedBy, data_map
-from bungu.privacy import checks as privacy_checks
-from bungu.privacy.account_deletion import request_deletion, run_due_deletions
-from bungu.privacy.erasure import erasure_hook_problems
+from bungu.privacy import DataMap, ErasedBy, checks as privacy_checks, data_map
+from bungu.privacy.rights.deletion import request_account_deletion, run_due_deletions
+from bungu.privacy.rights.erasure import erasure_hook_problems
 from bungu.reviews.models import Review
 from tests.accounts.factories import CustomerFactory
 from tests.reviews.factories import approved_review
@@ -85,7 +84,7 @@ def test_p22_a_replay_after_a_restore_leaves_exactly_what_the_erasure_left(
     assert _summary(mine.product_id) == (2, Decimal("3.00"))
     backup = _snapshot()
 
-    request_deletion(subject=leaving)
+    request_account_deletion(subject=leaving)
     assert run_due_deletions(now=timezone.now() + datetime.timedelta(days=15)) == 1
     erased = _snapshot()
     assert not Review.objects.filter(pk=mine.pk).exists()
@@ -122,7 +121,7 @@ def test_p22_a_restore_without_the_hooks_would_leave_a_stale_summary(
     _restore(backup)
     without = data_map.copy()
     without.declare_erasure("reviews.Review", None)
-    monkeypatch.setattr("bungu.privacy.erasure.data_map", without)
+    monkeypatch.setattr("bungu.privacy.rights.erasure.data_map", without)
 
     privacy.replay_erasures()
 

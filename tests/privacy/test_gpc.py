@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from bungu.privacy import find_gpc_signal, may_use, record_consent, record_gpc_signal
-from bungu.privacy.consent import GPC_PRACTICE
 from bungu.privacy.models import ConsentEvent, Notice
+from bungu.privacy.notices.consent import GPC_PRACTICE
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
 

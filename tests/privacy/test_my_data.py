@@ -16,7 +16,7 @@ from bungu.accounts.models import PriorVersion, Profile
 from bungu.mail.models import MailPreferences
 from bungu.privacy import ConsentMethod, data_map, record_consent
 from bungu.privacy.models import AccessLogEntry
-from bungu.privacy.mydata import build_my_data
+from bungu.privacy.rights.mydata import build_my_data
 from bungu.reviews.models import ReportReason, ReviewReport
 from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 from tests.mail.factories import OutboxMessageFactory

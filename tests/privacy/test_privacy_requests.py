@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bungu.privacy.admin import OverdueFilter, PrivacyRequestAdmin
-from bungu.privacy.clocks import add_business_days, due_dates
-from bungu.privacy.concerns import submit_privacy_request
+from bungu.privacy.datamap.clocks import add_business_days, due_dates
 from bungu.privacy.models import PrivacyRequest, RequestStatus, Verification
+from bungu.privacy.rights.concerns import submit_privacy_request
 from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 

@@ -18,9 +18,11 @@ from django.utils import timezone
 from bungu.mail.kinds import Category
 from bungu.mail.models import OutboxMessage, State
 from bungu.mail.preferences import set_preferences
-from bungu.privacy import concerns, data_map, throttle
-from bungu.privacy.clocks import REQUEST_LINK_VALID_DAYS, due_dates
+from bungu.privacy import data_map
+from bungu.privacy.datamap.clocks import REQUEST_LINK_VALID_DAYS, due_dates
 from bungu.privacy.models import PendingPrivacyRequest, PrivacyRequest, Verification
+from bungu.privacy.rights import concerns
+from bungu.privacy.views import throttle
 from tests.accounts.factories import CustomerFactory
 from tests.storefront.html_checks import page_problems
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import markdown
 import pytest
 
-from bungu.privacy.rendering import clean_html, render_notice_text
+from bungu.privacy.notices.rendering import clean_html, render_notice_text
 
 FORMATTED = """## What we keep
 

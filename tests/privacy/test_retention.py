@@ -12,10 +12,16 @@ from django.utils import timezone
 
 from bungu.accounts.models import PriorVersion
 from bungu.cart.models import Cart
-from bungu.privacy import Clock, DataMap, PurgedBy, data_map, enforce_retention
-from bungu.privacy import checks as privacy_checks
+from bungu.privacy import (
+    Clock,
+    DataMap,
+    PurgedBy,
+    checks as privacy_checks,
+    data_map,
+    enforce_retention,
+)
 from bungu.privacy.models import AccessLogEntry
-from bungu.privacy.retention import retention_problems
+from bungu.privacy.rights.retention import retention_problems
 from tests.accounts.factories import CustomerFactory
 from tests.cart.factories import anonymous_cart
 

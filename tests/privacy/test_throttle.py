@@ -15,8 +15,8 @@ from django.core.cache.backends.filebased import FileBasedCache
 from django.test import Client
 
 from bungu.file_cache import FileCache
-from bungu.privacy import throttle
-from bungu.privacy.throttle import Limit
+from bungu.privacy.views import throttle
+from bungu.privacy.views.throttle import Limit
 
 FORM = "/privacy/requests/by-email/"
 

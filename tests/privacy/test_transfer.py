@@ -110,6 +110,15 @@ def test_p15_a_guardian_link_goes_with_both_people_and_the_change_log_with_its_r
         action_flag=CHANGE,
         change_message="Changed name.",
     )
+    notice = Notice.objects.get()
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(Notice),
+        object_id=str(notice.pk),
+        object_repr=str(notice),
+        action_flag=CHANGE,
+        change_message="Changed text.",
+    )
 
     document = export(tmp_path)
 
@@ -117,8 +126,14 @@ def test_p15_a_guardian_link_goes_with_both_people_and_the_change_log_with_its_r
     for person in (guardian, young):
         [link] = by_id[person.pk]["records"]["accounts.GuardianLink"]
         assert link["invited_email"] == "young@example.com"
-    # The entry is about the young person's record, not about the staff member who wrote it.
+    # The entry is about the young person's record, not about the staff member who wrote it:
+    # it goes with the young person, as "My data" shows it and the erasure erases it.
     assert "admin.LogEntry" not in by_id[staff.pk]["records"]
-    [entry] = document["records_without_account"]["admin.LogEntry"]
+    [entry] = by_id[young.pk]["records"]["admin.LogEntry"]
     assert (entry["content_type__app_label"], entry["content_type__model"]) == ("accounts", "user")
     assert entry["object_id"] == str(young.pk)
+    assert entry["change_message"] == "Changed name."
+    # An entry about a record of nobody's (a product, say) stays apart, with what it names.
+    [unclaimed] = document["records_without_account"]["admin.LogEntry"]
+    assert unclaimed["object_id"] == str(notice.pk)
+    assert "admin.LogEntry" not in by_id[guardian.pk]["records"]

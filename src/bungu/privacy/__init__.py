@@ -1,16 +1,33 @@
 """The notice as code: Bungu's privacy promises, enforced.
 
-Other apps use only the names exported here, never the privacy app's models.
+Other apps use only the names exported here, never the privacy app's modules or models (an
+import-linter contract checks it). Each public name is written once, in ``_PUBLIC``, with the
+module that defines it; ``__all__``, ``__dir__`` and the lookup below derive from it.
 
-The vocabulary, the data map and the notice comparison are plain Python and are imported
-eagerly. The services that read the database (``may_use``, ``record_consent``, ``access``...)
-live in modules that import models, and Django imports this package before any model may be
-loaded; so those names are resolved on first use through the module ``__getattr__`` below.
-By the time another app calls them the registry is ready, and ``personal_data.py`` modules,
-which are imported while it is being readied, need only the eager names.
+Every name is resolved on first use through the module ``__getattr__``. Django imports this
+package before any model may be loaded, and many of the names live in modules that import
+models (``may_use``, ``record_consent``, ``access``...); by the time another app calls them
+the registry is ready. The ``personal_data.py`` modules, imported while it is being readied,
+use only the vocabulary and the data map, whose modules import no model.
 
-No submodule may share its name with an exported function: importing ``bungu.privacy.access``
-would set the package attribute ``access`` to the module (hence ``accessor.py``).
+The imports under ``TYPE_CHECKING`` are what mypy and editors read; a test checks that they
+name exactly ``_PUBLIC``, module for module.
+
+No submodule may share its name with an exported name: importing ``bungu.privacy.access``
+would set the package attribute ``access`` to the module (hence ``sharing/accessor.py``).
+
+The app's map (``docs/design.md`` says more):
+
+* ``datamap/``: the vocabulary (``taxonomy``), the data map (``registry``) and cookie
+  registry, how a record is dated and bound to a notice (``collection``, ``clocks``), the one
+  walk that finds a customer's rows (``walk``), and the staff report of the map.
+* ``notices/``: notice practices and their comparison, publishing, rendering, the consent
+  ledger and the rule of P25 (``consent``), Global Privacy Control.
+* ``rights/``: what a customer may ask: My data, privacy requests and concerns, account
+  deletion and erasure, export for a business transfer, retention.
+* ``sharing/``: staff and agents reaching data for a purpose (``accessor``, ``scopes``) and
+  the disclosure register.
+* ``models/``, ``views/``, ``admin/``: the records, the pages, the admin.
 """
 
 from __future__ import annotations
@@ -18,187 +35,192 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .cookies import Cookie, CookieRegistry, UndeclaredCookie, cookie_registry
-from .datamap import Clock, DataMap, Erase, ErasedBy, Field, PurgedBy, data_map
-from .exceptions import (
-    AppendOnlyViolation,
-    DeletionAlreadyRequested,
-    DisclosureRefused,
-    LessProtectiveUnconfirmed,
-    NoDeletionPending,
-    NoNoticeInForce,
-    NoticeInForce,
-    PrivacyError,
-    PurposeNotAllowed,
-    UnknownPractice,
-)
-from .practices import (
-    Change,
-    ChangeKind,
-    NoticeComparison,
-    Practice,
-    PracticesError,
-    PracticeSet,
-    compare_notices,
-    parse_practices,
-)
-from .taxonomy import AGENT_FUNCTIONS, Choice, DataCategory, Purpose, Source
-
-if TYPE_CHECKING:
-    from .accessor import (
-        Agent,
-        PersonalData,
-        access,
-        actor_may_act_for,
-        fields_for,
-        practices_in_force,
-    )
-    from .consent import (
-        Decision,
-        find_notice_in_force,
-        get_notice_in_force,
-        may_use,
-        record_consent,
-        withdraw_consent,
-    )
-    from .disclosures import approve_disclosure, list_disclosures_for, record_disclosure
-    from .erasure import (
-        cancel_account_deletion,
-        complete_account_deletion,
-        due_account_deletions,
-        erase_subject,
-        journal_erasure,
-        pending_account_deletion,
-        replay_erasures,
-        request_account_deletion,
-    )
-    from .gpc import find_gpc_signal, record_gpc_signal
-    from .models import AccountDeletion, ConsentMethod, LegalBasis
-    from .publishing import (
-        answer_notice,
-        notice_awaiting_answer,
-        publish_notice,
-        send_notice_reminders,
-    )
-    from .retention import enforce_retention
-
-_LAZY = {
-    "Agent": ".accessor",
-    "PersonalData": ".accessor",
-    "access": ".accessor",
-    "actor_may_act_for": ".accessor",
-    "fields_for": ".accessor",
-    "practices_in_force": ".accessor",
-    "Decision": ".consent",
-    "find_notice_in_force": ".consent",
-    "get_notice_in_force": ".consent",
-    "may_use": ".consent",
-    "record_consent": ".consent",
-    "withdraw_consent": ".consent",
-    "ConsentMethod": ".models",
-    "AccountDeletion": ".models",
-    "cancel_account_deletion": ".erasure",
-    "complete_account_deletion": ".erasure",
-    "due_account_deletions": ".erasure",
-    "erase_subject": ".erasure",
-    "journal_erasure": ".erasure",
-    "pending_account_deletion": ".erasure",
-    "replay_erasures": ".erasure",
-    "request_account_deletion": ".erasure",
-    "LegalBasis": ".models",
-    "approve_disclosure": ".disclosures",
-    "list_disclosures_for": ".disclosures",
-    "record_disclosure": ".disclosures",
-    "find_gpc_signal": ".gpc",
-    "record_gpc_signal": ".gpc",
-    "answer_notice": ".publishing",
-    "notice_awaiting_answer": ".publishing",
-    "publish_notice": ".publishing",
-    "send_notice_reminders": ".publishing",
-    "enforce_retention": ".retention",
+# Each public name and the module (below this package) that defines it.
+_PUBLIC: dict[str, str] = {
+    "AGENT_FUNCTIONS": "datamap.taxonomy",
+    "AccountDeletion": "models",
+    "Agent": "sharing.accessor",
+    "AppendOnlyViolation": "exceptions",
+    "Change": "notices.practices",
+    "ChangeKind": "notices.practices",
+    "Choice": "datamap.taxonomy",
+    "Clock": "datamap.registry",
+    "ConsentMethod": "models",
+    "Cookie": "datamap.cookies",
+    "CookieRegistry": "datamap.cookies",
+    "DataCategory": "datamap.taxonomy",
+    "DataMap": "datamap.registry",
+    "Decision": "notices.consent",
+    "DeletionAlreadyRequested": "exceptions",
+    "DisclosureRefused": "exceptions",
+    "Erase": "datamap.registry",
+    "ErasedBy": "datamap.registry",
+    "Field": "datamap.registry",
+    "LegalBasis": "models",
+    "LessProtectiveUnconfirmed": "exceptions",
+    "NoDeletionPending": "exceptions",
+    "NoNoticeInForce": "exceptions",
+    "NoticeComparison": "notices.practices",
+    "NoticeInForce": "exceptions",
+    "PersonalData": "sharing.accessor",
+    "Practice": "notices.practices",
+    "PracticeSet": "notices.practices",
+    "PracticesError": "notices.practices",
+    "PrivacyError": "exceptions",
+    "PurgedBy": "datamap.registry",
+    "Purpose": "datamap.taxonomy",
+    "PurposeNotAllowed": "exceptions",
+    "Source": "datamap.taxonomy",
+    "UndeclaredCookie": "datamap.cookies",
+    "UnknownPractice": "exceptions",
+    "access": "sharing.accessor",
+    "actor_may_act_for": "sharing.accessor",
+    "answer_notice": "notices.publishing",
+    "approve_disclosure": "sharing.disclosures",
+    "cancel_account_deletion": "rights.deletion",
+    "compare_notices": "notices.practices",
+    "complete_account_deletion": "rights.deletion",
+    "cookie_registry": "datamap.cookies",
+    "data_map": "datamap.registry",
+    "due_account_deletions": "rights.deletion",
+    "enforce_retention": "rights.retention",
+    "erase_subject": "rights.erasure",
+    "fields_for": "sharing.accessor",
+    "find_gpc_signal": "notices.gpc",
+    "find_notice_in_force": "notices.consent",
+    "get_notice_in_force": "notices.consent",
+    "journal_erasure": "rights.erasure",
+    "list_disclosures_for": "sharing.disclosures",
+    "may_use": "notices.consent",
+    "notice_awaiting_answer": "notices.publishing",
+    "parse_practices": "notices.practices",
+    "pending_account_deletion": "rights.deletion",
+    "practices_in_force": "sharing.accessor",
+    "publish_notice": "notices.publishing",
+    "record_consent": "notices.consent",
+    "record_disclosure": "sharing.disclosures",
+    "record_gpc_signal": "notices.gpc",
+    "replay_erasures": "rights.erasure",
+    "request_account_deletion": "rights.deletion",
+    "send_notice_reminders": "notices.publishing",
+    "withdraw_consent": "notices.consent",
 }
 
 # The data map's vocabulary under the short names declarations read best with.
-categories = DataCategory
-purposes = Purpose
+_ALIASES: dict[str, str] = {"categories": "DataCategory", "purposes": "Purpose"}
 
-__all__ = [
-    "AGENT_FUNCTIONS",
-    "AccountDeletion",
-    "Agent",
-    "AppendOnlyViolation",
-    "Change",
-    "ChangeKind",
-    "Choice",
-    "Clock",
-    "ConsentMethod",
-    "Cookie",
-    "CookieRegistry",
-    "DataCategory",
-    "DataMap",
-    "Decision",
-    "DeletionAlreadyRequested",
-    "DisclosureRefused",
-    "Erase",
-    "ErasedBy",
-    "Field",
-    "LegalBasis",
-    "LessProtectiveUnconfirmed",
-    "NoDeletionPending",
-    "NoNoticeInForce",
-    "NoticeComparison",
-    "NoticeInForce",
-    "PersonalData",
-    "Practice",
-    "PracticeSet",
-    "PracticesError",
-    "PrivacyError",
-    "PurgedBy",
-    "Purpose",
-    "PurposeNotAllowed",
-    "Source",
-    "UndeclaredCookie",
-    "UnknownPractice",
-    "access",
-    "actor_may_act_for",
-    "answer_notice",
-    "approve_disclosure",
-    "cancel_account_deletion",
-    "categories",
-    "compare_notices",
-    "complete_account_deletion",
-    "cookie_registry",
-    "data_map",
-    "due_account_deletions",
-    "enforce_retention",
-    "erase_subject",
-    "fields_for",
-    "find_gpc_signal",
-    "find_notice_in_force",
-    "get_notice_in_force",
-    "journal_erasure",
-    "list_disclosures_for",
-    "may_use",
-    "notice_awaiting_answer",
-    "parse_practices",
-    "pending_account_deletion",
-    "practices_in_force",
-    "publish_notice",
-    "purposes",
-    "record_consent",
-    "record_disclosure",
-    "record_gpc_signal",
-    "replay_erasures",
-    "request_account_deletion",
-    "send_notice_reminders",
-    "withdraw_consent",
-]
+__all__ = sorted([*_PUBLIC, *_ALIASES])  # noqa: PLE0605 - derived from the one table
+
+if TYPE_CHECKING:
+    from bungu.privacy.datamap.cookies import (
+        Cookie as Cookie,
+        CookieRegistry as CookieRegistry,
+        UndeclaredCookie as UndeclaredCookie,
+        cookie_registry as cookie_registry,
+    )
+    from bungu.privacy.datamap.registry import (
+        Clock as Clock,
+        DataMap as DataMap,
+        Erase as Erase,
+        ErasedBy as ErasedBy,
+        Field as Field,
+        PurgedBy as PurgedBy,
+        data_map as data_map,
+    )
+    from bungu.privacy.datamap.taxonomy import (
+        AGENT_FUNCTIONS as AGENT_FUNCTIONS,
+        Choice as Choice,
+        DataCategory as DataCategory,
+        Purpose as Purpose,
+        Source as Source,
+    )
+    from bungu.privacy.exceptions import (
+        AppendOnlyViolation as AppendOnlyViolation,
+        DeletionAlreadyRequested as DeletionAlreadyRequested,
+        DisclosureRefused as DisclosureRefused,
+        LessProtectiveUnconfirmed as LessProtectiveUnconfirmed,
+        NoDeletionPending as NoDeletionPending,
+        NoNoticeInForce as NoNoticeInForce,
+        NoticeInForce as NoticeInForce,
+        PrivacyError as PrivacyError,
+        PurposeNotAllowed as PurposeNotAllowed,
+        UnknownPractice as UnknownPractice,
+    )
+    from bungu.privacy.models import (
+        AccountDeletion as AccountDeletion,
+        ConsentMethod as ConsentMethod,
+        LegalBasis as LegalBasis,
+    )
+    from bungu.privacy.notices.consent import (
+        Decision as Decision,
+        find_notice_in_force as find_notice_in_force,
+        get_notice_in_force as get_notice_in_force,
+        may_use as may_use,
+        record_consent as record_consent,
+        withdraw_consent as withdraw_consent,
+    )
+    from bungu.privacy.notices.gpc import (
+        find_gpc_signal as find_gpc_signal,
+        record_gpc_signal as record_gpc_signal,
+    )
+    from bungu.privacy.notices.practices import (
+        Change as Change,
+        ChangeKind as ChangeKind,
+        NoticeComparison as NoticeComparison,
+        Practice as Practice,
+        PracticesError as PracticesError,
+        PracticeSet as PracticeSet,
+        compare_notices as compare_notices,
+        parse_practices as parse_practices,
+    )
+    from bungu.privacy.notices.publishing import (
+        answer_notice as answer_notice,
+        notice_awaiting_answer as notice_awaiting_answer,
+        publish_notice as publish_notice,
+        send_notice_reminders as send_notice_reminders,
+    )
+    from bungu.privacy.rights.deletion import (
+        cancel_account_deletion as cancel_account_deletion,
+        complete_account_deletion as complete_account_deletion,
+        due_account_deletions as due_account_deletions,
+        pending_account_deletion as pending_account_deletion,
+        request_account_deletion as request_account_deletion,
+    )
+    from bungu.privacy.rights.erasure import (
+        erase_subject as erase_subject,
+        journal_erasure as journal_erasure,
+        replay_erasures as replay_erasures,
+    )
+    from bungu.privacy.rights.retention import (
+        enforce_retention as enforce_retention,
+    )
+    from bungu.privacy.sharing.accessor import (
+        Agent as Agent,
+        PersonalData as PersonalData,
+        access as access,
+        actor_may_act_for as actor_may_act_for,
+        fields_for as fields_for,
+        practices_in_force as practices_in_force,
+    )
+    from bungu.privacy.sharing.disclosures import (
+        approve_disclosure as approve_disclosure,
+        list_disclosures_for as list_disclosures_for,
+        record_disclosure as record_disclosure,
+    )
+
+    categories = DataCategory
+    purposes = Purpose
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
+    target = _ALIASES.get(name, name)
+    module = _PUBLIC.get(target)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
+    value = getattr(import_module(f"{__name__}.{module}"), target)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 
-from . import checks  # noqa: F401  # registers the privacy system checks
-from .cookies import cookie_registry
-from .datamap import data_map
+from bungu.privacy import checks  # noqa: F401  # registers the privacy system checks
+from bungu.privacy.datamap.cookies import cookie_registry
+from bungu.privacy.datamap.registry import data_map
 
 
 class PrivacyConfig(AppConfig):

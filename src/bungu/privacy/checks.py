@@ -21,8 +21,14 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from .datamap import DECLARATIONS_MODULE, DataMap, data_map, models_about_customers, split_label
-from .scopes import purpose_may_see
+from bungu.privacy.datamap.registry import (
+    DECLARATIONS_MODULE,
+    DataMap,
+    data_map,
+    models_about_customers,
+    split_label,
+)
+from bungu.privacy.sharing.scopes import purpose_may_see
 
 
 def checked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -96,7 +102,7 @@ def scope_conflicts(datamap: DataMap) -> list[checks.CheckMessage]:
 
 
 def unenforceable_retention(datamap: DataMap) -> list[checks.CheckMessage]:
-    from .retention import retention_problems  # noqa: PLC0415 - imports models: apps must be ready
+    from bungu.privacy.rights.retention import retention_problems  # noqa: PLC0415 - imports models: apps must be ready
 
     return [
         checks.Error(
@@ -110,7 +116,7 @@ def unenforceable_retention(datamap: DataMap) -> list[checks.CheckMessage]:
 
 
 def broken_erasure_hooks(datamap: DataMap) -> list[checks.CheckMessage]:
-    from .erasure import erasure_hook_problems  # noqa: PLC0415 - imports models: apps must be ready
+    from bungu.privacy.rights.erasure import erasure_hook_problems  # noqa: PLC0415 - imports models: apps must be ready
 
     return [
         checks.Error(

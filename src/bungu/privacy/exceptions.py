@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .practices import NoticeComparison
+    from bungu.privacy.notices.practices import NoticeComparison
 
 
 class PrivacyError(Exception):

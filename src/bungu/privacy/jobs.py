@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from bungu.periodic import Job
-
-from .account_deletion import run_due_deletions
-from .consent import find_notice_in_force
-from .publishing import send_notice_reminders
-from .retention import enforce_retention
+from bungu.privacy.notices.consent import find_notice_in_force
+from bungu.privacy.notices.publishing import send_notice_reminders
+from bungu.privacy.rights.deletion import run_due_deletions
+from bungu.privacy.rights.retention import enforce_retention
 
 # A notice announced automatically only while it is new: its reminders are not re-sent
 # once their own two-year retention has removed the record of having sent them.

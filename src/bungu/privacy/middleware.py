@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from . import gpc, publishing
+from bungu.privacy.notices import gpc, publishing
 
 # How long a customer is left alone after being asked about a notice: a day.
 ASKED_SECONDS = 24 * 3600

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from .clocks import REQUEST_LINK_VALID_DAYS
-from .cookies import Cookie
-from .datamap import Clock, Erase, Field, GenericLink
-from .taxonomy import DataCategory, Purpose, Source
+from bungu.privacy.datamap.clocks import REQUEST_LINK_VALID_DAYS
+from bungu.privacy.datamap.cookies import Cookie
+from bungu.privacy.datamap.registry import Clock, Erase, Field, GenericLink
+from bungu.privacy.datamap.taxonomy import DataCategory, Purpose, Source
 
 _LEDGER_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION, Purpose.BUSINESS_TRANSFER}
 _LOG_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY, Purpose.LEGAL_OBLIGATION}

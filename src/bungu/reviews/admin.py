@@ -24,7 +24,6 @@ _REVIEW_FIELDS = (
     "rejection_reason",
     "moderated_at",
     "flagged",
-    "verified_purchase",
     "created_at",
     "updated_at",
 )
@@ -57,7 +56,7 @@ class ReviewAdmin(admin.ModelAdmin[Review]):
         "report_count",
         "created_at",
     ]
-    list_filter = ["status", "flagged", "verified_purchase"]
+    list_filter = ["status", "flagged"]
     list_select_related = ["product"]
     search_fields = ["product__name", "body"]
     ordering = ["-flagged", "created_at"]

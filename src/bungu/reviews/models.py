@@ -49,9 +49,6 @@ class Review(models.Model):
     )
     # Set when a customer reports the review; staff clear it once they have looked.
     flagged = models.BooleanField(default=False)
-    # Extension point: orders do not exist yet. Once bungu.orders (a lower layer) can say
-    # whether the author bought the product, services.write_review sets this from it.
-    verified_purchase = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

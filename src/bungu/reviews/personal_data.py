@@ -35,7 +35,6 @@ PERSONAL = [
     _review("rejection_reason", source=Source.AUTOMATIC, note="Written by a moderator."),
     _review("moderated_at", source=Source.AUTOMATIC),
     _review("flagged", source=Source.AUTOMATIC, note="Whether other customers reported it."),
-    _review("verified_purchase", source=Source.AUTOMATIC, note="Derived from the orders."),
     _review("created_at", source=Source.AUTOMATIC),
     _review("updated_at", source=Source.AUTOMATIC),
     *(

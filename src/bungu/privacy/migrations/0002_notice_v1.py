@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.db import migrations
 
-from bungu.privacy.practices import parse_practices
+from bungu.privacy.notices.practices import parse_practices
 
 NOTICES = Path(__file__).resolve().parent.parent / "notices"
 EFFECTIVE = datetime.date(2026, 11, 1)

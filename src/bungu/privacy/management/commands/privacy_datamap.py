@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from bungu.privacy.datamap_report import datamap_rows
+from bungu.privacy.datamap.report import datamap_rows
 
 _COLUMNS = ("label", "category", "source", "purposes", "retention", "erase")
 

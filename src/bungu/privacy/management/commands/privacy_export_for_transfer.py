@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
-from bungu.privacy.transfer import build_transfer_export
+from bungu.privacy.rights.transfer import build_transfer_export
 
 
 class Command(BaseCommand):

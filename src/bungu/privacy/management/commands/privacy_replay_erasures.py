@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 
-from bungu.privacy.erasure import replay_erasures
+from bungu.privacy.rights.erasure import replay_erasures
 
 
 class Command(BaseCommand):

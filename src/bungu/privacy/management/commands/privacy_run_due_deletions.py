@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from bungu.privacy.account_deletion import run_due_deletions
+from bungu.privacy.rights.deletion import run_due_deletions
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bungu.privacy.models import Notice
-from bungu.privacy.publishing import send_notice_reminders
+from bungu.privacy.notices.publishing import send_notice_reminders
 
 
 class Command(BaseCommand):
