@@ -35,7 +35,8 @@ from django.utils import timezone  # noqa: E402
 
 from bungu import payments  # noqa: E402
 from bungu.catalog.models import SKU, Product  # noqa: E402
-from bungu.orders.models import Order, OrderLine, OrderState  # noqa: E402
+from bungu.orders.models import Order, OrderLine  # noqa: E402
+from bungu.orders.states import LineState, OrderState  # noqa: E402
 
 
 def _sku_entry(sku: SKU) -> dict[str, Any]:
@@ -78,8 +79,10 @@ def seed(*, plenty: int, stock: int, scarce: int) -> dict[str, Any]:
 
 def audit(*, since: datetime, sku_ids: list[int]) -> dict[str, Any]:
     """Oversold units, orders per SKU, and the processor's orphan authorisations."""
+    # A cancelled line (or order) gave its units back; every other line still holds them.
     ordered = dict(
         OrderLine.objects.filter(sku_id__in=sku_ids)
+        .exclude(state=LineState.CANCELLED)
         .exclude(order__state=OrderState.CANCELLED)
         .values_list("sku_id")
         .annotate(units=Sum("quantity"))
