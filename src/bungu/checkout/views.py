@@ -56,7 +56,10 @@ def _current(request: HttpRequest, cart: Cart | None) -> CheckoutAttempt | None:
 
 
 def _remember(request: HttpRequest, attempt: CheckoutAttempt) -> None:
-    request.session[SESSION_KEY] = attempt.pk
+    # Setting the same value again would still rewrite the session row: a write (on SQLite,
+    # the database's one write lock) for nothing on most steps.
+    if request.session.get(SESSION_KEY) != attempt.pk:
+        request.session[SESSION_KEY] = attempt.pk
 
 
 def _back_to_cart(request: HttpRequest) -> HttpResponseRedirect:
