@@ -88,7 +88,7 @@ def find_targets(client: Client, paths: list[str]) -> list[Target]:
         parser.feed(response.content.decode(errors="replace"))
         found.update(t for t in parser.found if not t.path.startswith(SKIPPED_ACTIONS))
         # Every page also takes a query string it does not expect.
-        found.add(Target("GET", path, ("q", "page", "sort")))
+        found.add(Target("GET", path, ("page", "q", "sort")))
     return sorted(found, key=lambda t: (t.path, t.method, t.fields))
 
 
