@@ -41,7 +41,7 @@ PAYLOADS = [
     '<iframe srcdoc="<script>__xss(10)</script>">',
     "<math><mtext><table><mglyph><style><img src=x onerror=__xss(11)>",
     "{{ 7|add:7 }}{% csrf_token %}<x onclick=__xss(12)>",
-    "\" autofocus onfocus=__xss(13) x=\"",
+    '" autofocus onfocus=__xss(13) x="',
     "<body onload=__xss(14)>",
 ]
 ALL = " ".join(PAYLOADS)
@@ -146,7 +146,7 @@ def visit(
 def _watched_page(browser: Any, live_server: Any, ran: list[int]) -> tuple[Any, Any]:
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
-    context.expose_function("__xss", lambda n: ran.append(n))
+    context.expose_function("__xss", ran.append)
     return context, context.new_page()
 
 

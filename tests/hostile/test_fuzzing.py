@@ -19,9 +19,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from django.conf import settings
 from django.test import Client
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from tests.accounts.factories import AddressFactory, CustomerFactory
 from tests.catalog.factories import ProductFactory
@@ -35,7 +33,7 @@ HOSTILE = [
     "{{ 7|add:7 }}", "{% now 'Y' %}", "${7*7}", "' OR '1'='1", "1; DROP TABLE x;--",
     "%", "%zz", "%ff%fe", "%00", "\x00", "a\x00b", "\r\nSet-Cookie: fz=1", "..%2f..%2f",
     "9" * 40, "-1", "1e309", "NaN", "0x7fffffff", str(2**63), "-" + str(2**63),
-    "\u202e\ufeff", "\ud7ff", "𝕗𝕫", "A" * 5000,
+    "\u202e\ufeff", "\ud7ff", "\U0001d557\U0001d56b", "A" * 5000,
 ]  # fmt: skip
 REFLECTED = re.compile(r"<fz|\"\s*onfz=")
 SKIPPED_ACTIONS = ("/account/logout/", "/admin/")
@@ -119,7 +117,7 @@ def probe(client: Client, target: Target, data: dict[str, str], how: str) -> str
             response = client.post(
                 target.path, body, content_type="application/x-www-form-urlencoded"
             )
-    except Exception as error:  # noqa: BLE001 - an exception here is the server error
+    except Exception as error:
         return f"{type(error).__name__}: {error}"[:300]
     if response.status_code >= 500:
         return f"status {response.status_code}"

@@ -118,8 +118,13 @@ def test_signing_in_and_out_and_up_stay_on_the_site():
             "sign out": client.post("/account/logout/", {"next": target}),
             "sign up": client.post(
                 f"/account/signup/?next={target}",
-                {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD,
-                 "adult": "on", "next": target},  # fmt: skip
+                {
+                    "email": "new@example.com",
+                    "password1": PASSWORD,
+                    "password2": PASSWORD,
+                    "adult": "on",
+                    "next": target,
+                },
             ),
             "admin sign in": Client().post(
                 f"/admin/login/?next={target}",

@@ -32,14 +32,14 @@ TOO_COMMON = {
 }  # fmt: skip
 
 PLANTED = {
-    "src/bungu/backoffice/planted.py": '''
+    "src/bungu/backoffice/planted.py": """
 from django.http import HttpRequest, HttpResponse
 
 def customer_card(request: HttpRequest, customer) -> HttpResponse:
     staff = request.user.email
     return HttpResponse(customer.email + customer.addresses.first().line1 + staff)
-''',
-    "src/bungu/storefront/planted.py": '''
+""",
+    "src/bungu/storefront/planted.py": """
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
@@ -50,12 +50,12 @@ def back(request):
 def onward(request):
     target = request.POST.get("to")
     return redirect(target)
-''',
+""",
     # Outside the staff and agent modules a customer reads their own e-mail address freely.
-    "src/bungu/accounts/planted.py": '''
+    "src/bungu/accounts/planted.py": """
 def greeting(user):
     return user.email
-''',
+""",
 }
 
 
@@ -63,9 +63,16 @@ def _semgrep(root: Path) -> list[tuple[str, str, int]]:
     env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
     result = subprocess.run(  # noqa: S603 - the project's own tool and rules
         [
-            str(SEMGREP), "scan", "--config", str(RULES), "--metrics=off",
-            "--disable-version-check", "--json", "--quiet", "src",
-        ],  # fmt: skip
+            str(SEMGREP),
+            "scan",
+            "--config",
+            str(RULES),
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "src",
+        ],
         cwd=root,
         capture_output=True,
         text=True,
@@ -107,7 +114,9 @@ def test_the_personal_field_rule_names_every_gated_field() -> None:
         for r in yaml.safe_load((RULES / "bungu.yml").read_text())["rules"]
         if r["id"] == "bungu-personal-field-outside-privacy-gate"
     )
-    regex = next(p["metavariable-regex"]["regex"] for p in rule["patterns"] if "metavariable-regex" in p)
+    regex = next(
+        p["metavariable-regex"]["regex"] for p in rule["patterns"] if "metavariable-regex" in p
+    )
     named = set(re.sub(r"[\^$()]", "", regex).split("|"))
     gated = {
         field.label.rsplit(".", 1)[-1]

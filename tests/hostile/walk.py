@@ -59,7 +59,7 @@ def _entries(
     for entry in patterns:
         pattern = entry.pattern
         if isinstance(pattern, RegexPattern):
-            piece = pattern._regex  # noqa: SLF001 - the source of the expression
+            piece = pattern._regex
             filled = _fill_regex(piece, ids)
         else:  # a RoutePattern (no LocalePrefixPattern today)
             piece = str(pattern)
@@ -85,5 +85,5 @@ def addresses(ids: dict[str, str] | None = None) -> list[Address]:
         if match.func is not entry.callback:
             # An earlier pattern answers this address (allauth's pages the shop replaced).
             continue
-        found.append(Address(key=key, route=route, path=path, view=match._func_path))  # noqa: SLF001
+        found.append(Address(key=key, route=route, path=path, view=match._func_path))
     return found
