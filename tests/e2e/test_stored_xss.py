@@ -146,7 +146,11 @@ def visit(
 def _watched_page(browser: Any, live_server: Any, ran: list[int]) -> tuple[Any, Any]:
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
-    context.expose_function("__xss", ran.append)
+
+    def record(n: int) -> None:  # Playwright needs a Python function, not a bound builtin
+        ran.append(n)
+
+    context.expose_function("__xss", record)
     return context, context.new_page()
 
 
