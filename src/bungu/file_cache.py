@@ -62,8 +62,8 @@ class FileCache(FileBasedCache):
             entry = Path(self._key_to_file(key, version))
             try:
                 with entry.open("rb") as handle:
-                    expiry = pickle.load(handle)  # noqa: S301  # the cache's own file
-                    value = pickle.loads(zlib.decompress(handle.read()))  # noqa: S301
+                    expiry = pickle.load(handle)  # noqa: S301 - the cache's own file  # nosec
+                    value = pickle.loads(zlib.decompress(handle.read()))  # noqa: S301  # nosec
             except (FileNotFoundError, EOFError):
                 raise ValueError(f"Key '{key}' not found") from None
             if expiry is not None and expiry < time.time():

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.forms import AddEmailForm, LoginForm, SignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.http import HttpRequest
 
@@ -27,6 +28,14 @@ def _cap_email(field: forms.Field) -> None:
     field.max_length = EMAIL_MAX_LENGTH  # type: ignore[attr-defined]
     field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
     field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
+
+
+def _hash_when_taken(form: SignupForm) -> None:
+    """Hash the chosen password even when the address already has an account, so that
+    answer costs what creating an account costs: the page is the same either way
+    (ACCOUNT_PREVENT_ENUMERATION), and the time to answer must not tell the two apart."""
+    if form.account_already_exists:
+        make_password(form.cleaned_data.get("password1"))
 
 
 class SignInForm(LoginForm):
@@ -63,6 +72,10 @@ class SignUpForm(SignupForm):
         },
     )
 
+    def try_save(self, request: HttpRequest) -> Any:
+        _hash_when_taken(self)
+        return super().try_save(request)
+
     def custom_signup(self, request: HttpRequest, user: User) -> None:
         super().custom_signup(request, user)
         services.record_adult_statement(user=user)
@@ -84,6 +97,10 @@ class SupervisedSignUpForm(SignupForm):
         if email.lower() != self.invitation.invited_email.lower():
             raise forms.ValidationError("Sign up with the address the invitation was sent to.")
         return email
+
+    def try_save(self, request: HttpRequest) -> Any:
+        _hash_when_taken(self)
+        return super().try_save(request)
 
     def custom_signup(self, request: HttpRequest, user: User) -> None:
         super().custom_signup(request, user)

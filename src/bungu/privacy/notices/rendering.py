@@ -52,4 +52,4 @@ def clean_html(html: str) -> str:
 def render_notice_text(text: str) -> SafeString:
     """The notice's Markdown as HTML that holds no markup outside the allow-list."""
     html = markdown.markdown(text, extensions=[_RawHtmlAsText(), "sane_lists", "toc"])
-    return mark_safe(clean_html(html))  # noqa: S308  # cleaned by nh3 with an allow-list
+    return mark_safe(clean_html(html))  # noqa: S308 - cleaned by nh3 with an allow-list  # nosec
