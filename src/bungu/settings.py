@@ -71,7 +71,8 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = _env_list("BUNGU_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the shop's guard on its date drill-down (bungu/backoffice/site.py).
+    "bungu.backoffice.site.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
