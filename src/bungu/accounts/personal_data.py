@@ -1,6 +1,8 @@
 """What the accounts app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import Clock, DataCategory, Erase, ErasedBy, Field, Purpose, Source
+from bungu.privacy import Clock, Cookie, DataCategory, Erase, ErasedBy, Field, Purpose, Source
+
+from .devices import DEVICE_COOKIE_AGE
 
 # ---------------------------------------------------------------- the profile, P4, P22
 # Every field is optional; the profile page names the feature each one serves.
@@ -376,3 +378,22 @@ RETENTION = {
 # P22, P3: erasing a session's record ends the session itself (its entry in the session
 # store goes too), on the erasure and again on a replay after a backup restore.
 ERASURE = {"usersessions.UserSession": ErasedBy("bungu.accounts.sessions.end_sessions")}
+
+# The device cookie of a browser that signed in before (devices.py): its own allowance of
+# wrong passwords, so a stranger's guesses never lock the customer out.
+COOKIES = [
+    Cookie(
+        "device",
+        setting="BUNGU_DEVICE_COOKIE_NAME",
+        purpose=(
+            "Remembers that this browser signed in to your account before, so that someone "
+            "else guessing your password elsewhere cannot lock you out. It holds a random "
+            "number and a keyed fingerprint of the account, never your address."
+        ),
+        max_age=DEVICE_COOKIE_AGE,
+        needed_for="signing in while someone else is trying wrong passwords on your account",
+        essential=True,
+        purposes={Purpose.SECURITY},
+        promises=("P3",),
+    ),
+]
