@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
+
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 # The date hierarchy moves to the next year, month or day, so the last year is 9998.
 _RANGES = {"year": (1, datetime.MAXYEAR - 1), "month": (1, 12), "day": (1, 31)}
@@ -45,7 +47,7 @@ def date_lookup_problem(params: QueryDict) -> str | None:
 
 
 class ShopAdminSite(admin.AdminSite):
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         guarded = super().admin_view(view, cacheable)
 
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -57,7 +59,7 @@ class ShopAdminSite(admin.AdminSite):
             return response
 
         checked.admin_site = self  # type: ignore[attr-defined]  # as Django's wrapper does
-        return checked
+        return cast(_View, checked)
 
 
 class ShopAdminConfig(AdminConfig):

@@ -78,21 +78,21 @@ class GatedModelAdmin(admin.ModelAdmin[_Record]):
         subject = getattr(obj, f"{self.subject_field}_id")
         return f"#{subject}" if subject is not None else "-"
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
         return self._swap(super().get_list_display(request))
 
     def get_list_display_links(
         self, request: HttpRequest, list_display: Sequence[Any]
-    ) -> Sequence[Any] | None:
-        return [list_display[0]] if list_display else None
+    ) -> list[Any]:
+        return [list_display[0]] if list_display else []
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
-        fields = super().get_fields(request, obj)
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
         # A record being added holds no one's data yet: its form is the plain one.
         return fields if obj is None else self._swap(fields)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[Any]:
-        readonly = super().get_readonly_fields(request, obj)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        readonly = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return readonly
         # A gated value is shown as read, never as a form field: what the gate handed over
@@ -150,7 +150,7 @@ class GatedModelAdmin(admin.ModelAdmin[_Record]):
             if subject is not None:
                 by_subject.setdefault(subject, []).append(record)
         for subject, own in by_subject.items():
-            shown: dict[Any, dict[str, Any]] = {}
+            by_key: dict[Any, dict[str, Any]] = {}
             reason = WITHHELD
             if names:
                 try:
@@ -164,7 +164,7 @@ class GatedModelAdmin(admin.ModelAdmin[_Record]):
                     reason = f"(withheld: not for {self.purpose.label})"
                 else:
                     rows = data.records.get(model_label, [])
-                    shown = dict(zip(data.keys.get(model_label, []), rows, strict=True))
+                    by_key = dict(zip(data.keys.get(model_label, []), rows, strict=True))
             for record in own:
-                row = shown.get(record.pk, {})
+                row = by_key.get(record.pk, {})
                 setattr(record, _GATED, {name: row.get(name, reason) for name in self.gated})
