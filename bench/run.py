@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -32,6 +32,14 @@ from typing import Any
 
 import django
 import gunicorn.config  # type: ignore[import-untyped]
+from checkout_scenario import (
+    CheckoutBenchError,
+    CheckoutReport,
+    ProcessorConfig,
+    format_checkout_table,
+    run_checkout,
+    sandbox_processor,
+)
 from loadgen import LoadGeneratorError, find_wrk, run_wrk, write_script
 from report import TARGETS, ScenarioResult, format_table, write_json
 
@@ -40,6 +48,9 @@ RESULTS = REPO / "bench" / "results"
 HOST = "127.0.0.1"
 BARE_PATH = "/__bench__/bare/"
 SCENARIOS = list(TARGETS)
+# Driven by bench/buyers.py's buyers rather than wrk; chosen with --only/--scenarios too.
+CHECKOUT = "checkout"
+CHOICES = [*SCENARIOS, CHECKOUT]
 
 
 class BenchError(RuntimeError):
@@ -69,8 +80,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=SCENARIOS,
+        choices=CHOICES,
         help="run only this scenario (repeatable; the baseline always runs)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        help=f"comma-separated scenarios to run, like --only ({', '.join(CHOICES)})",
+    )
+    parser.add_argument("--buyers", type=int, default=8, help="checkout: concurrent buyers (8)")
+    parser.add_argument(
+        "--scarce-units",
+        type=int,
+        default=5,
+        help="checkout: units the buyers race for in the last phase (5; 0 skips it)",
     )
     parser.add_argument(
         "--reuse-db",
@@ -86,11 +108,22 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--check", action="store_true", help="exit with status 1 when a target is missed"
     )
     args = parser.parse_args(argv)
-    for name in ("skus", "duration", "connections", "threads", "workers", "products"):
+    for name in ("skus", "duration", "connections", "threads", "workers", "products", "buyers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.warmup < 0:
         parser.error("--warmup must not be negative")
+    if args.scarce_units < 0:
+        parser.error("--scarce-units must not be negative")
+    if args.scenarios is not None:
+        named = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+        unknown = [name for name in named if name not in CHOICES]
+        if unknown or not named:
+            parser.error(
+                f"--scenarios: unknown {', '.join(unknown) or '(none given)'};"
+                f" choose from {', '.join(CHOICES)}"
+            )
+        args.only = [*(args.only or []), *named]
     return args
 
 
@@ -180,11 +213,13 @@ def _probe(args: argparse.Namespace, *, env: dict[str, str], workdir: Path) -> d
     return probed
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
+def _free_port(*, avoid: int = 0) -> int:
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((HOST, 0))
+            port: int = probe.getsockname()[1]
+        if port != avoid:
+            return port
 
 
 def _wait_until_ready(server: subprocess.Popen[bytes], *, port: int, log: Path) -> None:
@@ -203,9 +238,9 @@ def _wait_until_ready(server: subprocess.Popen[bytes], *, port: int, log: Path) 
 
 
 @contextmanager
-def _gunicorn(*, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
-    """Serve the shop on a free loopback port until the block ends, however it ends."""
-    port = _free_port()
+def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
+    """Serve the shop on ``port`` of the loopback until the block ends, however it ends;
+    yields the server's process id."""
     command = [
         sys.executable,
         "-m",
@@ -233,7 +268,7 @@ def _gunicorn(*, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
         )
         try:
             _wait_until_ready(server, port=port, log=log)
-            yield port
+            yield server.pid
         finally:
             _stop(server)
 
@@ -304,6 +339,43 @@ def _prime(port: int, paths: list[str]) -> None:
         connection.close()
 
 
+def _load_with_wrk(
+    args: argparse.Namespace,
+    *,
+    wrk: str,
+    port: int,
+    results: list[ScenarioResult],
+    probed: dict[str, Any],
+    workdir: Path,
+) -> None:
+    """Prime and drive each page scenario with wrk, filling in its ``load``."""
+    for result in results:
+        if not result.urls:
+            print(f"  {result.name}: no such pages in this catalogue", flush=True)
+            continue
+        script = write_script(probed["urls"][result.name], workdir, result.name)
+        if args.prime:
+            _prime(port, probed["urls"][result.name])
+        if args.warmup:
+            run_wrk(
+                wrk=wrk,
+                port=port,
+                script=script,
+                seconds=args.warmup,
+                connections=args.connections,
+                threads=args.threads,
+            )
+        print(f"  {result.name}: {args.duration} s ...", flush=True)
+        result.load = run_wrk(
+            wrk=wrk,
+            port=port,
+            script=script,
+            seconds=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     wrk = find_wrk()
     var_dir = REPO / "var" / "bench" / f"skus-{args.skus}"
@@ -313,6 +385,11 @@ def _run(args: argparse.Namespace) -> int:
         "baseline",
         *(s for s in SCENARIOS if s != "baseline" and s in (args.only or SCENARIOS)),
     ]
+    checkout = CHECKOUT in (args.only or CHOICES)
+    shop_port = _free_port()
+    processor = ProcessorConfig.make(_free_port(avoid=shop_port)) if checkout else None
+    if processor is not None:
+        env.update(processor.shop_env())
     meta: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "revision": _git_revision(),
@@ -334,6 +411,8 @@ def _run(args: argparse.Namespace) -> int:
                 "connections",
                 "threads",
                 "workers",
+                "buyers",
+                "scarce_units",
             )
         },
     }
@@ -345,32 +424,39 @@ def _run(args: argparse.Namespace) -> int:
         probed = _probe(args, env=env, workdir=workdir)
         meta["catalogue"] = probed["catalogue"]
         results = [_scenario_result(name, probed) for name in chosen]
-        with _gunicorn(workers=args.workers, env=env, log=var_dir / "gunicorn.log") as port:
-            print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
-            for result in results:
-                if not result.urls:
-                    print(f"  {result.name}: no such pages in this catalogue", flush=True)
-                    continue
-                script = write_script(probed["urls"][result.name], workdir, result.name)
-                if args.prime:
-                    _prime(port, probed["urls"][result.name])
-                if args.warmup:
-                    run_wrk(
-                        wrk=wrk,
-                        port=port,
-                        script=script,
-                        seconds=args.warmup,
-                        connections=args.connections,
-                        threads=args.threads,
+        checkout_report: CheckoutReport | None = None
+        pids = {"buyers": os.getpid()}
+        with ExitStack() as servers:
+            if processor is not None:
+                pids["processor"] = servers.enter_context(
+                    sandbox_processor(
+                        processor,
+                        var_dir=var_dir / "cardsandbox",
+                        webhook_url=f"http://{HOST}:{shop_port}/checkout/webhook/",
+                        log=var_dir / "cardsandbox.log",
                     )
-                print(f"  {result.name}: {args.duration} s ...", flush=True)
-                result.load = run_wrk(
-                    wrk=wrk,
-                    port=port,
-                    script=script,
+                )
+                print(f"sandbox card processor on {processor.url}", flush=True)
+            pids["shop"] = servers.enter_context(
+                _gunicorn(
+                    port=shop_port, workers=args.workers, env=env, log=var_dir / "gunicorn.log"
+                )
+            )
+            port = shop_port
+            print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
+            _load_with_wrk(
+                args, wrk=wrk, port=port, results=results, probed=probed, workdir=workdir
+            )
+            if processor is not None:
+                checkout_report = run_checkout(
+                    shop_port=port,
+                    pids=pids,
+                    env=env,
+                    workdir=workdir,
+                    buyers=args.buyers,
                     seconds=args.duration,
-                    connections=args.connections,
-                    threads=args.threads,
+                    scarce_units=args.scarce_units,
+                    bare_path=BARE_PATH,
                 )
     baseline = results[0].load
     for result in results:
@@ -381,9 +467,15 @@ def _run(args: argparse.Namespace) -> int:
         f" {args.connections} connections, {args.duration} s per scenario\n"
     )
     print(format_table(results))
+    if checkout_report is not None:
+        print()
+        print(format_checkout_table(checkout_report))
+        meta["checkout"] = checkout_report.as_json()
     stamped, _latest = write_json(results, meta=meta, directory=RESULTS)
     print(f"\nWritten to {stamped.relative_to(REPO)} and latest.json")
-    missed = any(result.failures for result in results)
+    missed = any(result.failures for result in results) or bool(
+        checkout_report and checkout_report.failures
+    )
     return 1 if args.check and missed else 0
 
 
@@ -401,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
         return _run(args)
-    except (BenchError, LoadGeneratorError, ValueError) as exc:
+    except (BenchError, CheckoutBenchError, LoadGeneratorError, ValueError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

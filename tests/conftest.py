@@ -4,6 +4,23 @@ from tests.processor import start_processor
 from tests.webhook_receiver import WebhookReceiver
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file (WAL, immediate transactions, a busy timeout:
+    the shop's own settings), one per test process, rather than Django's shared memory. In
+    shared memory two requests of the live server writing at once fail at once with "database
+    table is locked" instead of waiting their turn, as no deployment of the shop does (the
+    real processor's webhook and the customer's return arrive together)."""
+    from django.conf import settings  # noqa: PLC0415 - after pytest-django configured settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get(
+        "NAME"
+    ):
+        name = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = name
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     """Each test starts with an empty page cache of its own, so nothing leaks between tests.

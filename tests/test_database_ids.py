@@ -76,13 +76,14 @@ def test_the_walk_finds_the_addresses_that_take_ids() -> None:
     for expected in [
         "account/addresses/<id:address_id>/",
         "backoffice/customers/<id:customer_id>/",
+        "backoffice/orders/<str:number>/returns/<id:return_id>/",
         "cart/lines/<id:line_id>/",
         "privacy/requests/<id:request_id>/",
         "reviews/<id:review_id>/delete/",
         "wishlists/<id:wish_list_id>/items/<id:item_id>/note/",
     ]:
         assert expected in routes
-    assert len(routes) == 19
+    assert len(routes) == 20
 
 
 def test_no_address_takes_a_database_id_as_a_plain_int() -> None:

@@ -79,12 +79,27 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     # an account page the redirect to sign in, a forged guest link a 404.
     "checkout:return": lambda shop: reverse("checkout:return", args=["0" * 32]),
     "checkout:done": lambda shop: reverse("checkout:done", args=["0" * 32]),
+    "checkout:requested": lambda shop: reverse("checkout:requested", args=["0" * 32]),
+    "checkout:approve": lambda shop: reverse("checkout:approve", args=["0" * 32]),
+    "checkout:decline": lambda shop: reverse("checkout:decline", args=["0" * 32]),
+    "checkout:approval_done": lambda shop: reverse("checkout:approval_done", args=["0" * 32]),
     "orders:detail": lambda shop: reverse("orders:detail", args=["BNOSUCH"]),
     "orders:cancel": lambda shop: reverse("orders:cancel", args=["BNOSUCH"]),
+    "orders:request_return": lambda shop: reverse("orders:request_return", args=["BNOSUCH"]),
     "orders:guest": lambda shop: reverse("orders:guest", args=["not-signed"]),
     "orders:guest_cancel": lambda shop: reverse("orders:guest_cancel", args=["not-signed"]),
     # Staff only: the anonymous walk gets the redirect to the staff sign-in page.
     "backoffice:customer": lambda shop: reverse("backoffice:customer", args=[1]),
+    # Staff's order pages and forms (anonymous: the redirect to sign in, or a 405 to a GET).
+    "backoffice:order": lambda shop: reverse("backoffice:order", args=["BNOSUCH"]),
+    "backoffice:order_refund": lambda shop: reverse("backoffice:order_refund", args=["BNOSUCH"]),
+    "backoffice:order_cancel": lambda shop: reverse("backoffice:order_cancel", args=["BNOSUCH"]),
+    "backoffice:order_delivered": lambda shop: reverse(
+        "backoffice:order_delivered", args=["BNOSUCH"]
+    ),
+    "backoffice:packing_slip": lambda shop: reverse("backoffice:packing_slip", args=["BNOSUCH"]),
+    "backoffice:ship": lambda shop: reverse("backoffice:ship", args=["BNOSUCH"]),
+    "backoffice:order_return": lambda shop: reverse("backoffice:order_return", args=["BNOSUCH", 1]),
 }
 
 

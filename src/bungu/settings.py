@@ -119,6 +119,8 @@ MIDDLEWARE = [
     # P17: Sec-GPC honoured as an opt-out; P24, P25: customers asked about a new notice.
     "bungu.privacy.middleware.GlobalPrivacyControlMiddleware",
     "bungu.privacy.middleware.NoticeConsentMiddleware",
+    # P20: who makes a request's changes, for the prior versions kept of what they change.
+    "bungu.privacy.middleware.ChangesByMiddleware",
     # After auth and messages: merges an anonymous cart into the account on sign-in, and
     # sets or clears the cart cookie (P10).
     "bungu.cart.middleware.CartMiddleware",
@@ -353,6 +355,9 @@ _SANDBOX_GATEWAY = BUNGU_PAYMENT_GATEWAY == "bungu.payments.sandbox.SandboxGatew
 BUNGU_PROCESSOR_URL = os.environ.get(
     "BUNGU_PROCESSOR_URL", f"http://127.0.0.1:{os.environ.get('PROCESSOR_PORT', '8001')}"
 ).rstrip("/")
+# Where customers' browsers reach the processor's hosted page, when not at the API's address
+# (the sandbox's CARDSANDBOX_PUBLIC_URL); the shop's pages allow it as a form target (CSP).
+BUNGU_PROCESSOR_PAGE_URL = os.environ.get("BUNGU_PROCESSOR_PAGE_URL", "").rstrip("/")
 BUNGU_PROCESSOR_API_KEY = os.environ.get(
     "BUNGU_PROCESSOR_API_KEY", "" if PRODUCTION else "sk_test_bungu_development"
 )
@@ -370,9 +375,14 @@ BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
 # P6: a guest reaches their order through a signed link in the confirmation e-mail; it works
 # this many days.
 BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
+# How long after a parcel ships its items may be asked back.
+BUNGU_RETURN_DAYS = int(os.environ.get("BUNGU_RETURN_DAYS", "30"))
 # Stock is held this long when a customer goes to pay (never shorter than the processor's
 # session: the hold is stretched to the session's end when that is later).
 BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))
+# P23: a supervised account's order waits this many days for the guardian's approval; an
+# expired request cannot be approved (the young customer asks again).
+BUNGU_GUARDIAN_APPROVAL_DAYS = int(os.environ.get("BUNGU_GUARDIAN_APPROVAL_DAYS", "7"))
 # The reconciler voids an authorisation that became no order after this long (the return
 # page and the webhook have had their chance by then).
 BUNGU_PAYMENT_VOID_GRACE_MINUTES = int(os.environ.get("BUNGU_PAYMENT_VOID_GRACE_MINUTES", "30"))

@@ -73,10 +73,20 @@ def test_the_walk_reaches_every_page_and_purpose() -> None:
         "roles",
         "customer_search",
         "customer",
+        "orders",
+        "order",
+        "order_refund",
+        "order_cancel",
+        "order_delivered",
+        "order_return",
+        "pick_list",
+        "packing_slip",
+        "ship",
     }
     assert f"/backoffice/customers/{customer.pk}/?purpose=fulfilment" in urls
     assert f"/backoffice/customers/{customer.pk}/?purpose=gossip" in urls
-    assert len(urls) == 2 + 5 + len(Purpose) + 2
+    assert f"/backoffice/fulfilment/{customer.orders.get().number}/" in urls
+    assert len(urls) == 2 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1
 
 
 @pytest.mark.parametrize("role", [*ROLES, NO_ROLE], ids=lambda role: role.name)

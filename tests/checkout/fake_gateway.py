@@ -41,6 +41,7 @@ class FakeGateway:
         self.down = False
         self.calls: list[tuple[str, str]] = []
         self.session_minutes = 30
+        self.page_origin = "https://processor.test"
 
     # ------------------------------------------------------------ the Gateway protocol
     def _check(self, name: str, key: str) -> None:

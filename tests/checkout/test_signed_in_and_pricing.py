@@ -1,4 +1,5 @@
-"""Signed-in checkout with a saved address, supervised accounts, shipping and tax tables."""
+"""Signed-in checkout with a saved address, shipping and tax tables (supervised accounts:
+test_guardian_approval.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from bungu.checkout.models import CheckoutAttempt, ShippingMethod, ShippingRate, TaxRate
 from bungu.checkout.pricing import StateRateTable
 from bungu.orders.models import Order
-from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
+from tests.accounts.factories import AddressFactory, CustomerFactory
 from tests.catalog.factories import SKUFactory
 
 from .helpers import add, back_from_processor, place, to_review
@@ -55,16 +56,6 @@ def test_a_saved_address_of_someone_else_is_refused(client, gateway):
 
     assert response.status_code == 200
     assert CheckoutAttempt.objects.count() == 0
-
-
-def test_p23_a_supervised_account_cannot_pay_by_itself(client, gateway):
-    link = GuardianLinkFactory()
-    client.force_login(link.supervised)
-    add(client, SKUFactory())
-
-    assert client.get(reverse("checkout:address")).status_code == 403
-    assert client.post(reverse("checkout:pay"), {}).status_code == 403
-    assert gateway.payments == {}
 
 
 def test_shipping_methods_flat_free_above_and_weight_bands():

@@ -30,10 +30,11 @@ def place_test_order(
     email: str = "hana@example.com",
     gateway: Any = None,
     address: services.ShippingAddress = ADDRESS,
+    sku: Any = None,
 ) -> Order:
-    """An order of two pens, its stock allocated; with ``gateway``, its payment authorised
-    there."""
-    sku = SKUFactory(price=Decimal("10.00"), stock=5)
+    """An order of two pens (of ``sku`` if given), its stock allocated; with ``gateway``, its
+    payment authorised there."""
+    sku = sku or SKUFactory(price=Decimal("10.00"), stock=5)
     catalog_services.hold_stock(lines={sku.pk: 2})
     attempt_id = secrets.token_hex(16)
     payment = Payment(

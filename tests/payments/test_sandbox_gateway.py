@@ -56,6 +56,20 @@ def test_get_gateway_is_the_sandbox_adapter_by_default(sandbox_gateway):
     assert get_gateway() is sandbox_gateway
 
 
+def test_the_hosted_page_origin_is_the_apis_unless_the_page_lives_elsewhere(
+    make_gateway, settings, sandbox_gateway, card_processor
+):
+    # The sandbox serves its page on its API's origin (what the browser tests pay through).
+    assert sandbox_gateway.page_origin == card_processor.base_url
+    payment = sandbox_gateway.create_payment(_request("att_origin"))
+    assert payment.checkout_url.startswith(f"{sandbox_gateway.page_origin}/pay/")
+
+    settings.BUNGU_PROCESSOR_PAGE_URL = ""
+    assert make_gateway(base_url="http://10.0.0.5:8001/").page_origin == "http://10.0.0.5:8001"
+    settings.BUNGU_PROCESSOR_PAGE_URL = "https://pay.example.com/sandbox"
+    assert make_gateway(base_url="http://10.0.0.5:8001").page_origin == "https://pay.example.com"
+
+
 def test_a_payment_goes_from_session_to_refund_through_the_gateway(sandbox_gateway, card_processor):
     created = sandbox_gateway.create_payment(_request("att-flow"))
     assert created.state is PaymentState.PENDING

@@ -16,6 +16,14 @@ data = ["user.behavior.purchase_history"]
 purpose = "personalize.recommendations"
 recipient = "affiliate"
 choice = "opt-out"
+[allow.affiliate_notice]
+name = "Bungu Paper Co."
+url = "https://paper.example/privacy"
+[[allow.affiliate_notice.allow]]
+data = ["user.behavior.purchase_history"]
+purpose = "personalize.recommendations"
+recipient = "shop"
+choice = "opt-out"
 """
 AFFILIATE_KEY = "personalize.recommendations@affiliate"
 

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from bungu.privacy import KeepsPriorVersions
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -40,7 +42,7 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(KeepsPriorVersions, AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("e-mail address", max_length=254, unique=True)
     name = models.CharField(
         "what we should call you", max_length=150, blank=True, help_text="Optional."
@@ -86,7 +88,7 @@ class Interest(models.TextChoices):
     CALLIGRAPHY = "calligraphy", "Brush pens and calligraphy"
 
 
-class Profile(models.Model):
+class Profile(KeepsPriorVersions):
     """What a customer chose to tell the shop beyond the e-mail address (P4, P22): every field
     is optional, and the profile page says which feature each one serves."""
 
@@ -124,7 +126,7 @@ class AddressQuerySet(models.QuerySet["Address"]):
         return self.filter(customer=customer)
 
 
-class Address(models.Model):
+class Address(KeepsPriorVersions):
     """One entry of a customer's address book. At most one is the default for shipping."""
 
     customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
@@ -169,11 +171,15 @@ class Address(models.Model):
 
 
 class PriorVersion(models.Model):
-    """A copy of a profile or an address as it was before a change or a deletion (P20)."""
+    """A copy of a customer's record as it was before a change or a deletion (P20): the
+    profile and addresses (kept by the account's services), and every other record whose
+    given personal data changes (kept by ``accounts.versions`` through the save hook)."""
 
     class Kind(models.TextChoices):
         PROFILE = "profile", "Profile"
         ADDRESS = "address", "Address"
+        ACCOUNT = "account", "E-mail address and name"
+        RECORD = "record", "Other record"
 
     class Change(models.TextChoices):
         CHANGED = "changed", "Changed"
@@ -184,6 +190,8 @@ class PriorVersion(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # The address's id (it may be gone since); empty for the profile.
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Which kind of record it copies ("reviews.Review"), for copies kept by the save hook.
+    record = models.CharField(max_length=100, blank=True, default="")
     change = models.CharField(max_length=10, choices=Change.choices)
     snapshot = models.JSONField()
     # Who made the change: the customer, or a staff member acting for them.

@@ -1,6 +1,17 @@
 """What the accounts app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import Clock, Cookie, DataCategory, Erase, ErasedBy, Field, Purpose, Source
+from bungu.privacy import (
+    Clock,
+    Cookie,
+    DataCategory,
+    Erase,
+    ErasedBy,
+    Field,
+    KeptBy,
+    NotVersioned,
+    Purpose,
+    Source,
+)
 
 from .devices import DEVICE_COOKIE_AGE
 
@@ -339,6 +350,7 @@ NOT_PERSONAL = [
     "accounts.PriorVersion.customer",
     # The customer or the staff member who made a change: their own account.
     "accounts.PriorVersion.changed_by",
+    "accounts.PriorVersion.record",
     "accounts.GuardianLink.guardian",
     "accounts.GuardianLink.supervised",
     # A digest of a single-use invitation secret, not data about anyone.
@@ -378,6 +390,28 @@ RETENTION = {
 # P22, P3: erasing a session's record ends the session itself (its entry in the session
 # store goes too), on the erasure and again on a replay after a backup restore.
 ERASURE = {"usersessions.UserSession": ErasedBy("bungu.accounts.sessions.end_sessions")}
+
+# P20: every change of given data keeps the earlier version, through the save hook
+# (privacy.KeepsPriorVersions), whoever saves: these pages, the back office, the admin, or
+# allauth when a new e-mail address becomes the primary one (it saves the user).
+KEEPER = KeptBy("bungu.accounts.versions.keep_prior_version")
+PRIOR_VERSIONS = {
+    "accounts.User": KEEPER,
+    "accounts.Profile": KEEPER,
+    "accounts.Address": KEEPER,
+    "account.EmailAddress": NotVersioned(
+        "allauth adds and removes these rows, never edits an address in place; the address "
+        "in use is copied to accounts.User.email, whose prior versions are kept."
+    ),
+    "accounts.GuardianLink": NotVersioned(
+        "The invitation is never edited: a new address is a new invitation; the dates record "
+        "how the link went on."
+    ),
+    "accounts.PriorVersion": NotVersioned("The copies themselves, never edited."),
+    "mfa.Authenticator": NotVersioned(
+        "A secret: replaced, never edited, and never copied (a prior secret is a risk)."
+    ),
+}
 
 # The device cookie of a browser that signed in before (devices.py): its own allowance of
 # wrong passwords, so a stranger's guesses never lock the customer out.

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
+from bungu.privacy import prior_version_kept
+
 from .models import Address, PriorVersion, Profile, User
 
 # What a snapshot of each record holds: the customer-visible fields, nothing internal.
@@ -80,10 +82,13 @@ def update_profile(*, user: User, actor: User, changes: Mapping[str, Any]) -> bo
     )
     if after["name"] != before["name"]:
         profile.user.name = after["name"]
+        # The profile's copy above holds the name: the save hook steps aside (P20).
+        prior_version_kept(profile.user)
         profile.user.save(update_fields=["name"])
     profile.phone = after["phone"]
     profile.ink_colours = after["ink_colours"]
     profile.interests = list(after["interests"])
+    prior_version_kept(profile)
     profile.save()
     return True
 
@@ -121,6 +126,7 @@ def _clear_default(customer_id: int, *, actor: User, keep: int | None = None) ->
     for address in current.select_for_update():
         _keep_prior(address, actor=actor, change=PriorVersion.Change.CHANGED)
         address.is_default_shipping = False
+        prior_version_kept(address)
         address.save(update_fields=["is_default_shipping", "updated_at"])
 
 
@@ -154,6 +160,7 @@ def update_address(*, address: Address, actor: User, values: Mapping[str, Any]) 
     _keep_prior(locked, actor=actor, change=PriorVersion.Change.CHANGED)
     for name, value in after.items():
         setattr(locked, name, value)
+    prior_version_kept(locked)
     locked.save()
     address.refresh_from_db()
     return True

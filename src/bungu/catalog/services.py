@@ -362,6 +362,20 @@ def consume_stock(*, lines: Mapping[int, int]) -> None:
             raise StockMismatch(f"SKU {sku_id} has fewer than {quantity} units allocated")
 
 
+@transaction.atomic
+def restock(*, lines: Mapping[int, int]) -> None:
+    """Units that came back (a return received in good order) are on hand again. A SKU
+    deleted meanwhile is skipped. Raises ValueError for a bad quantity."""
+    crossed = []
+    for sku_id, quantity in _in_lock_order(lines):
+        was_sold_out = SKU.objects.filter(pk=sku_id, allocated__gte=F("stock")).exists()
+        SKU.objects.filter(pk=sku_id).update(stock=F("stock") + quantity)
+        if was_sold_out:
+            crossed.append(sku_id)
+    if crossed:
+        _refresh_products_of(crossed)
+
+
 def get_available(*, sku_ids: Iterable[int]) -> dict[int, int]:
     """Units still available of each SKU (stock less allocated), by id."""
     rows = SKU.objects.filter(pk__in=list(sku_ids)).values_list("pk", "stock", "allocated")

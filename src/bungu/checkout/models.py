@@ -3,6 +3,8 @@ webhooks already handled."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -125,6 +127,25 @@ class AttemptState(models.TextChoices):
     COMPLETED = "completed", "Order placed"
     FAILED = "failed", "Failed"  # the payment was cancelled, refused or mismatched
     ABANDONED = "abandoned", "Replaced"  # the cart changed after a payment was created
+    # P23: a supervised account's order, priced and waiting for the guardian (no payment, no
+    # stock held); approving moves it to PAYING with the guardian as the payer.
+    AWAITING_APPROVAL = "awaiting", "Waiting for the guardian's approval"
+    DECLINED = "declined", "Declined by the guardian"
+
+
+@dataclass(frozen=True)
+class SnapshotLine:
+    """A line of what "Place order" priced (the attempt's ``lines``), for pages and e-mails."""
+
+    sku_id: int
+    sku_code: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
 
 
 class CheckoutAttempt(models.Model):
@@ -170,12 +191,27 @@ class CheckoutAttempt(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     payment_id = models.CharField(max_length=64, blank=True, db_index=True)
     failure = models.CharField(max_length=300, blank=True)
+    # P23: the guardian asked to approve a supervised account's order, and what they did.
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    approval_requested_at = models.DateTimeField(null=True, blank=True)
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "hold_expires_at"], name="attempt_hold_idx")]
+        indexes = [
+            models.Index(fields=["state", "hold_expires_at"], name="attempt_hold_idx"),
+            models.Index(fields=["guardian", "state"], name="attempt_guardian_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"checkout {self.id} ({self.get_state_display()})"
@@ -183,6 +219,28 @@ class CheckoutAttempt(models.Model):
     @property
     def held_lines(self) -> dict[int, int]:
         return {int(sku_id): int(units) for sku_id, units in (self.held or {}).items()}
+
+    def approval_expired(self, *, now: datetime | None = None) -> bool:
+        """Whether a request for the guardian's approval ran out before they approved it."""
+        return self.approval_expires_at is not None and self.approval_expires_at <= (
+            now or timezone.now()
+        )
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.state == AttemptState.AWAITING_APPROVAL and not self.approval_expired()
+
+    def snapshot_lines(self) -> list[SnapshotLine]:
+        return [
+            SnapshotLine(
+                sku_id=int(line["sku_id"]),
+                sku_code=str(line["sku_code"]),
+                name=str(line["name"]),
+                unit_price=Decimal(str(line["unit_price"])),
+                quantity=int(line["quantity"]),
+            )
+            for line in self.lines or []
+        ]
 
     def address_lines(self) -> list[str]:
         place = " ".join(p for p in (self.city, self.region, self.postal_code) if p)

@@ -5,7 +5,7 @@ the order is placed (the order keeps its own copy), and for ``ATTEMPT_RETENTION_
 Deleting an account deletes its attempts. P25: ``created_at`` dates each one.
 """
 
-from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, NotVersioned, PurgedBy, Purpose, Source
 
 from .models import ATTEMPT_RETENTION_DAYS
 
@@ -77,6 +77,30 @@ PERSONAL = [
             "updated_at",
         )
     ),
+    # P23: which guardian was asked to approve a supervised account's order, and what they
+    # did when: the record that a parent or guardian was involved.
+    *(
+        Field(
+            f"checkout.CheckoutAttempt.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.AUTOMATIC,
+            purposes={
+                Purpose.CUSTOMER_SERVICE,
+                Purpose.LEGAL_OBLIGATION,
+                Purpose.BUSINESS_TRANSFER,
+            },
+            retention_days=ATTEMPT_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note=note,
+        )
+        for name, note in (
+            ("guardian", "The parent or guardian asked to approve the order (P23)."),
+            ("approval_requested_at", "When the guardian was asked (P23)."),
+            ("approval_expires_at", "Until when the guardian could approve (P23)."),
+            ("approved_at", "When the guardian approved and went to pay (P23)."),
+            ("declined_at", "When the guardian declined (P23)."),
+        )
+    ),
     Field(
         "checkout.CheckoutAttempt.payment_id",
         category=DataCategory.FINANCIAL,
@@ -97,3 +121,10 @@ NOT_PERSONAL = [
 ]
 
 RETENTION = {"checkout.CheckoutAttempt": PurgedBy("bungu.checkout.reconcile.purge_old_attempts")}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "checkout.CheckoutAttempt": NotVersioned(
+        "Written once per attempt to pay: new details make a new attempt."
+    ),
+}

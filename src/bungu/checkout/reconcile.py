@@ -4,6 +4,8 @@
 * ``reconcile_payments``: the processor's recent payments. An authorisation without an order
   becomes the order while its attempt is still valid, or is voided once it is older than
   ``BUNGU_PAYMENT_VOID_GRACE_MINUTES`` (the return page and the webhook had their chance).
+  An order still standing on a voided authorisation (a cancellation interrupted after the
+  processor released the money) is cancelled.
 * ``release_expired_holds``: stock held by attempts whose hold ran out goes back on sale.
 
 ``bungu reconcile_payments`` runs the last two; the operations app declares it as a periodic
@@ -71,13 +73,15 @@ class ReconcileFailedError(Exception):
 class ReconcileReport:
     placed: list[str] = field(default_factory=list)  # order numbers
     voided: list[str] = field(default_factory=list)  # payment ids
+    cancelled: list[str] = field(default_factory=list)  # order numbers
     holds_released: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        cancelled = f", {len(self.cancelled)} cancellations finished" if self.cancelled else ""
         return (
             f"{len(self.placed)} orders placed, {len(self.voided)} authorisations voided, "
-            f"{self.holds_released} holds released, {len(self.errors)} errors"
+            f"{self.holds_released} holds released{cancelled}, {len(self.errors)} errors"
         )
 
 
@@ -98,6 +102,9 @@ def reconcile_payments(*, now: datetime | None = None) -> ReconcileReport:
         report.errors.append(f"listing payments: {error}")
         recent = []
     for payment in recent:
+        if payment.state == payments.PaymentState.VOIDED:
+            _finish_cancellation(payment, report)
+            continue
         if payment.state != payments.PaymentState.AUTHORISED:
             continue
         if orders.find_order_for_attempt(attempt_id=payment.reference) is not None:
@@ -118,6 +125,21 @@ def reconcile_payments(*, now: datetime | None = None) -> ReconcileReport:
                 report.errors.append(f"could not void {payment.id}")
     report.holds_released = release_expired_holds(now=now)
     return report
+
+
+def _finish_cancellation(payment: payments.Payment, report: ReconcileReport) -> None:
+    """An order whose authorisation was released but which still stands: its cancellation
+    stopped between the processor and the shop's commit. It can never be charged, so it is
+    cancelled (its stock goes back on sale) rather than left to be shipped unpaid."""
+    order = orders.find_order_for_attempt(attempt_id=payment.reference)
+    if order is None or order.payment_id != payment.id or not order.is_cancellable:
+        return
+    try:
+        orders.cancel_order(order=order, actor="reconciler")
+    except orders.OrderError as error:
+        report.errors.append(f"could not cancel {order.number}: {error}")
+        return
+    report.cancelled.append(order.number)
 
 
 def release_expired_holds(*, now: datetime | None = None) -> int:

@@ -128,10 +128,13 @@ def renew_attempt(*, attempt: CheckoutAttempt) -> CheckoutAttempt:
     """A fresh, open attempt with the same details; the old one's hold is given back (a
     payment on it that is authorised later is voided by the reconciler)."""
     old = CheckoutAttempt.objects.select_for_update().get(pk=attempt.pk)
-    if old.state in _LIVE:
-        old.state = AttemptState.ABANDONED
-    release_hold(old)
-    old.save()
+    # P23: an order the guardian approved is theirs to pay; the young customer's new attempt
+    # leaves it (and its hold) alone.
+    if old.approved_at is None:
+        if old.state in _LIVE:
+            old.state = AttemptState.ABANDONED
+        release_hold(old)
+        old.save()
     fresh = CheckoutAttempt(
         id=new_attempt_id(),
         cart_id=old.cart_id,
@@ -208,6 +211,13 @@ def start_payment(
     if not quote.payable:
         raise NotPayable(" ".join(quote.problems) or "Choose a shipping method first.")
     attempt = _hold_for_payment(attempt.pk, quote, fingerprint)
+    return open_payment(attempt=attempt, return_url=return_url)
+
+
+def open_payment(*, attempt: CheckoutAttempt, return_url: str) -> PaymentStart:
+    """Create (or find again: the attempt's id is the idempotency key) the processor's payment
+    for an attempt whose stock is held and whose amounts are set. Raises ProcessorDown or
+    AttemptSpent."""
     assert attempt.total is not None  # noqa: S101 - set by the hold
     gateway = payments.get_gateway()
     try:
@@ -332,6 +342,11 @@ def _place(attempt: CheckoutAttempt, payment: payments.Payment, actor: str) -> O
         lines=lines,
         payment=payment,
         actor=actor,
+        approval=(
+            orders.GuardianApproval(guardian_id=attempt.guardian_id, at=attempt.approved_at)
+            if attempt.guardian_id is not None and attempt.approved_at is not None
+            else None
+        ),
     )
     return placed.order
 
@@ -345,7 +360,9 @@ def complete_attempt(*, payment: payments.Payment, actor: str) -> Completion:  #
     void = False
     with transaction.atomic():
         attempt = (
-            CheckoutAttempt.objects.select_for_update()
+            # Lock the attempt's row only: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer join to the shipping method.
+            CheckoutAttempt.objects.select_for_update(of=("self",))
             .select_related("shipping_method")
             .filter(pk=payment.reference)
             .first()

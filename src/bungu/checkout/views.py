@@ -30,7 +30,8 @@ from bungu.cart import services as cart_services
 from bungu.cart.models import Cart
 from bungu.orders import services as orders
 
-from . import pricing, reconcile, services
+from . import approval_views, approvals, pricing, reconcile, services
+from .csp import allow_processor_page
 from .forms import AddressForm, PlaceOrderForm, ShippingForm
 from .models import AttemptState, CheckoutAttempt
 
@@ -55,7 +56,10 @@ def _current(request: HttpRequest, cart: Cart | None) -> CheckoutAttempt | None:
 
 
 def _remember(request: HttpRequest, attempt: CheckoutAttempt) -> None:
-    request.session[SESSION_KEY] = attempt.pk
+    # Setting the same value again would still rewrite the session row: a write (on SQLite,
+    # the database's one write lock) for nothing on most steps.
+    if request.session.get(SESSION_KEY) != attempt.pk:
+        request.session[SESSION_KEY] = attempt.pk
 
 
 def _back_to_cart(request: HttpRequest) -> HttpResponseRedirect:
@@ -63,12 +67,11 @@ def _back_to_cart(request: HttpRequest) -> HttpResponseRedirect:
     return redirect("cart:detail")
 
 
-def _supervised(request: HttpRequest) -> HttpResponse | None:
-    """P23: a supervised (under-18) account does not pay by itself."""
+def _supervised(request: HttpRequest) -> bool:
+    """P23: a supervised (under-18) account does not pay by itself: its guardian approves
+    and pays (``approvals``)."""
     user = _user(request)
-    if user is not None and guardians.is_supervised(user):
-        return render(request, "checkout/supervised.html", status=403)
-    return None
+    return user is not None and guardians.is_supervised(user)
 
 
 def _step(request: HttpRequest, template: str, context: dict[str, Any], **kw: Any) -> HttpResponse:
@@ -87,8 +90,6 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def address(request: HttpRequest) -> HttpResponse:
-    if (refused := _supervised(request)) is not None:
-        return refused
     cart = cart_services.find_cart(request)
     if cart is None or cart_services.view_cart(cart).is_empty:
         return _back_to_cart(request)
@@ -98,7 +99,8 @@ def address(request: HttpRequest) -> HttpResponse:
     options: dict[str, Any] = {
         "addresses": saved,
         "ask_email": user is None,
-        "ask_adult": user is None or user.adult_declared_at is None,
+        # P23: a supervised account is not asked to say it is 18 or over; it is not.
+        "ask_adult": user is None or (user.adult_declared_at is None and not _supervised(request)),
     }
     if request.method == "POST":
         form = AddressForm(request.POST, **options)
@@ -164,8 +166,6 @@ def shipping(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
-    if (refused := _supervised(request)) is not None:
-        return refused
     cart = cart_services.find_cart(request)
     attempt = _current(request, cart)
     if attempt is None:
@@ -187,14 +187,23 @@ def review(request: HttpRequest) -> HttpResponse:
         quote = pricing.build_quote(cart=cart, attempt=attempt)
         fingerprint = quote.fingerprint(attempt)
     form = PlaceOrderForm(initial={"attempt": attempt.pk, "fingerprint": fingerprint})
-    context = {"attempt": attempt, "quote": quote, "form": form, "step": "review"}
-    return _step(request, "checkout/review.html", context)
+    context: dict[str, Any] = {"attempt": attempt, "quote": quote, "form": form, "step": "review"}
+    user = _user(request)
+    if user is not None and _supervised(request):
+        latest = approvals.find_latest_request(customer_id=user.pk)
+        context |= {
+            "supervised": True,
+            "guardian": guardians.guardian_of(user),
+            "latest_request": latest,
+            # The request is for the order as it was asked; the cart has moved on since.
+            "request_differs": latest is not None and latest.fingerprint != fingerprint,
+            "states": AttemptState,
+        }
+    return allow_processor_page(_step(request, "checkout/review.html", context))
 
 
 @require_POST
 def pay(request: HttpRequest) -> HttpResponse:
-    if (refused := _supervised(request)) is not None:
-        return refused
     form = PlaceOrderForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -204,6 +213,8 @@ def pay(request: HttpRequest) -> HttpResponse:
     attempt = services.find_attempt(attempt_id=form.cleaned_data["attempt"])
     if attempt is None or not _owns(request, attempt, cart):
         raise Http404("No such checkout.")
+    if _supervised(request):
+        return _ask_guardian(request, attempt, cart, form.cleaned_data["fingerprint"])
     return_url = request.build_absolute_uri(reverse("checkout:return", args=[attempt.pk]))
     try:
         started = services.start_payment(
@@ -222,6 +233,26 @@ def pay(request: HttpRequest) -> HttpResponse:
     if started.completion is not None:
         return _after(request, started.completion, owner=True)
     return HttpResponseRedirect(started.redirect_url)
+
+
+def _ask_guardian(
+    request: HttpRequest, attempt: CheckoutAttempt, cart: Cart | None, fingerprint: str
+) -> HttpResponse:
+    """P23: "Place order" on a supervised account asks the guardian instead of paying."""
+    user = _user(request)
+    assert user is not None  # noqa: S101 - only signed-in accounts are supervised
+    try:
+        requested = approvals.request_approval(
+            attempt=attempt, cart=cart, fingerprint=fingerprint, ward=user
+        )
+    except services.CheckoutError as error:
+        if isinstance(error, services.AttemptSpent):
+            _remember(request, services.renew_attempt(attempt=attempt))
+        messages.error(request, str(error))
+        return redirect("checkout:review")
+    # The request keeps its snapshot; the cart goes on in a fresh attempt.
+    _remember(request, services.renew_attempt(attempt=requested))
+    return redirect("checkout:requested", attempt_id=requested.pk)
 
 
 def _after(request: HttpRequest, completion: services.Completion, *, owner: bool) -> HttpResponse:
@@ -249,6 +280,10 @@ def payment_return(request: HttpRequest, attempt_id: str) -> HttpResponse:
     completion = services.complete_from_return(
         attempt=attempt, payment_hint=request.GET.get("payment", "")
     )
+    user = _user(request)
+    if user is not None and attempt.approved_at is not None and attempt.guardian_id == user.pk:
+        # P23: the guardian paid for a supervised account's order.
+        return approval_views.after_guardian_payment(request, completion)
     owner = _owns(request, attempt, cart_services.find_cart(request))
     return _after(request, completion, owner=owner)
 

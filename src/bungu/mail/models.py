@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from bungu.privacy import KeepsPriorVersions
+
 from .kinds import Category, category_of
 
 # After the n-th failed attempt, the next one waits RETRY_DELAYS[n - 1]; after the last, the
@@ -158,7 +160,7 @@ PREFERENCE_FIELDS: dict[Category, str] = {
 }
 
 
-class MailPreferences(models.Model):
+class MailPreferences(KeepsPriorVersions):
     """Which mail a customer wants (P21). No row means the defaults: the notice makes each of
     these an opt-out, so all are on until the customer turns them off."""
 

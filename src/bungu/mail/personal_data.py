@@ -1,6 +1,15 @@
 """What the mail app holds about a customer (read by bungu.privacy's data map)."""
 
-from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+from bungu.privacy import (
+    DataCategory,
+    Erase,
+    Field,
+    KeptBy,
+    NotVersioned,
+    PurgedBy,
+    Purpose,
+    Source,
+)
 
 from .models import OUTBOX_RETENTION_DAYS
 
@@ -87,3 +96,10 @@ EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}
 
 # P5: a message's age counts from when it was done with (sent, or given up on).
 RETENTION = {"mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox")}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+# The keeper is the account's (named by path, so mail imports nothing above it).
+PRIOR_VERSIONS = {
+    "mail.MailPreferences": KeptBy("bungu.accounts.versions.keep_prior_version"),
+    "mail.OutboxMessage": NotVersioned("A message as it was sent: never edited."),
+}

@@ -7,6 +7,7 @@ processor's payment id and token, brand, last four digits and expiry (P2).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,22 +20,26 @@ from django.utils import timezone
 from bungu.catalog.models import SKU
 from bungu.privacy import AppendOnlyViolation
 
+from .states import LineState, Machine, OrderState, PaymentState, allowed
+
 # Kept for tax law: seven years (and two days for leap years) after the order, then deleted.
 ORDER_RETENTION_DAYS = 7 * 365 + 2
 
 
-class OrderState(models.TextChoices):
-    PLACED = "placed", "Placed"  # the payment is authorised; the order waits to be sent
-    SHIPPED = "shipped", "Shipped"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-# The order's transitions as data: each one is made by one service that writes its event.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    OrderState.PLACED: frozenset({OrderState.SHIPPED, OrderState.CANCELLED}),
-    OrderState.SHIPPED: frozenset(),
-    OrderState.CANCELLED: frozenset(),
-}
+__all__ = [
+    "ORDER_RETENTION_DAYS",
+    "LineState",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderState",
+    "PaymentState",
+    "Refund",
+    "ReturnLine",
+    "ReturnRequest",
+    "ReturnState",
+    "Shipment",
+]
 
 
 class OrderQuerySet(models.QuerySet["Order"]):
@@ -69,7 +74,14 @@ class Order(models.Model):
     tax = models.DecimalField("sales tax", max_digits=10, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
-    state = models.CharField(max_length=12, choices=OrderState.choices, default=OrderState.PLACED)
+    state = models.CharField(max_length=20, choices=OrderState.choices, default=OrderState.PLACED)
+    # The money, apart from the order's state: what the processor holds, took and gave back.
+    payment_state = models.CharField(
+        "payment", max_length=20, choices=PaymentState.choices, default=PaymentState.AUTHORISED
+    )
+    captured = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    refunded = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    gift_note = models.CharField(max_length=300, blank=True)
     # P2: what the shop may keep of a card; the number and the code never reach it.
     card_brand = models.CharField("card", max_length=20, blank=True)
     card_last4 = models.CharField("card ending in", max_length=4, blank=True)
@@ -87,8 +99,16 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="order_history_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="order_history_idx"),
+            models.Index(fields=["state", "-created_at"], name="order_state_idx"),
+        ]
         constraints = [
+            # Never more refunded than captured, never more captured than charged.
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("captured"), captured__lte=F("total")),
+                name="order_refund_within_capture",
+            ),
             models.CheckConstraint(
                 condition=Q(total=F("subtotal") + F("shipping_cost") + F("tax")),
                 name="order_total_adds_up",
@@ -120,7 +140,11 @@ class Order(models.Model):
 
     @property
     def is_cancellable(self) -> bool:
-        return OrderState.CANCELLED in TRANSITIONS[self.state]
+        return allowed(Machine.ORDER, self.state, OrderState.CANCELLED)
+
+    @property
+    def refundable(self) -> Decimal:
+        return self.captured - self.refunded
 
 
 class OrderLine(models.Model):
@@ -132,6 +156,10 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     line_total = models.DecimalField(max_digits=10, decimal_places=2)
+    state = models.CharField(max_length=20, choices=LineState.choices, default=LineState.WAITING)
+    shipment = models.ForeignKey(
+        "Shipment", null=True, blank=True, related_name="lines", on_delete=models.PROTECT
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -155,9 +183,19 @@ class OrderEvent(models.Model):
 
     class Kind(models.TextChoices):
         PLACED = "placed", "Order placed"
+        # P23: a supervised account's order, approved (and paid) by the guardian.
+        APPROVED = "approved", "Approved by guardian"
         CANCELLED = "cancelled", "Order cancelled"
         PAYMENT_VOIDED = "payment_voided", "Payment released"
-        SHIPPED = "shipped", "Order shipped"
+        PICKED = "picked", "Lines picked"
+        SHIPPED = "shipped", "Lines shipped"
+        CAPTURED = "captured", "Payment captured"
+        DELIVERED = "delivered", "Order delivered"
+        REFUNDED = "refunded", "Refunded"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REJECTED = "return_rejected", "Return rejected"
+        RETURN_RECEIVED = "return_received", "Return received"
 
     order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -179,3 +217,86 @@ class OrderEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyViolation("An order event is never deleted on its own.")
+
+
+class Shipment(models.Model):
+    """Lines that left the warehouse together, with the carrier and its tracking number."""
+
+    order = models.ForeignKey(Order, related_name="shipments", on_delete=models.CASCADE)
+    carrier = models.CharField(max_length=20)
+    tracking_number = models.CharField(max_length=64)
+    # What the processor captured when this parcel left (0 when an earlier capture covered it).
+    captured = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    actor = models.CharField(max_length=40)
+    shipped_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["shipped_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class Refund(models.Model):
+    """Money given back, with the reason; one per refund form (its idempotency key)."""
+
+    order = models.ForeignKey(Order, related_name="refunds", on_delete=models.CASCADE)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    return_request = models.ForeignKey(
+        "ReturnRequest", null=True, blank=True, related_name="refunds", on_delete=models.PROTECT
+    )
+    actor = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} on order {self.order_id}"
+
+
+class ReturnState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RECEIVED = "received", "Received"
+    REFUNDED = "refunded", "Refunded"
+
+
+class ReturnRequest(models.Model):
+    """A customer asked to send some shipped units back."""
+
+    order = models.ForeignKey(Order, related_name="returns", on_delete=models.CASCADE)
+    state = models.CharField(
+        max_length=12, choices=ReturnState.choices, default=ReturnState.REQUESTED
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} of order {self.order_id}"
+
+
+class ReturnLine(models.Model):
+    return_request = models.ForeignKey(
+        ReturnRequest, related_name="lines", on_delete=models.CASCADE
+    )
+    line = models.ForeignKey(OrderLine, related_name="return_lines", on_delete=models.CASCADE)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["return_request", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="returnline_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x line {self.line_id}"

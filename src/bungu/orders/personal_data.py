@@ -8,7 +8,7 @@ and token are emptied. After ``ORDER_RETENTION_DAYS`` the order goes altogether.
 P25: each order knows when it was collected (``created_at``).
 """
 
-from bungu.privacy import DataCategory, Erase, Field, PurgedBy, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, NotVersioned, PurgedBy, Purpose, Source
 
 from .models import ORDER_RETENTION_DAYS
 
@@ -108,8 +108,19 @@ PERSONAL = [
             "total",
             "currency",
             "state",
+            "payment_state",
+            "captured",
+            "refunded",
             "created_at",
         )
+    ),
+    # Printed on the packing slip for the recipient: the packers need it, nobody else.
+    _field(
+        "orders.Order.gift_note",
+        DataCategory.PURCHASE_HISTORY,
+        {Purpose.FULFILMENT, Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+        Erase.ANONYMISE,
+        note="A gift message, printed on the packing slip.",
     ),
     # P2: the card as the processor describes it; never its number or security code.
     *(
@@ -145,7 +156,37 @@ PERSONAL = [
             _ORDER_PURPOSES,
             Erase.KEEP_FOR_LAW,
         )
-        for name in ("sku", "sku_code", "name", "unit_price", "quantity", "line_total")
+        for name in ("sku", "sku_code", "name", "unit_price", "quantity", "line_total", "state")
+    ),
+    *(
+        _field(
+            f"orders.{label}",
+            DataCategory.PURCHASE_HISTORY,
+            _ORDER_PURPOSES,
+            Erase.KEEP_FOR_LAW,
+            source=Source.AUTOMATIC,
+        )
+        for label in (
+            "Shipment.carrier",
+            "Shipment.tracking_number",
+            "Shipment.captured",
+            "Shipment.actor",
+            "Shipment.shipped_at",
+            "Refund.amount",
+            "Refund.reason",
+            "Refund.actor",
+            "Refund.at",
+            "ReturnRequest.state",
+            "ReturnRequest.created_at",
+            "ReturnLine.quantity",
+        )
+    ),
+    _field(
+        "orders.ReturnRequest.reason",
+        DataCategory.PURCHASE_HISTORY,
+        _ORDER_PURPOSES,
+        Erase.ANONYMISE,
+        note="Why the customer sends the items back, in their words.",
     ),
     *(
         _field(
@@ -164,6 +205,15 @@ NOT_PERSONAL = [
     "orders.Order.customer",
     "orders.OrderLine.order",
     "orders.OrderEvent.order",
+    "orders.OrderLine.shipment",
+    "orders.Shipment.order",
+    "orders.Refund.order",
+    "orders.Refund.return_request",
+    "orders.ReturnRequest.order",
+    "orders.ReturnLine.return_request",
+    "orders.ReturnLine.line",
+    # A random key per refund form, so a form sent twice refunds once.
+    "orders.Refund.idempotency_key",
     # A random id of the checkout attempt, the key that makes an order unique.
     "orders.Order.attempt_id",
 ]
@@ -172,4 +222,21 @@ RETENTION = {
     "orders.Order": PurgedBy("bungu.orders.services.purge_old_orders"),
     "orders.OrderLine": PurgedBy("bungu.orders.services.purge_old_orders"),
     "orders.OrderEvent": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.Shipment": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.Refund": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.ReturnRequest": PurgedBy("bungu.orders.services.purge_old_orders"),
+    "orders.ReturnLine": PurgedBy("bungu.orders.services.purge_old_orders"),
+}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "orders.Order": NotVersioned(
+        "The record of a sale, written when the order is placed; what happens next is "
+        "written as events, and erasure anonymises it. No page edits its given fields."
+    ),
+    "orders.OrderLine": NotVersioned("A line of a sale, written when the order is placed."),
+    "orders.ReturnRequest": NotVersioned(
+        "The customer's reason is written once, with the request; staff move the request on "
+        "through events and never edit what the customer wrote."
+    ),
 }

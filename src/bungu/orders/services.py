@@ -8,7 +8,7 @@ stock and the authorisation.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,7 +24,8 @@ from bungu import payments
 from bungu.catalog import services as catalog_services
 from bungu.mail import services as mail_services
 
-from .models import ORDER_RETENTION_DAYS, TRANSITIONS, Order, OrderEvent, OrderLine, OrderState
+from .models import ORDER_RETENTION_DAYS, Order, OrderEvent, OrderLine
+from .states import LineState, Machine, OrderState, PaymentState, TransitionRefused, label, require
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): read out over the phone without doubt.
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -36,7 +37,7 @@ class OrderError(Exception):
     """An order action the shop refuses; the message says why, for the customer."""
 
 
-class OrderNotCancellable(OrderError):  # noqa: N818 - a domain noun
+class OrderNotCancellable(OrderError, TransitionRefused):  # noqa: N818 - a domain noun
     pass
 
 
@@ -74,6 +75,14 @@ class LineIn:
 
 
 @dataclass(frozen=True)
+class GuardianApproval:
+    """P23: who approved a supervised account's order, and when."""
+
+    guardian_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
     order: Order
     created: bool  # False when the attempt had its order already (a retry, a webhook...)
@@ -101,10 +110,12 @@ def place_order(
     lines: Sequence[LineIn],
     payment: payments.Payment,
     actor: str,
+    approval: GuardianApproval | None = None,
 ) -> PlacedOrder:
     """Record the order of one checkout attempt, once: a second call with the same attempt
-    returns the order already placed. The caller has allocated the lines' stock. The
-    confirmation e-mail goes after commit. Raises ValueError for an order without lines."""
+    returns the order already placed. The caller has allocated the lines' stock. A supervised
+    account's order records its guardian's ``approval`` as an event (P23). The confirmation
+    e-mail goes after commit. Raises ValueError for an order without lines."""
     existing = find_order_for_attempt(attempt_id=attempt_id)
     if existing is not None:
         return PlacedOrder(existing, created=False)
@@ -154,6 +165,14 @@ def place_order(
                     )
                     for line in lines
                 )
+                if approval is not None:
+                    OrderEvent.objects.create(
+                        order=order,
+                        kind=OrderEvent.Kind.APPROVED,
+                        actor=f"guardian #{approval.guardian_id}",
+                        detail="Approved and paid by the customer's parent or guardian.",
+                        at=approval.at,
+                    )
                 OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, actor=actor)
         except IntegrityError:
             # Another request placed this attempt's order first; or, rarely, the number
@@ -171,6 +190,21 @@ def place_order(
 def list_orders(*, customer_id: int) -> list[Order]:
     """The customer's orders, newest first."""
     return list(Order.objects.of(customer_id))
+
+
+def customer_bought_products(*, customer_ids: Collection[int], product_id: int) -> set[int]:
+    """Which of these customers have an order that was not cancelled with a SKU of the product
+    (the reviews' "verified purchase"); one query however many customers."""
+    if not customer_ids:
+        return set()
+    return set(
+        OrderLine.objects.filter(
+            order__customer_id__in=list(customer_ids), sku__product_id=product_id
+        )
+        .exclude(order__state=OrderState.CANCELLED)
+        .values_list("order__customer_id", flat=True)
+        .distinct()
+    )
 
 
 def get_order(*, customer_id: int, number: str) -> Order:
@@ -233,30 +267,22 @@ def send_confirmation(*, order_id: int) -> None:
 
 
 # ---------------------------------------------------------------- cancelling
-def _bought(order: Order) -> dict[int, int]:
-    bought: dict[int, int] = {}
-    for line in order.lines.all():
-        if line.sku_id is not None:
-            bought[line.sku_id] = bought.get(line.sku_id, 0) + line.quantity
-    return bought
-
-
-def _release_payment(order: Order) -> str:
-    """Void the authorisation (or refund what was captured). Raises PaymentNotReleased when
-    the processor does not answer."""
+def _release_payment(order: Order) -> tuple[str, str]:
+    """Void the authorisation (or refund what was captured): (what the event says, the money's
+    new state). Raises PaymentNotReleased when the processor does not answer."""
     gateway = payments.get_gateway()
     try:
         payment = gateway.get_payment(order.payment_id)
         if payment.state == payments.PaymentState.AUTHORISED:
             gateway.void(order.payment_id, idempotency_key=f"cancel-{order.number}")
-            return "The authorisation on the card was released."
+            return "The authorisation on the card was released.", PaymentState.VOIDED
         if payment.refundable > 0:
             gateway.refund(
                 order.payment_id,
                 amount=payment.refundable,
                 idempotency_key=f"cancel-{order.number}",
             )
-            return "What was charged was refunded."
+            return "What was charged was refunded.", PaymentState.REFUNDED
     except payments.ProcessorUnavailable:
         raise PaymentNotReleased(
             "The card processor did not answer, so the order was not cancelled. "
@@ -267,28 +293,47 @@ def _release_payment(order: Order) -> str:
             f"The card processor refused to release the payment ({error}). The order was not "
             "cancelled; please contact us."
         ) from None
-    return "Nothing had been charged."
+    return "Nothing had been charged.", PaymentState.VOIDED
 
 
-def cancel_order(*, order: Order, actor: str) -> Order:
-    """Cancel an order that has not shipped: release the payment first, then the stock.
-    Raises OrderNotCancellable or PaymentNotReleased; then the order is unchanged."""
+def cancel_order(*, order: Order, actor: str, reason: str = "") -> Order:
+    """Cancel an order that has not shipped: release the payment first (void, or refund what
+    was captured), then the stock. Raises OrderNotCancellable or PaymentNotReleased; then the
+    order is unchanged."""
     if not order.is_cancellable:
-        raise OrderNotCancellable(f"Order {order.number} is {order.get_state_display().lower()}.")
-    outcome = _release_payment(order)
+        raise OrderNotCancellable(
+            f"Order {order.number} is {label(Machine.ORDER, order.state)}: it can no longer be "
+            "cancelled."
+        )
+    outcome, money = _release_payment(order)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if OrderState.CANCELLED not in TRANSITIONS[locked.state]:
-            raise OrderNotCancellable(
-                f"Order {order.number} is {locked.get_state_display().lower()}."
-            )
+        try:
+            require(Machine.ORDER, locked.state, OrderState.CANCELLED, what=f"Order {order.number}")
+        except TransitionRefused as refused:
+            raise OrderNotCancellable(str(refused)) from None
         locked.state = OrderState.CANCELLED
-        locked.save(update_fields=["state"])
-        bought = _bought(locked)
+        if money == PaymentState.REFUNDED:
+            locked.refunded = locked.captured
+        locked.payment_state = money
+        locked.save(update_fields=["state", "payment_state", "refunded"])
+        waiting = [
+            line
+            for line in locked.lines.all()
+            if line.state in {LineState.WAITING, LineState.PICKED}
+        ]
+        bought: dict[int, int] = {}
+        for line in waiting:
+            if line.sku_id is not None:
+                bought[line.sku_id] = bought.get(line.sku_id, 0) + line.quantity
+        OrderLine.objects.filter(pk__in=[line.pk for line in waiting]).update(
+            state=LineState.CANCELLED
+        )
         if bought:
             catalog_services.release_stock(lines=bought)
+        detail = f"{outcome} {reason}".strip()
         OrderEvent.objects.create(
-            order=locked, kind=OrderEvent.Kind.CANCELLED, actor=actor, detail=outcome
+            order=locked, kind=OrderEvent.Kind.CANCELLED, actor=actor, detail=detail[:300]
         )
     return locked
 

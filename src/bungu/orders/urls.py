@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("<str:number>/", views.order_detail, name="detail"),
     path("<str:number>/cancel/", views.cancel, name="cancel"),
+    path("<str:number>/return/", views.request_return, name="request_return"),
     # A guest's order, reached through the signed link in the confirmation e-mail.
     path("guest/<str:token>/", views.guest_order, name="guest"),
     path("guest/<str:token>/cancel/", views.guest_cancel, name="guest_cancel"),

@@ -4,6 +4,7 @@ nobody learns which order numbers exist."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import services
+from . import returns, services
 from .models import Order
 
 
@@ -39,8 +40,53 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
-    context = {"order": order, "section": "orders", "cancel_url": "orders:cancel", "key": number}
+    open_units = returns.returnable(order)
+    context = {
+        "order": order,
+        "section": "orders",
+        "cancel_url": "orders:cancel",
+        "key": number,
+        "returnable": [
+            (line, open_units[line.pk]) for line in order.lines.all() if line.pk in open_units
+        ],
+        "return_requests": list(order.returns.all()),
+        "return_days": settings.BUNGU_RETURN_DAYS,
+    }
     return render(request, "orders/detail.html", context)
+
+
+def _quantities(request: HttpRequest) -> dict[int, int]:
+    """The form's ``qty-<line id>`` fields. Raises ReturnRefused for what is not a number."""
+    found: dict[int, int] = {}
+    for name in request.POST:
+        value = request.POST.get(name, "")
+        if not name.startswith("qty-") or not value.strip():
+            continue
+        try:
+            found[int(name[4:])] = int(value)
+        except ValueError:
+            raise returns.ReturnRefused("Quantities are whole numbers.") from None
+    return found
+
+
+@require_POST
+@login_required
+def request_return(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order(request, number)
+    try:
+        returns.request_return(
+            order=order,
+            quantities=_quantities(request),
+            reason=request.POST.get("reason", "")[:300],
+            actor="customer",
+        )
+    except returns.ReturnRefused as refused:
+        messages.error(request, f"No return was asked for: {refused}")
+    else:
+        messages.success(
+            request, "Your return request is in. We will e-mail you when it is approved."
+        )
+    return redirect("orders:detail", number=order.number)
 
 
 def _cancel(request: HttpRequest, order: Order, *, actor: str) -> None:

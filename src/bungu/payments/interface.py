@@ -135,6 +135,12 @@ class Gateway(Protocol):
     """What the shop needs from a card processor. Adapters implement it; ``get_gateway``
     returns the one named by ``settings.BUNGU_PAYMENT_GATEWAY``."""
 
+    @property
+    def page_origin(self) -> str:
+        """The origin (``scheme://host[:port]``) of the processor's hosted payment page.
+        "Place order" is answered with a redirect there, and browsers hold that redirect to
+        the form's Content-Security-Policy (form-action), so the shop's page allows it."""
+
     def create_payment(self, request: PaymentRequest) -> Payment:
         """Create (or, for a known reference, return) a payment with a hosted page."""
 

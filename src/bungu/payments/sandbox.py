@@ -55,8 +55,11 @@ class SandboxGateway:
             settings.BUNGU_PROCESSOR_WEBHOOK_SECRETS if webhook_secrets is None else webhook_secrets
         )
         key = settings.BUNGU_PROCESSOR_API_KEY if api_key is None else api_key
+        base_url = base_url or settings.BUNGU_PROCESSOR_URL
+        page = httpx.URL(settings.BUNGU_PROCESSOR_PAGE_URL or base_url)
+        self.page_origin = f"{page.scheme}://{page.netloc.decode('ascii')}"
         self._client = httpx.Client(
-            base_url=base_url or settings.BUNGU_PROCESSOR_URL,
+            base_url=base_url,
             headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
             timeout=settings.BUNGU_PROCESSOR_TIMEOUT if timeout is None else timeout,
             transport=transport,

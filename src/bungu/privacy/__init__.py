@@ -57,10 +57,13 @@ _PUBLIC: dict[str, str] = {
     "ErasedBy": "datamap.registry",
     "Field": "datamap.registry",
     "GatedModelAdmin": "admin.gated",
+    "KeepsPriorVersions": "datamap.versions",
+    "KeptBy": "datamap.registry",
     "LegalBasis": "models",
     "LessProtectiveUnconfirmed": "exceptions",
     "NoDeletionPending": "exceptions",
     "NoNoticeInForce": "exceptions",
+    "NotVersioned": "datamap.registry",
     "NoticeComparison": "notices.practices",
     "NoticeInForce": "exceptions",
     "PersonalData": "sharing.accessor",
@@ -79,6 +82,7 @@ _PUBLIC: dict[str, str] = {
     "answer_notice": "notices.publishing",
     "approve_disclosure": "sharing.disclosures",
     "cancel_account_deletion": "rights.deletion",
+    "changes_by": "datamap.versions",
     "compare_notices": "notices.practices",
     "complete_account_deletion": "rights.deletion",
     "cookie_registry": "datamap.cookies",
@@ -97,6 +101,7 @@ _PUBLIC: dict[str, str] = {
     "parse_practices": "notices.practices",
     "pending_account_deletion": "rights.deletion",
     "practices_in_force": "sharing.accessor",
+    "prior_version_kept": "datamap.versions",
     "publish_notice": "notices.publishing",
     "record_consent": "notices.consent",
     "record_disclosure": "sharing.disclosures",
@@ -104,6 +109,7 @@ _PUBLIC: dict[str, str] = {
     "replay_erasures": "rights.erasure",
     "request_account_deletion": "rights.deletion",
     "send_notice_reminders": "notices.publishing",
+    "versioned_fields": "datamap.versions",
     "withdraw_consent": "notices.consent",
 }
 
@@ -126,6 +132,8 @@ if TYPE_CHECKING:
         Erase as Erase,
         ErasedBy as ErasedBy,
         Field as Field,
+        KeptBy as KeptBy,
+        NotVersioned as NotVersioned,
         PurgedBy as PurgedBy,
         data_map as data_map,
     )
@@ -135,6 +143,12 @@ if TYPE_CHECKING:
         DataCategory as DataCategory,
         Purpose as Purpose,
         Source as Source,
+    )
+    from bungu.privacy.datamap.versions import (
+        KeepsPriorVersions as KeepsPriorVersions,
+        changes_by as changes_by,
+        prior_version_kept as prior_version_kept,
+        versioned_fields as versioned_fields,
     )
     from bungu.privacy.exceptions import (
         AppendOnlyViolation as AppendOnlyViolation,

@@ -9,6 +9,9 @@
   model says neither how old its rows are nor who purges them (P5).
 * ``privacy.E005``: an ``ErasedBy`` hook (P22) names a function that cannot be imported, or a
   model whose rows the erasure does not delete whole.
+* ``privacy.E006``: a model holds personal fields people can change but says neither how
+  their prior versions are kept nor why none are needed (P20), or names a keeper that cannot
+  be imported, or does not inherit the save hook that calls it.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from django.apps import AppConfig, apps
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.module_loading import import_string
 
 from bungu.privacy.datamap.registry import (
     DECLARATIONS_MODULE,
     DataMap,
+    KeptBy,
+    NotVersioned,
     data_map,
     models_about_customers,
     split_label,
@@ -129,6 +135,49 @@ def broken_erasure_hooks(datamap: DataMap) -> list[checks.CheckMessage]:
     ]
 
 
+def _prior_version_problem(model_label: str, datamap: DataMap) -> str | None:
+    from bungu.privacy.datamap.versions import (  # noqa: PLC0415 - defines a model: apps must be ready
+        KeepsPriorVersions,
+        versioned_fields,
+    )
+
+    fields = versioned_fields(model_label)
+    if not fields:
+        return None
+    declared = datamap.prior_versions_of(model_label)
+    if isinstance(declared, NotVersioned) and declared.reason.strip():
+        return None
+    if not isinstance(declared, KeptBy):
+        return (
+            f"{model_label} holds personal data people can change ({', '.join(fields)}) but "
+            "declares neither how its prior versions are kept nor why none are needed (P20)."
+        )
+    try:
+        import_string(declared.function_path)
+        model = apps.get_model(model_label)
+    except (ImportError, LookupError) as error:
+        return f"{model_label}: the prior-version keeper {declared.function_path!r}: {error}"
+    if not issubclass(model, KeepsPriorVersions):
+        return (
+            f"{model_label} declares a prior-version keeper but does not inherit "
+            "KeepsPriorVersions, so its saves never call it (P20)."
+        )
+    return None
+
+
+def unversioned_models(datamap: DataMap) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            problem,
+            hint="PRIOR_VERSIONS in personal_data.py: KeptBy(<dotted path of the keeper>) with "
+            "the model inheriting privacy.KeepsPriorVersions, or NotVersioned(<why>).",
+            id="privacy.E006",
+        )
+        for label in datamap.model_labels()
+        if (problem := _prior_version_problem(label, datamap))
+    ]
+
+
 @checks.register("privacy")
 def check_data_map(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -156,4 +205,5 @@ def check_data_map(
         *scope_conflicts(data_map),
         *unenforceable_retention(data_map),
         *broken_erasure_hooks(data_map),
+        *unversioned_models(data_map),
     ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from bungu.privacy.datamap import versions
 from bungu.privacy.notices import gpc, publishing
 
 # How long a customer is left alone after being asked about a notice: a day.
@@ -84,3 +85,17 @@ class NoticeConsentMiddleware:
                 link,
             ),
         )
+
+
+class ChangesByMiddleware:
+    """P20: names the signed-in person as the author of the changes a request makes, so the
+    prior versions the save hook keeps say who changed what (the customer, or staff in the
+    back office or the admin)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        with versions.changes_by(user if user is not None and user.is_authenticated else None):
+            return self.get_response(request)

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from bungu.privacy.datamap.clocks import REQUEST_LINK_VALID_DAYS
 from bungu.privacy.datamap.cookies import Cookie
-from bungu.privacy.datamap.registry import Clock, Erase, Field, GenericLink
+from bungu.privacy.datamap.registry import Clock, Erase, Field, GenericLink, NotVersioned
 from bungu.privacy.datamap.taxonomy import DataCategory, Purpose, Source
 
 _LEDGER_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION, Purpose.BUSINESS_TRANSFER}
@@ -237,4 +237,17 @@ RETENTION = {
     "privacy.PrivacyRequest": Clock("received_at"),
     "privacy.PendingPrivacyRequest": Clock("submitted_at"),
     "admin.LogEntry": Clock("action_time"),
+}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "privacy.ConsentEvent": NotVersioned("Append-only: a new answer is a new row."),
+    "privacy.AccountDeletion": NotVersioned("A request as it was made: never edited."),
+    "privacy.PrivacyRequest": NotVersioned(
+        "A request or concern as the customer sent it: the answers are added, the text is "
+        "never edited."
+    ),
+    "privacy.PendingPrivacyRequest": NotVersioned(
+        "A request waiting for its e-mail link, as it was sent: never edited."
+    ),
 }

@@ -27,7 +27,6 @@ _REVIEW_FIELDS = (
     "rejection_reason",
     "moderated_at",
     "flagged",
-    "verified_purchase",
     "created_at",
     "updated_at",
 )
@@ -48,7 +47,7 @@ class ReviewAdmin(GatedModelAdmin[Review]):
     subject_field = "author"
     gated = _REVIEW_FIELDS
     list_display = ["id", "product", "rating", "body", "status", "flagged", "report_count"]
-    list_filter = ["status", "flagged", "verified_purchase"]
+    list_filter = ["status", "flagged"]
     search_fields = ["product__name"]
     ordering = ["-flagged", "created_at"]
     actions = ["approve", "reject", "dismiss_reports"]

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from bungu.privacy import KeepsPriorVersions
+
 RATING_MIN, RATING_MAX = 1, 5
 BODY_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 500
@@ -24,7 +26,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         return self.filter(status=ReviewStatus.APPROVED)
 
 
-class Review(models.Model):
+class Review(KeepsPriorVersions):
     # The author comes first: the data map follows a record's first link to a customer to
     # find whose data it is, and moderated_by is a staff member, not the subject.
     author = models.ForeignKey(
@@ -49,9 +51,6 @@ class Review(models.Model):
     )
     # Set when a customer reports the review; staff clear it once they have looked.
     flagged = models.BooleanField(default=False)
-    # Extension point: orders do not exist yet. Once bungu.orders (a lower layer) can say
-    # whether the author bought the product, services.write_review sets this from it.
-    verified_purchase = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

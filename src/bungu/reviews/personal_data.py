@@ -8,7 +8,16 @@ erasure and every replay of its journal delete reviews through ``services.erase_
 The reports a customer filed go the same way.
 """
 
-from bungu.privacy import DataCategory, Erase, ErasedBy, Field, Purpose, Source
+from bungu.privacy import (
+    DataCategory,
+    Erase,
+    ErasedBy,
+    Field,
+    KeptBy,
+    NotVersioned,
+    Purpose,
+    Source,
+)
 
 # Reviews are published, so staff answering a customer or a successor business (P15) may
 # read them; they serve nothing else.
@@ -35,7 +44,6 @@ PERSONAL = [
     _review("rejection_reason", source=Source.AUTOMATIC, note="Written by a moderator."),
     _review("moderated_at", source=Source.AUTOMATIC),
     _review("flagged", source=Source.AUTOMATIC, note="Whether other customers reported it."),
-    _review("verified_purchase", source=Source.AUTOMATIC, note="Derived from the orders."),
     _review("created_at", source=Source.AUTOMATIC),
     _review("updated_at", source=Source.AUTOMATIC),
     *(
@@ -63,3 +71,9 @@ NOT_PERSONAL = [
 # P22: the rating summaries stay true when an erasure, or its replay after a restore,
 # deletes reviews.
 ERASURE = {"reviews.Review": ErasedBy("bungu.reviews.services.erase_reviews")}
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "reviews.Review": KeptBy("bungu.accounts.versions.keep_prior_version"),
+    "reviews.ReviewReport": NotVersioned("A report as it was sent: never edited."),
+}

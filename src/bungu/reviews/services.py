@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bungu.catalog import services as catalog_services
 from bungu.catalog.models import Product
+from bungu.orders import services as orders
 
 from .models import (
     RATING_MAX,
@@ -58,12 +59,6 @@ def public_name(user: AbstractBaseUser | None) -> str:
     """How a review names its author to everyone: the name they gave, else "A customer"."""
     name = str(getattr(user, "name", "") or "").strip()
     return name or "A customer"
-
-
-def is_verified_purchase(*, customer_id: int, product_id: int) -> bool:
-    """Whether the customer bought the product. Orders do not exist yet, so nobody has; once
-    bungu.orders exists this asks it, and write_review stores the answer on the review."""
-    return False
 
 
 def refresh_rating_summary(*, product_id: int) -> None:
@@ -115,7 +110,6 @@ def write_review(*, author_id: int, product_id: int, draft: ReviewDraft) -> Revi
     review.rejection_reason = ""
     review.moderated_at = None
     review.moderated_by = None
-    review.verified_purchase = is_verified_purchase(customer_id=author_id, product_id=product_id)
     try:
         # A savepoint, so a double submission racing this one leaves the transaction usable.
         with transaction.atomic():
@@ -250,10 +244,12 @@ def list_product_reviews(*, product_id: int, limit: int = REVIEWS_ON_PRODUCT_PAG
 
 @dataclass(frozen=True)
 class PublishedReview:
-    """An approved review as the product page shows it, its author named publicly."""
+    """An approved review as the product page shows it, its author named publicly;
+    ``verified``: the author has an order of the product that was not cancelled."""
 
     review: Review
     author_name: str
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -267,12 +263,25 @@ class ProductReviews:
 
 def get_product_reviews(*, product: Product, viewer_id: int | None) -> ProductReviews:
     """What the product page shows of the product's reviews: one query for the published ones
-    (none when the product's summary counts none), one for the viewer's own."""
+    (none when the product's summary counts none), one for which of their authors bought the
+    product ("Verified purchase", asked of the orders, never stored: a cancelled order stops
+    counting), one for the viewer's own."""
     published = list_product_reviews(product_id=product.id) if product.rating_count else []
+    bought = (
+        orders.customer_bought_products(
+            customer_ids={review.author_id for review in published}, product_id=product.id
+        )
+        if published
+        else set()
+    )
     own = find_review(author_id=viewer_id, product_id=product.id) if viewer_id is not None else None
     return ProductReviews(
         published=[
-            PublishedReview(review=review, author_name=public_name(review.author))
+            PublishedReview(
+                review=review,
+                author_name=public_name(review.author),
+                verified=review.author_id in bought,
+            )
             for review in published
         ],
         own=own,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from bungu.privacy import KeepsPriorVersions
+
 NAME_MAX_LENGTH = 80
 NOTE_MAX_LENGTH = 500
 # secrets.token_urlsafe(32): 32 random bytes, 43 URL-safe characters.
@@ -13,7 +15,7 @@ SHARE_TOKEN_LENGTH = 43
 DEFAULT_NAME = "My wish list"
 
 
-class WishList(models.Model):
+class WishList(KeepsPriorVersions):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="wish_lists", on_delete=models.CASCADE
     )
@@ -39,7 +41,7 @@ class WishList(models.Model):
         return bool(self.share_token)
 
 
-class WishListItem(models.Model):
+class WishListItem(KeepsPriorVersions):
     wish_list = models.ForeignKey(WishList, related_name="items", on_delete=models.CASCADE)
     sku = models.ForeignKey("catalog.SKU", related_name="+", on_delete=models.CASCADE)
     note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)

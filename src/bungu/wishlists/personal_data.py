@@ -4,7 +4,7 @@ A wish list is private content the customer gave us (P4), optional (P22): it is 
 the account exists and deleted with it. Staff see it only to help the customer.
 """
 
-from bungu.privacy import DataCategory, Erase, Field, Purpose, Source
+from bungu.privacy import DataCategory, Erase, Field, KeptBy, Purpose, Source
 
 _PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.BUSINESS_TRANSFER}
 
@@ -77,3 +77,9 @@ NOT_PERSONAL = [
     "wishlists.WishList.owner",
     "wishlists.WishListItem.wish_list",
 ]
+
+# P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
+PRIOR_VERSIONS = {
+    "wishlists.WishList": KeptBy("bungu.accounts.versions.keep_prior_version"),
+    "wishlists.WishListItem": KeptBy("bungu.accounts.versions.keep_prior_version"),
+}

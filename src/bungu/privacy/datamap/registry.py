@@ -137,6 +137,25 @@ class ErasedBy:
 
 
 @dataclass(frozen=True)
+class KeptBy:
+    """The function (dotted path) that stores a prior version: called with ``stored=`` (the
+    row as it is in the database) and ``actor=`` (who changes it, or None)."""
+
+    function_path: str
+
+
+@dataclass(frozen=True)
+class NotVersioned:
+    """Why people cannot change this model's personal fields in place (written once,
+    append-only ...), so no prior version is needed."""
+
+    reason: str
+
+
+PriorVersions = KeptBy | NotVersioned
+
+
+@dataclass(frozen=True)
 class GenericLink:
     """A model whose rows point at any record by (content type, object id), as Django admin's
     change log does: a row is about a customer when the record it names is one of theirs."""
@@ -161,6 +180,8 @@ class DataMap:
     _generic_links: dict[str, GenericLink] = field(default_factory=dict)
     # P22: models whose rows their own app erases ("reviews.Review": ErasedBy(...)).
     _erasure: dict[str, ErasedBy] = field(default_factory=dict)
+    # P20: how each model keeps prior versions (datamap/versions.py: KeptBy or NotVersioned).
+    _versions: dict[str, PriorVersions] = field(default_factory=dict)
 
     def declare(
         self, *, personal: Iterable[Field], not_personal: Iterable[str], origin: str
@@ -191,6 +212,7 @@ class DataMap:
             self._subject_links[model_label] = tuple(paths)
         self._generic_links.update(getattr(module, "GENERIC_LINKS", {}))
         self._erasure.update(getattr(module, "ERASURE", {}))
+        self._versions.update(getattr(module, "PRIOR_VERSIONS", {}))
 
     def discover(self) -> None:
         """Read every installed app's ``personal_data`` module (again, from scratch)."""
@@ -201,6 +223,7 @@ class DataMap:
         self._subject_links.clear()
         self._generic_links.clear()
         self._erasure.clear()
+        self._versions.clear()
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
                 self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
@@ -214,6 +237,7 @@ class DataMap:
             dict(self._subject_links),
             dict(self._generic_links),
             dict(self._erasure),
+            dict(self._versions),
         )
 
     def forget(self, label: str) -> None:
@@ -274,6 +298,17 @@ class DataMap:
             self._erasure.pop(model_label, None)
         else:
             self._erasure[model_label] = erased_by
+
+    def prior_versions_of(self, model_label: str) -> PriorVersions | None:
+        """P20: the model's PRIOR_VERSIONS declaration (KeptBy or NotVersioned), if any."""
+        return self._versions.get(model_label)
+
+    def declare_prior_versions(self, model_label: str, declaration: PriorVersions | None) -> None:
+        """Set or drop (None) one model's PRIOR_VERSIONS entry (tests plant gaps with it)."""
+        if declaration is None:
+            self._versions.pop(model_label, None)
+        else:
+            self._versions[model_label] = declaration
 
     def subject_paths(
         self, model: type[models.Model], *, user_model: type[models.Model] | None = None

@@ -13,18 +13,43 @@ The practices of a notice are TOML, one ``[[allow]]`` table per use the notice p
     list_comparison = false
     enrichment = false
     summary = "..."                # optional: the practice in plain words
+    [allow.affiliate_notice]       # required for recipient = "affiliate" (P18)
+    name = "Bungu Paper Co."       # the affiliate, and its own practices for what it gets
+    url = "https://..."            # optional: where its notice is published
+    [[allow.affiliate_notice.allow]]
+    data = ["user.behavior.purchase_history"]
+    purpose = "personalize.recommendations"
+    recipient = "shop"             # in the affiliate's notice, "shop" is the affiliate
+    choice = "opt-out"
 
 Anything a notice does not allow is forbidden. A general category or purpose covers the ones
 below it; two practices of one notice may not cover the same (data, purpose, recipient), so
 every use is governed by exactly one practice of each notice.
+
+Three rules keep the sharing promises whatever a later version says (the parser refuses the
+practice, so no confirmation can publish it):
+
+* P12, never sold: a purpose or recipient named as a sale, rental or brokerage of data
+  (``SALE_WORDS``) is refused, and so is ``recipient_pays = true``, the way to say that the
+  recipient gives the shop money or anything of value for the data. No purpose of the
+  taxonomy is one; the word list stops one from being added under a neutral parent.
+* P17, a chance to say no: a partner or affiliate that gets data for a purpose the shop does
+  not need for its own functions (anything outside ``essential``) must come with a choice,
+  opt-in or opt-out; ``choice = "none"`` is refused.
+* P18, affiliates at least as protective: an affiliate practice names the affiliate's notice
+  and its practices for the data it receives. Compared with ``compare_notices``, the
+  affiliate's notice narrowed to that data may not be less protective than what the practice
+  lets the affiliate do (the same purposes, a choice at least as strong, kept no longer, no
+  new activity, identity withheld where ours withholds it).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -49,8 +74,21 @@ _FLAG_WORDS = {
 }
 _KEYS = {
     "data", "purpose", "recipient", "choice", "retention_days", "identity_withheld", "summary",
-    *FLAGS,
+    "recipient_pays", "affiliate_notice", *FLAGS,
 }  # fmt: skip
+_AFFILIATE_KEYS = {"name", "url", "allow"}
+# P12: the words that make a purpose or a recipient a sale, a rental or a brokerage of data.
+SALE_WORDS = frozenset(
+    {
+        "sale", "sales", "sell", "seller", "selling", "sold", "resale", "resell", "reseller",
+        "reselling",
+        "rent", "rental", "rented", "renting", "lease", "leasing", "broker", "brokers",
+        "brokerage", "brokering", "buyer", "buyers", "purchaser", "monetise", "monetize",
+        "monetisation", "monetization",
+    }
+)  # fmt: skip
+# P17: the recipients outside the shop and its agents that get data for their own ends.
+THIRD_PARTIES = frozenset({"partner", "affiliate"})
 
 
 class PracticesError(ValueError):
@@ -73,6 +111,8 @@ class Practice:
     list_comparison: bool = False
     enrichment: bool = False
     summary: str = ""
+    # P18: for recipient = "affiliate", the affiliate's own notice (compared at parse time).
+    affiliate_notice: AffiliateNotice | None = None
 
     @property
     def key(self) -> str:
@@ -110,6 +150,15 @@ class Practice:
 
 
 @dataclass(frozen=True)
+class AffiliateNotice:
+    """P18: an affiliate's notice, as far as the data it receives from the shop goes."""
+
+    name: str
+    url: str
+    practices: PracticeSet
+
+
+@dataclass(frozen=True)
 class PracticeSet:
     practices: tuple[Practice, ...]
 
@@ -134,25 +183,37 @@ def parse_practices(text: str) -> PracticeSet:
     except tomllib.TOMLDecodeError as error:
         raise PracticesError([f"not valid TOML: {error}"]) from None
     problems = [f"unknown top-level key {key!r}" for key in sorted(set(document) - {"allow"})]
-    entries = document.get("allow", [])
-    if not isinstance(entries, list):
-        raise PracticesError([*problems, "'allow' must be a list of [[allow]] tables"])
-    practices: list[Practice] = []
-    for number, entry in enumerate(entries, start=1):
-        entry_problems: list[str] = []
-        practice = _parse_entry(entry, entry_problems) if isinstance(entry, dict) else None
-        if not isinstance(entry, dict):
-            entry_problems.append("must be a table")
-        problems += [f"[[allow]] #{number}: {problem}" for problem in entry_problems]
-        if practice is not None and not entry_problems:
-            practices.append(practice)
-    problems += _overlaps(practices)
+    practices = _parse_allow(document.get("allow", []), problems, affiliate_of=None)
     if problems:
         raise PracticesError(problems)
     return PracticeSet(tuple(practices))
 
 
-def _parse_entry(entry: dict[str, Any], problems: list[str]) -> Practice | None:
+def _parse_allow(
+    entries: object, problems: list[str], *, affiliate_of: str | None
+) -> list[Practice]:
+    """The practices of one ``allow`` list: a notice's, or an affiliate's notice inside one
+    (``affiliate_of`` then names the shop's practice and prefixes each problem)."""
+    prefix = f"P18: {affiliate_of}: the affiliate's notice: " if affiliate_of else ""
+    if not isinstance(entries, list):
+        problems.append(f"{prefix}'allow' must be a list of [[allow]] tables")
+        return []
+    practices: list[Practice] = []
+    for number, entry in enumerate(entries, start=1):
+        entry_problems: list[str] = []
+        practice = None
+        if isinstance(entry, dict):
+            practice = _parse_entry(entry, entry_problems, nested=affiliate_of is not None)
+        else:
+            entry_problems.append("must be a table")
+        problems += [f"{prefix}[[allow]] #{number}: {problem}" for problem in entry_problems]
+        if practice is not None and not entry_problems:
+            practices.append(practice)
+    problems += [f"{prefix}{problem}" for problem in _overlaps(practices)]
+    return practices
+
+
+def _parse_entry(entry: dict[str, Any], problems: list[str], *, nested: bool) -> Practice | None:
     problems += [f"unknown key {key!r}" for key in sorted(set(entry) - _KEYS)]
     data = entry.get("data")
     categories: list[DataCategory] = []
@@ -164,9 +225,10 @@ def _parse_entry(entry: dict[str, Any], problems: list[str]) -> Practice | None:
                 categories.append(DataCategory(value))
             except ValueError:
                 problems.append(f"unknown data category {value!r}")
-    purpose = _enum(Purpose, entry.get("purpose"), "purpose", problems)
+    raw_purpose = _unsold(entry.get("purpose"), "purpose", problems)
+    purpose = _enum(Purpose, raw_purpose, "purpose", problems) if raw_purpose else None
     choice = _enum(Choice, entry.get("choice"), "choice", problems)
-    recipient = entry.get("recipient")
+    recipient = _unsold(entry.get("recipient"), "recipient", problems)
     try:
         recipient = parse_recipient(recipient) if isinstance(recipient, str) else None
     except ValueError as error:
@@ -190,7 +252,7 @@ def _parse_entry(entry: dict[str, Any], problems: list[str]) -> Practice | None:
         problems.append(f"{recipient} may not serve {purpose} (P13: agents serve their function)")
     if flags["identity_withheld"] and any(is_identifying(c) for c in categories):
         problems.append("identity_withheld contradicts sharing identifying data (P14)")
-    return Practice(
+    practice = Practice(
         data=tuple(sorted(set(categories))),
         purpose=purpose,
         recipient=recipient,
@@ -199,6 +261,121 @@ def _parse_entry(entry: dict[str, Any], problems: list[str]) -> Practice | None:
         summary=summary,
         **flags,
     )
+    practice = _sharing_rules(entry, practice, problems, nested=nested)
+    return None if problems else practice
+
+
+def _sharing_rules(
+    entry: dict[str, Any], practice: Practice, problems: list[str], *, nested: bool
+) -> Practice:
+    """P12, P17, P18 on one parsed practice; returns it with the affiliate's notice read."""
+    if entry.get("recipient_pays", False) is not False:
+        problems.append(
+            f"P12: customer information is never sold: {practice.key} says the recipient pays "
+            "or gives something of value for it (recipient_pays), which is refused"
+        )
+    problems += _refused_sharing(practice)
+    if "affiliate_notice" in entry:
+        if practice.recipient != "affiliate" or nested:
+            problems.append(
+                "'affiliate_notice' belongs only to a practice of the shop's own notice with "
+                'recipient = "affiliate"'
+            )
+            return practice
+        affiliate = _parse_affiliate_notice(entry["affiliate_notice"], practice, problems)
+        return replace(practice, affiliate_notice=affiliate)
+    if practice.recipient == "affiliate" and not nested:
+        problems.append(
+            f"P18: {practice.key} shares data with an affiliate but names no affiliate_notice: "
+            "an affiliate gets customer information only if its own practices are at least as "
+            "protective, so its notice must be given to compare"
+        )
+    return practice
+
+
+def _unsold(value: object, name: str, problems: list[str]) -> object:
+    """P12: refuse a purpose or a recipient named as a sale; pass anything else through."""
+    if not isinstance(value, str):
+        return value
+    words = sorted({w for w in re.split(r"[^a-z]+", value.lower()) if w in SALE_WORDS})
+    if not words:
+        return value
+    problems.append(
+        f"P12: customer information is never sold, rented or given away: {name} {value!r} "
+        f"({', '.join(words)}) is refused"
+    )
+    return None
+
+
+def _refused_sharing(practice: Practice) -> list[str]:
+    """P17: a partner or an affiliate outside the shop's own functions needs a choice."""
+    if (
+        practice.recipient in THIRD_PARTIES
+        and not Purpose.ESSENTIAL.covers(practice.purpose)
+        and practice.choice is Choice.NONE
+    ):
+        who = describe_recipient(practice.recipient)
+        message = (
+            f"P17: {practice.key} gives data to {who} for {practice.purpose}, which the shop "
+            'does not need for its own functions, so it must offer a choice (choice = "opt-in" '
+            'or "opt-out"), not "none"'
+        )
+        return [message]
+    return []
+
+
+def _parse_affiliate_notice(
+    value: object, practice: Practice, problems: list[str]
+) -> AffiliateNotice | None:
+    """P18: the affiliate's notice, parsed like the shop's and compared with what
+    ``practice`` lets the affiliate do."""
+    where = f"P18: {practice.key}: affiliate_notice"
+    if not isinstance(value, dict):
+        problems.append(f"{where} must be a table with a name and the affiliate's practices")
+        return None
+    problems += [f"{where}: unknown key {key!r}" for key in sorted(set(value) - _AFFILIATE_KEYS)]
+    name, url = value.get("name"), value.get("url", "")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}: 'name' must name the affiliate")
+    if not isinstance(url, str):
+        problems.append(f"{where}: 'url' must be text")
+    if "allow" not in value:
+        problems.append(f"{where}: 'allow' must list the affiliate's practices")
+    before = len(problems)
+    theirs = _parse_allow(value.get("allow", []), problems, affiliate_of=practice.key)
+    if len(problems) > before or not isinstance(name, str) or not isinstance(url, str):
+        return None
+    affiliate = AffiliateNotice(name=name, url=url, practices=PracticeSet(tuple(theirs)))
+    problems += [
+        f"P18: {practice.key}: {name}'s notice is less protective than ours for the data it "
+        f"would receive: {change.kind} {change.practice} ({change.detail})"
+        for change in affiliate_shortfalls(practice, affiliate)
+    ]
+    return affiliate
+
+
+@dataclass(frozen=True)
+class _Practices:
+    version: int
+    practice_set: PracticeSet
+
+
+def _narrowed(practice: Practice, shared: set[DataCategory]) -> Practice | None:
+    data = tuple(sorted(c for c in shared if any(declared.covers(c) for declared in practice.data)))
+    return replace(practice, data=data, affiliate_notice=None) if data else None
+
+
+def affiliate_shortfalls(practice: Practice, affiliate: AffiliateNotice) -> list[Change]:
+    """P18: where the affiliate's notice, narrowed to the data ``practice`` gives it, is less
+    protective than ``practice`` itself, by the comparison of two notices. In the affiliate's
+    notice "shop" is the affiliate: the baseline allows it exactly what ``practice`` does."""
+    shared = {c for c in DataCategory if any(d.covers(c) for d in practice.data)}
+    ours = replace(practice, recipient="shop", affiliate_notice=None)
+    theirs = [p for p in (_narrowed(q, shared) for q in affiliate.practices.practices) if p]
+    comparison = compare_notices(
+        _Practices(0, PracticeSet((ours,))), _Practices(1, PracticeSet(tuple(theirs)))
+    )
+    return comparison.less_protective_changes()
 
 
 def _is_positive_int(value: object) -> bool:
