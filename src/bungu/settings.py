@@ -71,7 +71,8 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = _env_list("BUNGU_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the shop's guard on its date drill-down (bungu/backoffice/site.py).
+    "bungu.backoffice.site.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -295,6 +296,8 @@ BUNGU_PAGE_SIZE = 24
 BUNGU_CART_COOKIE_DAYS = int(os.environ.get("BUNGU_CART_COOKIE_DAYS", "90"))
 BUNGU_CART_ACCOUNT_DAYS = int(os.environ.get("BUNGU_CART_ACCOUNT_DAYS", "365"))
 BUNGU_CART_COOKIE_NAME = "__Host-cart" if PRODUCTION else "cart"
+# The device cookie of a browser that signed in before (bungu/accounts/devices.py).
+BUNGU_DEVICE_COOKIE_NAME = "__Host-device" if PRODUCTION else "device"
 # P11: a form refused for a missing CSRF cookie says plainly that it needs cookies.
 CSRF_FAILURE_VIEW = "bungu.storefront.errors.cookies_needed"
 # `make bench` compares every page with the cheapest one the same stack can serve; that page
@@ -426,8 +429,11 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    # Ten failures a minute from one address, five in five minutes for one account.
-    "login_failed": "10/m/ip,5/300s/key",
+    # At most ten wrong passwords in 15 minutes from one address and for one account...
+    "login_failed": "10/15m/ip,10/15m/key",
+    # ... except from a browser that signed in to the account before: it has its own ten
+    # (bungu/accounts/devices.py), so a stranger's guesses never lock the owner out.
+    "login_failed_device": "10/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",

@@ -134,8 +134,10 @@ def test_sign_in_is_by_email_in_any_case(client):
 
 
 def test_repeated_failed_sign_ins_are_rate_limited(client):
+    """Ten wrong passwords for an account in 15 minutes; then even the right one is refused,
+    from a browser that never signed in to it (tests/accounts/test_lockout.py: the owner's)."""
     customer = CustomerFactory(password=PASSWORD)
-    for _ in range(5):
+    for _ in range(10):
         response = client.post(LOGIN, {"login": customer.email, "password": "wrong password"})
         assert response.status_code == 200
 

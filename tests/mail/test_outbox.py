@@ -11,6 +11,7 @@ from bungu.mail.exceptions import InvalidAddress, UnknownMailKind
 from bungu.mail.models import OUTBOX_RETENTION_DAYS, MailPreferences, OutboxMessage, State
 from bungu.privacy import data_map
 from bungu.privacy.checks import checked_fields
+from bungu.privacy.models import AccessLogEntry
 from tests.accounts.factories import CustomerFactory
 
 from .factories import OutboxMessageFactory
@@ -18,27 +19,51 @@ from .factories import OutboxMessageFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_see_the_outbox_filtered_by_state_and_kind(
+def test_staff_see_the_outbox_filtered_by_state_and_kind_through_the_gate(
     admin_client, django_assert_max_num_queries
 ) -> None:
-    OutboxMessageFactory(subject="Queued one")
-    OutboxMessageFactory(subject="Failed one", state=State.FAILED, last_error="451 later")
+    customer = CustomerFactory()
+    OutboxMessageFactory(recipient=customer, subject="Queued one")
+    OutboxMessageFactory(
+        recipient=customer, subject="Failed one", state=State.FAILED, last_error="451 later"
+    )
     for n in range(5):
-        OutboxMessageFactory(subject=f"Sent {n}", state=State.SENT, sent_at=timezone.now())
+        OutboxMessageFactory(
+            recipient=customer, subject=f"Sent {n}", state=State.SENT, sent_at=timezone.now()
+        )
+    logged = AccessLogEntry.objects.count()
 
-    # Sign-in bookkeeping, the admin's counts, date and kind filters: none of it per row.
-    with django_assert_max_num_queries(16):
+    # Sign-in bookkeeping, the admin's counts, date and kind filters and one read through the
+    # privacy gate per customer on the page: none of it per row.
+    with django_assert_max_num_queries(24):
         response = admin_client.get("/admin/mail/outboxmessage/?state__exact=failed")
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Failed one" in html
     assert "Queued one" not in html
+    # P13: the values came through the gate, which logged the read.
+    entry = AccessLogEntry.objects.order_by("-pk").first()
+    assert AccessLogEntry.objects.count() == logged + 1
+    assert entry is not None
+    assert entry.subject_id == customer.pk
     assert admin_client.get("/admin/mail/outboxmessage/add/").status_code == 403
 
 
+def test_a_message_to_no_account_shows_no_personal_value(admin_client) -> None:
+    message = OutboxMessageFactory(to_address="guest-zq@example.com", subject="Zq subject")
+
+    page = admin_client.get(f"/admin/mail/outboxmessage/{message.pk}/change/").content.decode()
+
+    assert "guest-zq@example.com" not in page
+    assert "Zq subject" not in page
+
+
 def test_the_detail_shows_the_html_body_as_escaped_text(admin_client) -> None:
-    message = OutboxMessageFactory(html_body='<p onclick="x()">Hi</p><script>alert(1)</script>')
+    message = OutboxMessageFactory(
+        recipient=CustomerFactory(),
+        html_body='<p onclick="x()">Hi</p><script>alert(1)</script>',
+    )
 
     response = admin_client.get(f"/admin/mail/outboxmessage/{message.pk}/change/")
 

@@ -212,6 +212,7 @@ def test_each_app_declares_its_own_cookies() -> None:
     assert origins == {
         "cart": "bungu.cart.personal_data",
         "csrftoken": "bungu.privacy.personal_data",
+        "device": "bungu.accounts.personal_data",
         "messages": "bungu.privacy.personal_data",
         "sessionid": "bungu.privacy.personal_data",
     }

@@ -1,15 +1,21 @@
-"""The shop's allauth adapter: labels each account e-mail with its kind for the outbox and
-gives the e-mail templates the shop's name and address."""
+"""The shop's allauth adapter: labels each account e-mail with its kind for the outbox, gives
+the e-mail templates the shop's name and address, and gives a browser that signed in before
+its own allowance of wrong passwords (``devices``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from bungu.mail.kinds import ACCOUNT_PASSWORD_RESET, ACCOUNT_VERIFY, mail_kind
+
+from .devices import remember_device, trusted_device
 
 # allauth's template prefix -> the kind of mail (bungu.mail), which decides that these are
 # security mail: sent whatever the customer's e-mail choices say (P21), or they could lock
@@ -35,3 +41,29 @@ class AccountAdapter(DefaultAccountAdapter):
         }
         with mail_kind(_KINDS.get(template_prefix, ACCOUNT_NOTICE)):
             super().send_mail(template_prefix, email, context)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        login = str(credentials.get("email", ""))
+        device = trusted_device(request, login=login)
+        if device is None:
+            super().pre_authenticate(request, **credentials)
+            return
+        # A browser that signed in to this account before counts against its own allowance,
+        # never the account's, which strangers may have spent (see devices.py). allauth
+        # rolls this usage back when the password is right, as it does its own.
+        self._login_failed_rl_usage = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="login_failed_device",
+            config=settings.ACCOUNT_RATE_LIMITS,
+            key=f"{self._get_login_attempts_cache_key(request, **credentials)}:{device}",
+        )
+        if not self._login_failed_rl_usage:
+            raise self.validation_error("too_many_login_attempts")
+
+    def post_login(
+        self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any
+    ) -> HttpResponse:
+        response: HttpResponse = super().post_login(request, user, **kwargs)
+        remember_device(request, response, login=str(getattr(user, "email", "")))
+        return response

@@ -2,6 +2,7 @@
 
 from bungu.privacy import (
     Clock,
+    Cookie,
     DataCategory,
     Erase,
     ErasedBy,
@@ -11,6 +12,8 @@ from bungu.privacy import (
     Purpose,
     Source,
 )
+
+from .devices import DEVICE_COOKIE_AGE
 
 # ---------------------------------------------------------------- the profile, P4, P22
 # Every field is optional; the profile page names the feature each one serves.
@@ -409,3 +412,22 @@ PRIOR_VERSIONS = {
         "A secret: replaced, never edited, and never copied (a prior secret is a risk)."
     ),
 }
+
+# The device cookie of a browser that signed in before (devices.py): its own allowance of
+# wrong passwords, so a stranger's guesses never lock the customer out.
+COOKIES = [
+    Cookie(
+        "device",
+        setting="BUNGU_DEVICE_COOKIE_NAME",
+        purpose=(
+            "Remembers that this browser signed in to your account before, so that someone "
+            "else guessing your password elsewhere cannot lock you out. It holds a random "
+            "number and a keyed fingerprint of the account, never your address."
+        ),
+        max_age=DEVICE_COOKIE_AGE,
+        needed_for="signing in while someone else is trying wrong passwords on your account",
+        essential=True,
+        purposes={Purpose.SECURITY},
+        promises=("P3",),
+    ),
+]

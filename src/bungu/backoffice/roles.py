@@ -29,6 +29,55 @@ class Role:
         return sorted(own | self.extra)
 
 
+# The shop's owner: runs the shop day to day (catalogue, shipping and tax tables, notices,
+# moderation, the outbox, privacy requests, staff and their roles) and may read customers'
+# data for the purposes that work needs, each read logged like anyone's (P13). Not a
+# superuser: `make run` signs in as one of these (``ensure_staff_user``).
+_OWNER_MODELS = {
+    "catalog": ["brand", "category", "producttype", "product", "productimage", "sku"],
+    "checkout": ["shippingmethod", "shippingrate", "taxrate"],
+}
+OWNER = Role(
+    "Owner",
+    frozenset(
+        {
+            Purpose.CUSTOMER_SERVICE,
+            Purpose.FULFILMENT,
+            Purpose.DELIVERY,
+            Purpose.FRAUD_DETECTION,
+            Purpose.LEGAL_OBLIGATION,
+            Purpose.SECURITY,
+        }
+    ),
+    extra=frozenset(
+        {
+            *(
+                f"{app}.{action}_{model}"
+                for app, models in _OWNER_MODELS.items()
+                for model in models
+                for action in ("add", "change", "delete", "view")
+            ),
+            "privacy.add_notice",
+            "privacy.change_notice",
+            "privacy.view_notice",
+            "privacy.view_consentevent",
+            "privacy.view_accesslogentry",
+            "privacy.add_disclosure",
+            "privacy.change_disclosure",
+            "privacy.view_disclosure",
+            "privacy.view_privacyrequest",
+            "privacy.change_privacyrequest",
+            "reviews.view_review",
+            "reviews.change_review",
+            "mail.view_outboxmessage",
+            # Staff members and their roles (the admin lists staff only).
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_user",
+            "auth.view_group",
+        }
+    ),
+)
 ROLES: tuple[Role, ...] = (
     Role("Customer service", frozenset({Purpose.CUSTOMER_SERVICE})),
     # Packers and the people who book couriers: names, addresses and phones, no e-mail.
@@ -49,6 +98,7 @@ ROLES: tuple[Role, ...] = (
             }
         ),
     ),
+    OWNER,
 )
 
 

@@ -98,7 +98,8 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.to_address}: {self.subject}"
+        # No address or subject: the admin names a message by this, outside the privacy gate.
+        return f"message #{self.pk} ({self.state})"
 
     @property
     def category(self) -> Category:

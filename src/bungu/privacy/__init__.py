@@ -56,6 +56,7 @@ _PUBLIC: dict[str, str] = {
     "Erase": "datamap.registry",
     "ErasedBy": "datamap.registry",
     "Field": "datamap.registry",
+    "GatedModelAdmin": "admin.gated",
     "KeepsPriorVersions": "datamap.versions",
     "KeptBy": "datamap.registry",
     "LegalBasis": "models",
@@ -118,6 +119,7 @@ _ALIASES: dict[str, str] = {"categories": "DataCategory", "purposes": "Purpose"}
 __all__ = sorted([*_PUBLIC, *_ALIASES])  # noqa: PLE0605 - derived from the one table
 
 if TYPE_CHECKING:
+    from bungu.privacy.admin.gated import GatedModelAdmin as GatedModelAdmin
     from bungu.privacy.datamap.cookies import (
         Cookie as Cookie,
         CookieRegistry as CookieRegistry,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from bungu.privacy.admin.forms import DisclosureForm, NoticeForm
+from bungu.privacy.admin.gated import GatedModelAdmin
+from bungu.privacy.datamap.taxonomy import Purpose
 from bungu.privacy.exceptions import DisclosureRefused
 from bungu.privacy.models import AccessLogEntry, ConsentEvent, Disclosure, Notice, PrivacyRequest
 from bungu.privacy.sharing.disclosures import APPROVE_PERMISSION, approve_disclosure
@@ -52,39 +54,50 @@ class NoticeAdmin(admin.ModelAdmin[Notice]):
             )
 
 
-_Record = TypeVar("_Record", bound=Model)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[_Record]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin[ConsentEvent]):
-    list_display = ["at", "subject", "kind", "notice", "practice", "method"]
+class ConsentEventAdmin(GatedModelAdmin[ConsentEvent]):
+    """P13: a customer's consents, read for the law's record through the gate."""
+
+    purpose = Purpose.LEGAL_OBLIGATION
+    subject_field = "subject"
+    gated = ("at", "kind", "notice", "practice", "method", "page")
+    list_display = ["id", "subject", "at", "kind", "notice", "practice", "method"]
     list_filter = ["kind", "method"]
-    raw_id_fields = ["subject"]
+    fields = ["subject", *gated]
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin[AccessLogEntry]):
-    list_display = ["at", "actor_label", "subject", "purpose", "granted"]
+class AccessLogEntryAdmin(GatedModelAdmin[AccessLogEntry]):
+    """P13: who saw a customer's data and why; reading the log is itself logged."""
+
+    purpose = Purpose.LEGAL_OBLIGATION
+    subject_field = "subject"
+    gated = ("at", "actor_label", "purpose", "fields", "refused", "granted")
+    list_display = ["id", "subject", "at", "actor_label", "purpose", "granted"]
     list_filter = ["granted", "purpose"]
-    raw_id_fields = ["subject", "actor"]
+    fields = ["subject", *gated]
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin[Disclosure]):
+class DisclosureAdmin(GatedModelAdmin[Disclosure]):
     """P16: privacy staff record releases here; a second staff member approves them (an
-    action), after which the entry is read-only."""
+    action). Once recorded, what it says about the customer is read through the gate (P13),
+    so a recorded disclosure is changed only by approving it."""
 
+    purpose = Purpose.LEGAL_OBLIGATION
+    subject_field = "subject"
+    read_only = False
+    gated = (
+        "legal_basis",
+        "legal_basis_other",
+        "requester",
+        "data_released",
+        "requested_at",
+        "approved_at",
+        "released_at",
+        "visible_to_customer",
+        "note",
+    )
     form = DisclosureForm
     list_display = [
         "id",
@@ -156,9 +169,24 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(admin.ModelAdmin[PrivacyRequest]):
+class PrivacyRequestAdmin(GatedModelAdmin[PrivacyRequest]):
     """Staff track each request to an answer: owner, status and the reply the customer reads.
-    What the customer wrote is never changed here."""
+    What the customer wrote is read through the gate for customer service (P13) and never
+    changed here; the status and the reply are the shop's own handling, edited here."""
+
+    purpose = Purpose.CUSTOMER_SERVICE
+    subject_field = "customer"
+    read_only = False
+    gated = (
+        "kind",
+        "description",
+        "received_at",
+        "confirm_due",
+        "answer_due",
+        "confirmed_at",
+        "answered_at",
+        "verified_by",
+    )
 
     list_display = [
         "id",

@@ -103,7 +103,8 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Disclosure #{self.pk} about #{self.subject_id} to {self.requester}"
+        # Not the requester: the admin names a record by this outside the privacy gate (P13).
+        return f"Disclosure #{self.pk} about #{self.subject_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         stored = Disclosure.objects.filter(pk=self.pk, approved_by__isnull=False)

@@ -18,7 +18,7 @@ access-log entry naming the fields handed over and the fields withheld or refuse
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,9 @@ class PersonalData:
     purpose: Purpose
     records: dict[str, list[dict[str, Any]]]
     withheld: tuple[Withheld, ...] = ()
+    # The primary key of each row of ``records``, in the same order, so a page about one
+    # record (the admin's) can pick its own row out of the customer's.
+    keys: dict[str, list[Any]] = field(default_factory=dict)
 
     def values(self, label: str) -> list[Any]:
         """The values handed over, in row order; withheld ones are left out."""
@@ -166,6 +169,7 @@ class _Rows:
 
     values: list[dict[str, Any]]
     collected: list[datetime]
+    keys: list[Any]
 
 
 def _read(subject: int, labels: list[str], *, joined: datetime, now: datetime) -> dict[str, _Rows]:
@@ -187,7 +191,7 @@ def _read(subject: int, labels: list[str], *, joined: datetime, now: datetime) -
         rows = linked.rows_about(subject, columns=columns) if linked is not None else []
         collected = [min((row[created] if created else None) or joined, now) for row in rows]
         values = [{name: row[name] for name in names} for row in rows]
-        found[model_label] = _Rows(values, collected)
+        found[model_label] = _Rows(values, collected, [row["pk"] for row in rows])
     return found
 
 
@@ -311,6 +315,7 @@ def access(
     problems = {label: reason for label in labels if (reason := refusal(label, purpose))}
     actor_allowed = actor_may_act_for(actor, purpose)
     records: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, list[Any]] = {}
     withheld: list[Withheld] = []
     if actor_allowed and not problems:
         recipient = _recipient(actor)
@@ -320,6 +325,7 @@ def access(
             rule=rule, rows=rows, labels=labels, purpose=purpose, recipient=recipient
         )
         records = {model: [dict(row) for row in found.values] for model, found in rows.items()}
+        keys = {model: list(found.keys) for model, found in rows.items()}
         for item in withheld:
             model_label, field_name = split_label(item.label)
             for index in item.rows:
@@ -359,7 +365,11 @@ def access(
     entry.granted = True
     entry.save()
     return PersonalData(
-        subject_id=customer, purpose=purpose, records=records, withheld=tuple(withheld)
+        subject_id=customer,
+        purpose=purpose,
+        records=records,
+        withheld=tuple(withheld),
+        keys=keys,
     )
 
 

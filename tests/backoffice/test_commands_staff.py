@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from bungu.privacy import Purpose
+
 LINE = re.compile(
     r"^Back office: http://127\.0\.0\.1:(\d+)/admin/  user: staff@bungu\.test  password: (\S+)$",
     re.MULTILINE,
@@ -29,13 +31,14 @@ def run() -> str:
 
 
 @pytest.mark.django_db
-def test_creates_a_superuser_once_and_keeps_its_password_private(var_dir, monkeypatch):
+def test_creates_the_owner_once_and_keeps_its_password_private(var_dir, monkeypatch):
     monkeypatch.setenv("PORT", "8123")
     first = run()
     port, password = LINE.search(first).groups()
 
     user = get_user_model().objects.get(email="staff@bungu.test")
-    assert (user.is_staff, user.is_superuser, user.name) == (True, True, "staff")
+    assert (user.is_staff, user.is_superuser, user.name) == (True, False, "staff")
+    assert list(user.groups.values_list("name", flat=True)) == ["Owner"]
     assert user.check_password(password)
     assert port == "8123"
     secret = var_dir / "staff-password"
@@ -91,3 +94,28 @@ def test_a_password_changed_in_the_back_office_is_not_shown(var_dir):
     assert "password: (changed in the back office" in out
     assert "changed-by-staff-999" not in out
     assert user.check_password("changed-by-staff-999")
+
+
+@pytest.mark.django_db
+def test_a_superuser_left_by_an_earlier_version_becomes_the_owner(var_dir):
+    password = LINE.search(run()).group(2)
+    get_user_model().objects.filter(email="staff@bungu.test").update(is_superuser=True)
+
+    out = run()
+
+    user = get_user_model().objects.get(email="staff@bungu.test")
+    assert "no longer a superuser" in out
+    assert (user.is_superuser, user.is_staff) == (False, True)
+    assert user.check_password(password)
+    assert list(user.groups.values_list("name", flat=True)) == ["Owner"]
+
+
+@pytest.mark.django_db
+def test_the_owner_may_read_customers_data_only_for_its_purposes(var_dir):
+    """P13: the owner passes the purpose checks its role names, and no others."""
+    run()
+    owner = get_user_model().objects.get(email="staff@bungu.test")
+
+    assert owner.has_perm("privacy." + Purpose.CUSTOMER_SERVICE.permission_codename)
+    assert not owner.has_perm("privacy." + Purpose.MARKETING_EMAIL.permission_codename)
+    assert not owner.has_perm("privacy." + Purpose.BUSINESS_TRANSFER.permission_codename)

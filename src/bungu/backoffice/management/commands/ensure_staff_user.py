@@ -1,4 +1,9 @@
-"""`bungu ensure_staff_user`: a back-office login for a fresh shop, printed on every start."""
+"""`bungu ensure_staff_user`: a back-office login for a fresh shop, printed on every start.
+
+The login is the shop's owner: a staff member in the Owner role (``roles.OWNER``), not a
+superuser, so every read of customers' data it makes goes through the purposes the role
+holds and is logged (P13). A superuser is made separately, on purpose (README).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from bungu.backoffice.roles import OWNER, ensure_roles
 
 USERNAME = "staff"
 EMAIL = "staff@bungu.test"
@@ -27,8 +35,8 @@ def _write_secret(path: Path, secret: str) -> None:
 
 class Command(BaseCommand):
     help = (
-        f"Create the superuser {USERNAME!r} once, keep its password in $BUNGU_VAR_DIR/"
-        f"{LOGIN_FILE}, and print how to sign in to the back office."
+        f"Create the shop owner {USERNAME!r} (staff in the {OWNER.name} role, not a superuser) "
+        f"once, keep its password in $BUNGU_VAR_DIR/{LOGIN_FILE}, and print how to sign in."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,6 +48,7 @@ class Command(BaseCommand):
         login_field = user_model.USERNAME_FIELD
         login = EMAIL if login_field == "email" else USERNAME
         with transaction.atomic():
+            ensure_roles()
             user = user_model._default_manager.filter(**{login_field: login}).first()
             if user is None:
                 # A password file left by an earlier database is reused, so the printed
@@ -56,6 +65,7 @@ class Command(BaseCommand):
                 password = saved
             else:
                 password = ""
+            self._make_owner(user_model._default_manager.get(**{login_field: login}))
         if password and password != saved:
             _write_secret(password_file, password)
         port = os.environ.get("PORT", "8000")
@@ -71,7 +81,17 @@ class Command(BaseCommand):
             extra["email"] = EMAIL
         if login_field != "username" and "name" in fields:
             extra["name"] = USERNAME
-        user = user_model(is_staff=True, is_superuser=True, **extra)
+        user = user_model(is_staff=True, is_superuser=False, **extra)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
+
+    def _make_owner(self, user: Any) -> None:
+        if user.is_superuser:
+            # Made by an earlier version of this command: an owner now, whose reads of
+            # customers' data need a purpose and are logged.
+            user.is_superuser = False
+            self.stdout.write(f"{user} is no longer a superuser, but the shop's owner.")
+        user.is_staff = True
+        user.save(update_fields=["is_superuser", "is_staff"])
+        user.groups.add(Group.objects.get(name=OWNER.name))
