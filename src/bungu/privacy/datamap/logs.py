@@ -87,7 +87,7 @@ class LogFile:
         except ValueError:
             day = None
         if day is None:
-            day = date.fromtimestamp(path.stat().st_mtime)
+            day = date.fromtimestamp(path.stat().st_mtime)  # noqa: DTZ012 - a local day, as names
         return day < today - timedelta(days=self.retention_days)
 
 
