@@ -44,7 +44,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  ".join(line[name].ljust(widths[name]) for name in _COLUMNS).rstrip()
             )
-        self.stdout.write(f"{len(rows)} personal fields.")
         # P5: the log files are data the shop gathers automatically too.
         for log in log_registry:
             self.stdout.write(
@@ -53,3 +52,4 @@ class Command(BaseCommand):
                 f"{', '.join(sorted(p.value for p in log.purposes))}; "
                 f"kept {log.retention_days} days"
             )
+        self.stdout.write(f"{len(rows)} personal fields.")
