@@ -39,8 +39,9 @@ run: install ## migrate, load the demo catalogue, serve the shop, the worker and
 # The sandbox card processor (its own process, port and database) and the background worker
 # (e-mail delivery, the periodic housekeeping) run beside gunicorn and stop with it. Both
 # sides use their matching development key and webhook secret unless the environment sets
-# them; the processor posts its webhooks to the shop.
-	export PROCESSOR_PORT=$(PROCESSOR_PORT) \
+# them; the processor posts its webhooks to the shop. The shop's access and application logs
+# go to the terminal and to one file a day under $BUNGU_LOG_DIR (P5: see operations/logs.py).
+	export PROCESSOR_PORT=$(PROCESSOR_PORT) BUNGU_LOG_DIR=$${BUNGU_LOG_DIR:-$(BUNGU_VAR_DIR)/log} \
 		CARDSANDBOX_VAR_DIR=$${CARDSANDBOX_VAR_DIR:-$(BUNGU_VAR_DIR)/cardsandbox} \
 		CARDSANDBOX_WEBHOOK_URL=$${CARDSANDBOX_WEBHOOK_URL:-http://127.0.0.1:$(PORT)/checkout/webhook/} \
 		BUNGU_PROCESSOR_URL=$${BUNGU_PROCESSOR_URL:-http://127.0.0.1:$(PROCESSOR_PORT)}; \
@@ -51,7 +52,8 @@ run: install ## migrate, load the demo catalogue, serve the shop, the worker and
 	$(BUNGU) db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker $$processor 2>/dev/null; wait $$worker $$processor' EXIT; \
 	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--access-logfile - --graceful-timeout 5 --no-control-socket
+		--access-logfile - --logger-class bungu.operations.logs.AccessLogger \
+		--graceful-timeout 5 --no-control-socket
 
 # Debian's Chromium drives the browser tests; Playwright cannot download its own here.
 browser: ## install Debian's chromium for the browser tests when it is missing

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # P5: the access log shows a route's secrets (a link's token) by name, not value.
+    "bungu.operations.logs.LogPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -453,11 +455,27 @@ if BUNGU_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("BUNGU_TRUSTED_PROXIES must be 0 or more.")
 ALLAUTH_TRUSTED_PROXY_COUNT = BUNGU_TRUSTED_PROXIES
 
+# P5: the log is written to standard error and, with BUNGU_LOG_DIR (`make run` sets it), to
+# one file a day there, kept as long as operations/personal_data.py declares. Every handler
+# scrubs query strings and addresses from what it writes.
+LOG_DIR = Path(os.environ["BUNGU_LOG_DIR"]).resolve() if os.environ.get("BUNGU_LOG_DIR") else None
+_LOG_HANDLERS: dict[str, dict[str, Any]] = {
+    "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]},
+}
+if LOG_DIR is not None:
+    _LOG_HANDLERS["file"] = {
+        "()": "bungu.operations.logs.DailyFileHandler",
+        "directory": LOG_DIR,
+        "prefix": "bungu",
+        "formatter": "plain",
+        "filters": ["scrub"],
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("BUNGU_LOG_LEVEL", "INFO")},
+    "filters": {"scrub": {"()": "bungu.operations.logs.ScrubFilter"}},
+    "handlers": _LOG_HANDLERS,
+    "root": {"handlers": list(_LOG_HANDLERS), "level": os.environ.get("BUNGU_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -61,6 +61,7 @@ _PUBLIC: dict[str, str] = {
     "KeptBy": "datamap.registry",
     "LegalBasis": "models",
     "LessProtectiveUnconfirmed": "exceptions",
+    "LogFile": "datamap.logs",
     "NoDeletionPending": "exceptions",
     "NoNoticeInForce": "exceptions",
     "NotVersioned": "datamap.registry",
@@ -87,6 +88,7 @@ _PUBLIC: dict[str, str] = {
     "complete_account_deletion": "rights.deletion",
     "cookie_registry": "datamap.cookies",
     "data_map": "datamap.registry",
+    "delete_expired_log_files": "datamap.logs",
     "due_account_deletions": "rights.deletion",
     "enforce_retention": "rights.retention",
     "erase_subject": "rights.erasure",
@@ -96,6 +98,7 @@ _PUBLIC: dict[str, str] = {
     "get_notice_in_force": "notices.consent",
     "journal_erasure": "rights.erasure",
     "list_disclosures_for": "sharing.disclosures",
+    "log_registry": "datamap.logs",
     "may_use": "notices.consent",
     "notice_awaiting_answer": "notices.publishing",
     "parse_practices": "notices.practices",
@@ -125,6 +128,11 @@ if TYPE_CHECKING:
         CookieRegistry as CookieRegistry,
         UndeclaredCookie as UndeclaredCookie,
         cookie_registry as cookie_registry,
+    )
+    from bungu.privacy.datamap.logs import (
+        LogFile as LogFile,
+        delete_expired_log_files as delete_expired_log_files,
+        log_registry as log_registry,
     )
     from bungu.privacy.datamap.registry import (
         Clock as Clock,

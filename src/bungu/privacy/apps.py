@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 from bungu.privacy import checks  # noqa: F401  # registers the privacy system checks
 from bungu.privacy.datamap.cookies import cookie_registry
+from bungu.privacy.datamap.logs import log_registry
 from bungu.privacy.datamap.registry import data_map
 
 
@@ -15,3 +16,5 @@ class PrivacyConfig(AppConfig):
         data_map.discover()
         # The same modules declare the cookies each app sets (P5, P10).
         cookie_registry.discover()
+        # ... and the log files their servers write (P5).
+        log_registry.discover()

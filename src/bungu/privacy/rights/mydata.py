@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from bungu.privacy.datamap.collection import created_field, notice_at
+from bungu.privacy.datamap.logs import log_registry
 from bungu.privacy.datamap.registry import DataMap, Field, data_map, models_about_customers
 from bungu.privacy.datamap.taxonomy import DataCategory, Purpose
 from bungu.privacy.datamap.walk import Found, find_subject_rows
@@ -376,4 +377,9 @@ def build_my_data(*, subject: Subject, datamap: DataMap | None = None) -> dict[s
         "consents": _consents(pks.get("privacy.ConsentEvent", [])),
         "access_log": _access_log(pks.get("privacy.AccessLogEntry", [])),
         "disclosures": _disclosures(owner, pks.get("privacy.Disclosure", [])),
+        # P5: what the servers' logs hold of every visit, and for how long.
+        "server_logs": [
+            {"name": log.name, "holds": log.holds, "kept_days": log.retention_days}
+            for log in log_registry
+        ],
     }

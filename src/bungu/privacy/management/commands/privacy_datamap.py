@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from bungu.privacy.datamap.logs import log_registry
 from bungu.privacy.datamap.report import datamap_rows
 
 _COLUMNS = ("label", "category", "source", "purposes", "retention", "erase")
@@ -42,5 +43,13 @@ class Command(BaseCommand):
         for line in table:
             self.stdout.write(
                 "  ".join(line[name].ljust(widths[name]) for name in _COLUMNS).rstrip()
+            )
+        # P5: the log files are data the shop gathers automatically too.
+        for log in log_registry:
+            self.stdout.write(
+                f"LOG {log.name} ({log.pattern}): {log.source.value}; "
+                f"{', '.join(sorted(c.value for c in log.categories))}; for "
+                f"{', '.join(sorted(p.value for p in log.purposes))}; "
+                f"kept {log.retention_days} days"
             )
         self.stdout.write(f"{len(rows)} personal fields.")
