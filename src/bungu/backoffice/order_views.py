@@ -12,15 +12,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from bungu.orders import fulfilment, refunds, returns, services as order_services
 from bungu.orders.models import Order, OrderLine, ReturnState
@@ -37,7 +33,7 @@ from .order_forms import (
     ShipForm,
 )
 from .order_reading import read_order_person
-from .views import staff_only
+from .views import staff_only, staff_post
 
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 25
@@ -74,21 +70,6 @@ def for_purpose(purpose: Purpose) -> Callable[[View], View]:
         return wrapper
 
     return decorate
-
-
-def staff_post(view: View) -> View:
-    """Like ``staff_only``, for the forms that change an order."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not (user.is_active and user.is_staff):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return never_cache(require_POST(wrapper))
 
 
 def _order(number: str) -> Order:

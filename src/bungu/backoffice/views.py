@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from bungu.privacy import Purpose, PurposeNotAllowed, practices_in_force
 
@@ -24,7 +24,7 @@ from .roles import ROLES
 View = Callable[..., HttpResponse]
 
 
-def staff_only(view: View) -> View:
+def _members_only(view: View) -> View:
     """Anonymous visitors are sent to the staff sign-in page, which is where a member coming
     from a bookmark wants to go. A signed-in customer gets 404, like any other address that is
     not theirs: the shop does not tell customers which addresses lead to staff pages."""
@@ -38,8 +38,18 @@ def staff_only(view: View) -> View:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
-    # Customers' data must not stay in a browser's or a proxy's cache.
-    return never_cache(require_GET(wrapper))
+    return wrapper
+
+
+# Customers' data must not stay in a browser's or a proxy's cache: never_cache on both.
+def staff_only(view: View) -> View:
+    """A staff page: members only, read with GET."""
+    return never_cache(require_GET(_members_only(view)))
+
+
+def staff_post(view: View) -> View:
+    """A staff form that changes something: members only, sent with POST."""
+    return never_cache(require_POST(_members_only(view)))
 
 
 def _member(request: HttpRequest) -> AbstractBaseUser:
