@@ -18,15 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import import_module
-from types import ModuleType
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import module_has_submodule
 
-from bungu.privacy.datamap.registry import DECLARATIONS_MODULE
+from bungu.privacy.datamap.declared import DeclarationRegistry
 from bungu.privacy.datamap.taxonomy import Purpose
 
 _PROMISE_IDS = frozenset(f"P{number}" for number in range(1, 27))
@@ -107,51 +102,21 @@ class UndeclaredCookie(LookupError):  # noqa: N818  # domain nouns (style.md)
     """A response set a cookie the registry does not know."""
 
 
-class CookieRegistry:
+class CookieRegistry(DeclarationRegistry[Cookie]):
     """Every declared cookie, by the name it has under the current settings."""
 
-    def __init__(self) -> None:
-        self._cookies: dict[str, Cookie] = {}
-        self._origins: dict[str, str] = {}
+    attribute = "COOKIES"
+    kind = Cookie
+    noun = "cookie"
 
-    def declare(self, cookies: Iterable[Cookie], *, origin: str) -> None:
-        """Add one module's declarations. A cookie declared twice is a configuration error."""
-        for cookie in cookies:
-            if not isinstance(cookie, Cookie):
-                raise ImproperlyConfigured(f"{origin}: COOKIES holds {cookie!r}, not a Cookie")
-            key = cookie.default_name
-            if key in self._cookies:
-                raise ImproperlyConfigured(
-                    f"cookie {key!r} is declared twice ({self._origins[key]}, {origin})"
-                )
-            self._cookies[key] = cookie
-            self._origins[key] = origin
-
-    def origin_of(self, cookie: Cookie) -> str:
-        return self._origins[cookie.default_name]
-
-    def declare_module(self, module: ModuleType) -> None:
-        self.declare(getattr(module, "COOKIES", ()), origin=module.__name__)
-
-    def discover(self) -> None:
-        """Read the COOKIES of every installed app's ``personal_data`` module, from scratch."""
-        self.clear()
-        for app_config in apps.get_app_configs():
-            if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
-                self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
-
-    def clear(self) -> None:
-        self._cookies.clear()
-        self._origins.clear()
+    def key(self, item: Cookie) -> str:
+        return item.default_name
 
     def __iter__(self) -> Iterator[Cookie]:
-        return iter(sorted(self._cookies.values(), key=lambda c: (not c.essential, c.name)))
-
-    def __len__(self) -> int:
-        return len(self._cookies)
+        return iter(sorted(self._declared.values(), key=lambda c: (not c.essential, c.name)))
 
     def find(self, name: str) -> Cookie | None:
-        return next((c for c in self._cookies.values() if c.name == name), None)
+        return next((c for c in self._declared.values() if c.name == name), None)
 
     def get(self, name: str) -> Cookie:
         """The declaration of a cookie by its current name. Raises UndeclaredCookie."""

@@ -18,15 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fnmatch import fnmatch
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 
-from django.apps import apps
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import module_has_submodule
-
-from bungu.privacy.datamap.registry import DECLARATIONS_MODULE
+from bungu.privacy.datamap.declared import DeclarationRegistry
 from bungu.privacy.datamap.taxonomy import DataCategory, Purpose, Source
 
 # The day a daily log file holds, as its name says.
@@ -91,45 +85,18 @@ class LogFile:
         return day < today - timedelta(days=self.retention_days)
 
 
-class LogRegistry:
+class LogRegistry(DeclarationRegistry[LogFile]):
     """Every declared log file, in the order the apps declare them."""
 
-    def __init__(self) -> None:
-        self._logs: dict[str, LogFile] = {}
-        self._origins: dict[str, str] = {}
+    attribute = "LOGS"
+    kind = LogFile
+    noun = "log"
 
-    def declare(self, logs: Iterable[LogFile], *, origin: str) -> None:
-        """Add one module's declarations. A pattern declared twice is a configuration error."""
-        for log in logs:
-            if not isinstance(log, LogFile):
-                raise ImproperlyConfigured(f"{origin}: LOGS holds {log!r}, not a LogFile")
-            if log.pattern in self._logs:
-                raise ImproperlyConfigured(
-                    f"log {log.pattern!r} is declared twice ({self._origins[log.pattern]}, "
-                    f"{origin})"
-                )
-            self._logs[log.pattern] = log
-            self._origins[log.pattern] = origin
-
-    def declare_module(self, module: ModuleType) -> None:
-        self.declare(getattr(module, "LOGS", ()), origin=module.__name__)
-
-    def discover(self) -> None:
-        """Read the LOGS of every installed app's ``personal_data`` module, from scratch."""
-        self.clear()
-        for app_config in apps.get_app_configs():
-            if module_has_submodule(app_config.module, DECLARATIONS_MODULE):
-                self.declare_module(import_module(f"{app_config.name}.{DECLARATIONS_MODULE}"))
-
-    def clear(self) -> None:
-        self._logs.clear()
-        self._origins.clear()
+    def key(self, item: LogFile) -> str:
+        return item.pattern
 
     def __iter__(self) -> Iterator[LogFile]:
-        return iter(self._logs.values())
-
-    def __len__(self) -> int:
-        return len(self._logs)
+        return iter(self._declared.values())
 
     def find(self, file_name: str) -> LogFile | None:
         """The declaration a file of the log directory belongs to, if any."""
