@@ -1,3 +1,5 @@
+from importlib import import_module
+
 import pytest
 
 from tests.processor import start_processor
@@ -19,6 +21,42 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     ):
         name = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
         database.setdefault("TEST", {})["NAME"] = name
+
+
+# What the data migrations write, and a transactional test's flush takes away again: the notice
+# in force (without it every purpose-limited read is refused) and the shipping and tax tables.
+SEEDING_MIGRATIONS = [
+    ("bungu.privacy.migrations.0002_notice_v1", "publish_v1"),
+    ("bungu.checkout.migrations.0002_seed_shipping_and_tax", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_as_migrated(request):
+    """A transactional test (live server, real concurrency) starts from the database as
+    migrations leave it, like every other test, even after an earlier one flushed it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    historical = request.getfixturevalue("_migrated_models")
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(import_module(module), function)(historical, None)
+
+
+@pytest.fixture(scope="session")
+def _migrated_models(django_db_setup, django_db_blocker):
+    """The models as the migrations know them (the seeds run as in a migration, without the
+    live models' rules, such as a new notice never taking effect in the past)."""
+    from django.db import connection  # noqa: PLC0415 - after pytest-django configured settings
+    from django.db.migrations.loader import MigrationLoader  # noqa: PLC0415
+
+    with django_db_blocker.unblock():
+        loader = MigrationLoader(connection)
+        return loader.project_state().apps
 
 
 @pytest.fixture(autouse=True)
