@@ -244,7 +244,7 @@ def approve_and_pay(*, attempt: CheckoutAttempt, guardian: User, return_url: str
     AttemptSpent; then nothing was charged."""
     with transaction.atomic():
         locked = (
-            CheckoutAttempt.objects.select_for_update()
+            CheckoutAttempt.objects.select_for_update(of=("self",))
             .select_related("customer", "shipping_method")
             .get(pk=attempt.pk)
         )
