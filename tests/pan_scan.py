@@ -24,8 +24,11 @@ from django.contrib.sessions.models import Session
 from django.db import connections
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
-# Digits with at most one space or dash between two of them.
-_RUN = re.compile(r"\d(?:[ -]?\d)*")
+# Digits with at most one space or dash between two of them, not part of a hexadecimal id:
+# the shop's and the processor's ids (attempts, payments) are random hex, and one in a few
+# hundred holds a Luhn-valid run of digits by chance. A card number is never written glued
+# to the letters a-f.
+_RUN = re.compile(r"(?<![0-9A-Fa-f])\d(?:[ -]?\d)*(?![0-9A-Fa-f])")
 _SEPARATOR = re.compile(r"[ -]")
 
 

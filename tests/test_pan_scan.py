@@ -37,6 +37,7 @@ def test_luhn_valid_numbers_of_13_to_19_digits_are_found(number: str) -> None:
         ('{"card": "4242424242424242"}', "4242424242424242"),
         ("card=4000000000000002&cvc=123", "4000000000000002"),
         ("order 1234 4242 4242 4242 4242", "4242424242424242"),  # beside other digits
+        ("pan4242424242424242", "4242424242424242"),  # after a word that is not hex
     ],
 )
 def test_separated_and_embedded_numbers_are_found(written: str, digits: str) -> None:
@@ -53,6 +54,8 @@ def test_separated_and_embedded_numbers_are_found(written: str, digits: str) -> 
         "4242  4242  4242  4242",  # two spaces are not one number
         "4242.4242.4242.4242",
         "Visa ending in 4242, 2026-01-15 12:34:56.123456, order 000123, total $18.00",
+        "pay_4242424242424242ab",  # a hexadecimal id, however its digits fall
+        "attempt f4242424242424242",
         "",
     ],
 )

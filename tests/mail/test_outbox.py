@@ -1,6 +1,8 @@
 """The outbox in the back office, the shop's own mails, retention (P5) and the data map."""
 
+import re
 from datetime import timedelta
+from email.utils import make_msgid
 
 import pytest
 from django.template import TemplateDoesNotExist
@@ -13,6 +15,7 @@ from bungu.privacy import data_map
 from bungu.privacy.checks import checked_fields
 from bungu.privacy.models import AccessLogEntry
 from tests.accounts.factories import CustomerFactory
+from tests.pan_scan import find_pans
 
 from .factories import OutboxMessageFactory
 
@@ -135,3 +138,15 @@ def test_every_field_is_in_the_data_map(model) -> None:
     assert [label for label in labels if not data_map.is_declared(label)] == []
     # The positive control: a field the map does not know is caught.
     assert not data_map.is_declared(f"{model._meta.label}.no_such_field")
+
+
+def test_p2_message_ids_carry_no_long_run_of_digits_a_card_scan_would_flag() -> None:
+    ids = [services.new_message_id(domain="bungu.test") for _ in range(2000)]
+
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"<[a-z2-7]{32}@bungu\.test>", value) for value in ids)
+    assert find_pans("\n".join(ids)) == []
+    # Positive control: the standard library's ids end in a 19-digit number, which the scan
+    # flags whenever it passes the Luhn check (about one in ten).
+    stdlib = [make_msgid(domain="bungu.test") for _ in range(200)]
+    assert find_pans("\n".join(stdlib)) != []
