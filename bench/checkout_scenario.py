@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 import httpx
 from buyers import Buyer, PhaseResult, bare_flow, buyer_flow, run_phase
+from processes import running
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -126,20 +126,13 @@ def sandbox_processor(
         CARDSANDBOX_WEBHOOK_SECRETS=config.webhook_secret,
         CARDSANDBOX_WEBHOOK_URL=webhook_url,
     )
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cardsandbox"],
-            env=env,
-            cwd=REPO,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_for_processor(process, config=config, log=log)
-            yield process.pid
-        finally:
-            _stop(process)
+    with running(
+        [sys.executable, "-m", "cardsandbox"],
+        env=env,
+        log=log,
+        wait_until_ready=lambda process: _wait_for_processor(process, config=config, log=log),
+    ) as pid:
+        yield pid
 
 
 def _wait_for_processor(
@@ -161,17 +154,6 @@ def _wait_for_processor(
             pass
         time.sleep(0.2)
     raise CheckoutBenchError(f"the sandbox processor did not answer within 60 s; see {log}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 def _shop_state(arguments: list[str], *, env: dict[str, str], out: Path) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from checkout_scenario import (
     sandbox_processor,
 )
 from loadgen import LoadGeneratorError, find_wrk, run_wrk, write_script
+from processes import running
 from report import TARGETS, ScenarioResult, format_table, write_json
 
 REPO = Path(__file__).resolve().parent.parent
@@ -256,32 +257,13 @@ def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Ite
     if "control_socket_disable" in gunicorn.config.Config().settings:
         # Newer gunicorns open a control socket in the home directory, the one `make run` uses.
         command.append("--no-control-socket")
-    with log.open("wb") as log_file:
-        # Its own session: Ctrl-C reaches this script, which then stops the whole server.
-        server = subprocess.Popen(
-            command,
-            env=env,
-            cwd=REPO,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_until_ready(server, port=port, log=log)
-            yield server.pid
-        finally:
-            _stop(server)
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=15)
+    with running(
+        command,
+        env=env,
+        log=log,
+        wait_until_ready=lambda server: _wait_until_ready(server, port=port, log=log),
+    ) as pid:
+        yield pid
 
 
 def _git_revision() -> str:
