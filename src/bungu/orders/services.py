@@ -249,16 +249,19 @@ def get_order_by_guest_link(*, token: str) -> Order:
     return order
 
 
+def order_link(order: Order) -> str:
+    """The order's page for its e-mails: in the account, or a guest's signed link."""
+    if order.customer_id:
+        return settings.BUNGU_SITE_URL + order.get_absolute_url()
+    return guest_url(order)
+
+
 # ---------------------------------------------------------------- the confirmation e-mail
 def send_confirmation(*, order_id: int) -> None:
     """Queue the confirmation e-mail in the outbox: the card as brand and last four only
     (P2), and for a guest the signed link to the order."""
     order = Order.objects.prefetch_related("lines").select_related("customer").get(pk=order_id)
-    link = (
-        settings.BUNGU_SITE_URL + order.get_absolute_url()
-        if order.customer_id
-        else guest_url(order)
-    )
+    link = order_link(order)
     mail_services.send_mail_to(
         user=order.customer,
         address=order.email,
