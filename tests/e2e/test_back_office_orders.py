@@ -6,9 +6,7 @@ the tracking link."""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -21,22 +19,11 @@ from tests.accounts.factories import CustomerFactory
 from tests.backoffice.factories import staff_member
 from tests.catalog.factories import SKUFactory
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.mailbox import mail_about
 from tests.e2e.signing_in import sign_in
 from tests.orders.factories import place_paid_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def mail_about(smtp_server, subject: str, *, timeout: float = 10) -> Any:  # type: ignore[no-untyped-def]
-    """The e-mail whose subject contains ``subject`` (it is sent just after the commit)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for mail in smtp_server.messages:
-            if subject in str(mail["Subject"]):
-                return mail
-        time.sleep(0.05)
-    subjects = [m["Subject"] for m in smtp_server.messages]
-    raise AssertionError(f"no mail about {subject!r}: {subjects}")
 
 
 @pytest.fixture

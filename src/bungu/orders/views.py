@@ -137,8 +137,10 @@ def guest_order(request: HttpRequest, token: str) -> HttpResponse:
         **_returns_context(order),
     }
     response = render(request, "orders/guest.html", context)
-    # The link is a secret: it must not leak to other sites through the Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is a secret: it must not leak to other sites through the Referer header. Not
+    # "no-referrer": with it a browser sends "Origin: null" with the page's own forms (cancel,
+    # return), which the CSRF check rightly refuses; "same-origin" keeps it on the shop.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
