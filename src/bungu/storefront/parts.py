@@ -1,0 +1,105 @@
+"""The per-visitor parts of shared pages: what fills each page hole (see ``holes``).
+
+Each filler gets the request and the hole's arguments (ids and slugs the template wrote) and
+returns this visitor's HTML. They read only what is cheap: nothing for an anonymous visitor,
+and at most one small query for a signed-in one (their wish lists, their own review); the
+signed-in user is read once per request by the authentication middleware.
+"""
+
+from __future__ import annotations
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from bungu.accounts.services import sign_in_url
+from bungu.reviews import services as reviews
+from bungu.reviews.forms import ReviewForm
+from bungu.wishlists import services as wishlists
+
+
+def _signed_in_id(request: HttpRequest) -> int | None:
+    user = getattr(request, "user", None)
+    return int(user.pk) if user is not None and user.is_authenticated else None
+
+
+def csrf_field(request: HttpRequest) -> str:
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+
+
+def account_menu(request: HttpRequest) -> str:
+    """The header's account links: sign in, or the account, the data and sign out."""
+    if _signed_in_id(request) is None:
+        return format_html('<a href="{}">Sign in</a>', reverse("account_login"))
+    return format_html(
+        '\n        <a href="{}">Your account</a>\n        <a href="{}">Your data</a>\n'
+        '        <form method="post" action="{}">{}<button type="submit" class="button-quiet">'
+        "Sign out</button></form>\n      ",
+        reverse("accounts:overview"),
+        reverse("privacy:my_data"),
+        reverse("account_logout"),
+        csrf_field(request),
+    )
+
+
+def flash_messages(request: HttpRequest) -> str:
+    """The visitor's pending messages, shown once (reading them marks them seen)."""
+    pending = list(get_messages(request))
+    if not pending:
+        return ""
+    # str(): a message written with format_html stays as its author made it safe.
+    items = format_html_join(
+        "", '<p class="message message-{}">{}</p>', ((m.tags, str(m)) for m in pending)
+    )
+    return format_html('<div class="wrap messages" role="status">\n    {}\n  </div>', items)
+
+
+def wish_list_save(request: HttpRequest, sku_id: str) -> str:
+    """The product page's "Save to wish list" part: the visitor's lists (one query)."""
+    owner_id = _signed_in_id(request)
+    return render_to_string(
+        "wishlists/_save_form.html",
+        {
+            "user": request.user,
+            "sku": {"id": sku_id},
+            "wish_lists": wishlists.list_wish_lists(owner_id=owner_id) if owner_id else [],
+            "sign_in_url": sign_in_url(next_path=request.path),
+        },
+    )
+
+
+def review_report(request: HttpRequest, review_id: str, author_id: str) -> str:
+    """ "Report this review", for a signed-in visitor who did not write it (no query)."""
+    viewer_id = _signed_in_id(request)
+    if viewer_id is None or str(viewer_id) == author_id:
+        return ""
+    return format_html(
+        '<p class="review-actions"><a href="{}">Report this review</a></p>',
+        reverse("reviews:report", kwargs={"review_id": int(review_id)}),
+    )
+
+
+def review_own(request: HttpRequest, product_id: str, slug: str) -> str:
+    """The visitor's own review of the product, or the form to write one (one query)."""
+    viewer_id = _signed_in_id(request)
+    own = (
+        reviews.find_review(author_id=viewer_id, product_id=int(product_id))
+        if viewer_id is not None
+        else None
+    )
+    return render_to_string(
+        "reviews/_own_review.html",
+        {
+            "signed_in": viewer_id is not None,
+            "own": own,
+            "product": {"slug": slug},
+            # Its own ids, so they cannot clash with the other forms of the page.
+            "review_form": ReviewForm(auto_id="review_%s"),
+            "sign_in_url": sign_in_url(next_path=request.path),
+        },
+    )
