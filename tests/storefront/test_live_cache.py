@@ -17,6 +17,7 @@ from django.test import Client
 from bungu.catalog import services as catalog
 from bungu.catalog.caching import CACHE_HEADER
 from bungu.catalog.models import LOW_STOCK_THRESHOLD, SKU, Product
+from bungu.catalog.search import reindex_products
 from bungu.reviews import services as reviews
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import BrandFactory, CategoryFactory, ProductFactory
@@ -203,3 +204,19 @@ def test_a_structural_change_still_makes_every_page_stale(shop):
     BrandFactory(slug="sailor")
 
     _expect(shop, stale=set(shop.pages))
+
+
+def test_reindexing_a_product_as_the_admin_does_makes_stale_its_pages_only(shop):
+    reindex_products([shop.pen.id])
+
+    _expect(shop, stale=PEN_PAGES | {"home"})
+
+
+def test_products_deleted_in_bulk_make_every_page_stale(shop):
+    # The admin deletes a selection with one query, then reindexes: the rows that named the
+    # deleted product's pages are gone, so every page goes.
+    Product.objects.filter(id=shop.pen.id).delete()
+    reindex_products([shop.pen.id])
+
+    assert Client().get("/p/juice-up/").status_code == 404
+    assert _states(shop)["notebook"] == "miss"
