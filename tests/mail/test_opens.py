@@ -44,9 +44,7 @@ def send_newsletter(customer, *, kind: str = "marketing", capture) -> OutboxMess
 
 def delivered_long_ago(message: OutboxMessage) -> None:
     """Out of the window in which a fetch counts as a proxy's pre-fetch."""
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        sent_at=timezone.now() - timedelta(hours=2)
-    )
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now() - timedelta(hours=2))
 
 
 def fetch(client: Client, token: str, **headers: str):  # type: ignore[no-untyped-def]
@@ -265,9 +263,7 @@ def test_p7_only_get_is_answered(client, delivered) -> None:
         ({"REMOTE_ADDR": "66.249.84.3"}, "network of a mail privacy proxy"),
     ],
 )
-def test_p7_proxy_prefetches_are_flagged_and_counted_apart(
-    delivered, headers, reason
-) -> None:
+def test_p7_proxy_prefetches_are_flagged_and_counted_apart(delivered, headers, reason) -> None:
     _, message = delivered
     token = opens.tracking_token(message.message_id)
     client = Client(REMOTE_ADDR=headers.pop("REMOTE_ADDR", "203.0.113.9"))
@@ -356,9 +352,7 @@ def test_p7_planted_an_open_written_as_consent_is_caught(client, delivered, monk
 def test_p5_opens_are_erased_by_the_retention_the_data_map_declares(delivered) -> None:
     _, message = delivered
     tracked = OpenTracking.objects.get()
-    OpenTracking.objects.filter(pk=tracked.pk).update(
-        added_at=timezone.now() - timedelta(days=181)
-    )
+    OpenTracking.objects.filter(pk=tracked.pk).update(added_at=timezone.now() - timedelta(days=181))
 
     privacy.enforce_retention()
 
@@ -388,9 +382,7 @@ def test_p7_the_counts_report_people_and_proxies_apart(delivered) -> None:
 
     counts = opens.count_opens()
 
-    assert counts == opens.OpenCounts(
-        tracked=2, opened=1, proxy_only=1, opens=2, proxy_fetches=1
-    )
+    assert counts == opens.OpenCounts(tracked=2, opened=1, proxy_only=1, opens=2, proxy_fetches=1)
     assert counts.open_rate == 0.5
     assert opens.count_opens(since=timezone.now() + timedelta(days=1)).open_rate is None
 

@@ -225,7 +225,9 @@ class OpenTracking(models.Model):
     last_opened_at = models.DateTimeField("last opened", null=True, blank=True)
     opens = models.PositiveIntegerField("times opened", default=0)
     proxy_fetches = models.PositiveIntegerField("image fetched by a mail privacy proxy", default=0)
-    last_proxy_reason = models.CharField("why a fetch was taken for a proxy", max_length=100, blank=True)
+    last_proxy_reason = models.CharField(
+        "why a fetch was taken for a proxy", max_length=100, blank=True
+    )
 
     class Meta:
         verbose_name = "e-mail open confirmation"

@@ -111,7 +111,11 @@ def html_to_send(message: OutboxMessage, *, now: datetime | None = None) -> str:
     token = tracking_token(message.message_id)
     OpenTracking.objects.get_or_create(
         message=message,
-        defaults={"recipient": message.recipient, "token": token, "added_at": now or timezone.now()},
+        defaults={
+            "recipient": message.recipient,
+            "token": token,
+            "added_at": now or timezone.now(),
+        },
     )
     body = message.html_body
     closing = body.lower().rfind("</body>")
@@ -120,9 +124,7 @@ def html_to_send(message: OutboxMessage, *, now: datetime | None = None) -> str:
     return body[:closing] + _image(token) + body[closing:]
 
 
-def proxy_reason(
-    *, user_agent: str, ip: str, sent_at: datetime | None, now: datetime
-) -> str:
+def proxy_reason(*, user_agent: str, ip: str, sent_at: datetime | None, now: datetime) -> str:
     """Why a fetch of the image looks like a mail privacy proxy, "" if it looks like a
     person opening the message (the rule is in the module's docstring)."""
     agent = user_agent.strip()
@@ -154,9 +156,7 @@ def record_open(
     Never writes a consent or a preference (P7). Raises UnknownTrackingImage."""
     if not _TOKEN.fullmatch(token):
         raise UnknownTrackingImage("No such image.")
-    found = (
-        OpenTracking.objects.select_related("message", "recipient").filter(token=token).first()
-    )
+    found = OpenTracking.objects.select_related("message", "recipient").filter(token=token).first()
     if found is None:
         raise UnknownTrackingImage("No such image.")
     now = now or timezone.now()

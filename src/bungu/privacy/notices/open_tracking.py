@@ -102,19 +102,24 @@ def may_record_opens(
     ]
     if not binding or not all(practice and practice.open_tracking for practice in binding):
         return Decision(False, "The notice that binds your address does not record opens.")
-    choice = max(
-        (practice.choice for practice in binding if practice), key=lambda c: c.strength
-    )
+    choice = max((practice.choice for practice in binding if practice), key=lambda c: c.strength)
     answer = rule.answers.practices.get(OPEN_TRACKING)
     signal = rule.answers.practices.get(GPC_PRACTICE)
     if answer is not None and answer.kind == ConsentKind.WITHDRAWN:
         return Decision(False, "You turned open confirmations off.", OPEN_TRACKING)
     said_yes = answer is not None and answer.kind == ConsentKind.GIVEN
-    if signal is not None and signal.kind == ConsentKind.WITHDRAWN:
-        if not (said_yes and answer is not None and (answer.at, answer.id) > (signal.at, signal.id)):
-            return Decision(
-                False, "Your browser sent Global Privacy Control: an opt-out.", OPEN_TRACKING
-            )
+    gpc = signal is not None and signal.kind == ConsentKind.WITHDRAWN
+    # The customer's yes counts over the signal only when it came after it.
+    yes_since_signal = (
+        said_yes
+        and answer is not None
+        and signal is not None
+        and (answer.at, answer.id) > (signal.at, signal.id)
+    )
+    if gpc and not yes_since_signal:
+        return Decision(
+            False, "Your browser sent Global Privacy Control: an opt-out.", OPEN_TRACKING
+        )
     if choice is Choice.OPT_IN and not said_yes:
         return Decision(False, "The notice asks for your yes first.", OPEN_TRACKING)
     how = "your choice" if said_yes else "the notice's default"

@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bungu.privacy.datamap.taxonomy import Purpose
+from bungu.privacy.exceptions import NoNoticeInForce
 from bungu.privacy.models import ConsentMethod, PrivacyRequest
 from bungu.privacy.notices.open_tracking import (
     may_record_opens,
@@ -71,17 +72,26 @@ def open_confirmations(request: HttpRequest) -> HttpResponse:
     choice = request.POST.get("record_opens", "")
     if choice not in {"on", "off"}:
         return HttpResponseBadRequest("Choose record_opens=on or record_opens=off.")
-    set_open_recording(
-        subject=customer_id(request),
-        allowed=choice == "on",
-        method=ConsentMethod.FORM,
-        page=request.path,
-    )
-    if choice == "on":
+    try:
+        set_open_recording(
+            subject=customer_id(request),
+            allowed=choice == "on",
+            method=ConsentMethod.FORM,
+            page=request.path,
+        )
+    except NoNoticeInForce:
+        # No notice, no practice that records opens: nothing is recorded either way.
+        messages.error(request, "No privacy notice is in force yet, so nothing is recorded.")
+    else:
+        _confirm_open_choice(request, on=choice == "on")
+    return redirect(reverse("privacy:my_data") + "#open-confirmations")
+
+
+def _confirm_open_choice(request: HttpRequest, *, on: bool) -> None:
+    if on:
         messages.success(request, "We will note when you open our e-mail.")
     else:
         messages.success(request, "We no longer note when you open our e-mail.")
-    return redirect(reverse("privacy:my_data") + "#open-confirmations")
 
 
 @never_cache
