@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -397,3 +399,16 @@ def test_p7_the_rule_refuses_without_a_notice_in_force_at_collection() -> None:
     )
 
     assert decision.allowed is False
+
+
+def test_p7_the_report_command_prints_people_and_proxies_apart(delivered) -> None:
+    _, message = delivered
+    opens.record_open(token=opens.tracking_token(message.message_id), user_agent="Mozilla/5.0")
+    out = io.StringIO()
+
+    call_command("open_report", "--days", "7", stdout=out)
+
+    assert "opened by a person: 0 (0.0%)" in out.getvalue()
+    assert "fetched only by a mail privacy proxy (unknown whether read): 1" in out.getvalue()
+    with pytest.raises(CommandError, match="--days"):
+        call_command("open_report", "--days", "0")
