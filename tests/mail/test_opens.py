@@ -412,3 +412,21 @@ def test_p7_the_report_command_prints_people_and_proxies_apart(delivered) -> Non
     assert "fetched only by a mail privacy proxy (unknown whether read): 1" in out.getvalue()
     with pytest.raises(CommandError, match="--days"):
         call_command("open_report", "--days", "0")
+
+
+def test_p7_p22_the_last_mail_to_a_deleted_account_carries_no_image() -> None:
+    customer = CustomerFactory()
+    message = OutboxMessage.objects.create(
+        to_address=customer.email,
+        recipient=customer,
+        kind="marketing",
+        from_address="shop@bungu.test",
+        subject="x",
+        text_body="x",
+        html_body="<p>x</p>",
+        message_id="<last@bungu.test>",
+        erase_after_delivery=True,
+    )
+
+    assert opens.html_to_send(message) == "<p>x</p>"
+    assert not OpenTracking.objects.exists()

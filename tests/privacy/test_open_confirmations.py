@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from bungu import privacy
-from bungu.privacy.models import ConsentEvent
+from bungu.privacy.models import ConsentEvent, Notice
 from bungu.privacy.notices.open_tracking import OPEN_TRACKING
 from tests.accounts.factories import CustomerFactory
+from tests.privacy.factories import V1_PRACTICES
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,43 @@ def test_p7_gpc_turns_the_default_off_and_my_data_says_so(client) -> None:
 
     assert "Your browser sent Global Privacy Control: an opt-out." in page
     assert "Let the shop note when I open its e-mail" in page
+
+
+def test_p7_an_opt_in_notice_records_opens_only_after_the_customers_yes() -> None:
+    Notice.objects.create(
+        version=2,
+        effective=timezone.localdate(),
+        text="v2",
+        practices=V1_PRACTICES.replace(
+            'purpose = "marketing.communications.email"\nrecipient = "shop"\nchoice = "opt-out"',
+            'purpose = "marketing.communications.email"\nrecipient = "shop"\nchoice = "opt-in"',
+        ),
+    )
+    customer = CustomerFactory(date_joined=timezone.now())
+    privacy.record_consent(
+        subject=customer, method="form", practice="marketing.communications.email@shop"
+    )
+    ask = {
+        "subject": customer,
+        "purpose": "marketing.communications.email",
+        "collected_at": customer.date_joined,
+    }
+
+    refused = privacy.may_record_opens(**ask)
+    assert (refused.allowed, refused.reason) == (False, "The notice asks for your yes first.")
+
+    privacy.set_open_recording(subject=customer, allowed=True, method="form")
+    assert privacy.may_record_opens(**ask).allowed is True
+
+
+def test_p7_without_a_notice_in_force_the_switch_says_so(client, monkeypatch) -> None:
+    def no_notice(**_: object) -> None:
+        raise privacy.NoNoticeInForce("none")
+
+    monkeypatch.setattr("bungu.privacy.views.customer.set_open_recording", no_notice)
+    client.force_login(CustomerFactory())
+
+    response = client.post(URL, {"record_opens": "off"}, follow=True)
+
+    assert "No privacy notice is in force yet" in response.content.decode()
+    assert not ConsentEvent.objects.exists()

@@ -104,7 +104,8 @@ def _image(token: str) -> str:
 def html_to_send(message: OutboxMessage, *, now: datetime | None = None) -> str:
     """The HTML part as it goes out now: with the tracking image if, and only if, the
     customer's choice allows it at this moment (P7); as queued otherwise."""
-    if not message.html_body or message.recipient is None:
+    # P22: the last e-mail to a deleted account is about to be forgotten; nothing to follow.
+    if not message.html_body or message.recipient is None or message.erase_after_delivery:
         return message.html_body
     if open_tracking_refusal(user=message.recipient, kind=message.kind, now=now) is not None:
         return message.html_body
