@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from bungu import privacy
-from bungu.accounts.models import PriorVersion, SourcedDetail
+from bungu.accounts.models import PriorVersion, SourcedDetail, SourcedRemoval
 from bungu.accounts.sourced import import_sourced_details
 from bungu.accounts.sourced_file import MAX_LINE_BYTES, BadSourceFile, read_source_file
 from bungu.privacy.models import Notice
@@ -315,3 +315,33 @@ def test_p5_values_from_other_sources_expire_with_their_declared_retention() -> 
     privacy.enforce_retention()
 
     assert not SourcedDetail.objects.exists()
+
+
+def test_p9_a_removed_value_is_not_added_again_by_the_sources_next_file(client) -> None:
+    customer = CustomerFactory()
+    detail = imported(customer)
+    client.force_login(customer)
+    client.post(f"/account/other-sources/{detail.pk}/remove/")
+    rows = read_source_file(io.BytesIO((HEADER + f"{customer.email},ink,,,,,,\n").encode()))
+
+    again = import_sourced_details(rows=rows, source="Ink Club", agreement="IC-2026-08")
+    other = import_sourced_details(rows=rows, source="Paper Guild", agreement="PG-1")
+
+    assert again.left_as_customer_said == 1
+    assert other.added["interests"] == 1  # another source is another question
+    assert list(SourcedDetail.objects.values_list("source", flat=True)) == ["Paper Guild"]
+    removal = SourcedRemoval.objects.get()
+    assert (removal.kind, removal.source) == ("interests", "Ink Club")
+
+
+def test_p9_a_corrected_value_is_not_overwritten_by_the_sources_next_file(client) -> None:
+    customer = CustomerFactory()
+    detail = imported(customer)
+    client.force_login(customer)
+    client.post(f"/account/other-sources/{detail.pk}/", {"interests": ["pencils"]})
+    rows = read_source_file(io.BytesIO((HEADER + f"{customer.email},ink;paper,,,,,,\n").encode()))
+
+    report = import_sourced_details(rows=rows, source="Ink Club", agreement="IC-2026-08")
+
+    assert report.left_as_customer_said == 1
+    assert list(SourcedDetail.objects.values_list("interests", flat=True)) == [["pencils"]]

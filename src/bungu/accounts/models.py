@@ -309,3 +309,23 @@ class SourcedDetail(models.Model):
             return ", ".join(str(labels.get(code, code)) for code in self.interests)
         parts = ("line1", "line2", "city", "region", "postal_code", "country")
         return ", ".join(str(self.postal_address[p]) for p in parts if self.postal_address.get(p))
+
+
+class SourcedRemoval(models.Model):
+    """P9: the customer removed what a source said about them: that source's later files do
+    not add that kind of information again. The value removed is not kept."""
+
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sourced_removals")
+    kind = models.CharField(max_length=10, choices=SourcedDetail.Kind.choices)
+    source = models.CharField("from", max_length=100)
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "source"], name="sourced_removal_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.source}: removed"

@@ -91,6 +91,21 @@ _SOURCED = [
     ),
 ]
 
+_SOURCED += [
+    # What the customer removed (never the value): so the source's next file does not add it
+    # again. Kept as long as the account, since that is how long the wish holds.
+    Field(
+        f"accounts.SourcedRemoval.{name}",
+        category=DataCategory.PRIVACY_PREFERENCES,
+        source=Source.GIVEN if name == "removed_at" else Source.OTHER_SOURCE,
+        purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+        retention_days=None,
+        erase=Erase.DELETE,
+        note="Information from another source you removed: it is not added again.",
+    )
+    for name in ("kind", "source", "removed_at")
+]
+
 # ---------------------------------------------------------------- the address book
 _ADDRESS_PURPOSES = {
     Purpose.FULFILMENT,
@@ -396,6 +411,7 @@ NOT_PERSONAL = [
     "accounts.Address.customer",
     "accounts.PriorVersion.customer",
     "accounts.SourcedDetail.customer",
+    "accounts.SourcedRemoval.customer",
     # The customer or the staff member who made a change: their own account.
     "accounts.PriorVersion.changed_by",
     "accounts.PriorVersion.record",
@@ -458,6 +474,7 @@ PRIOR_VERSIONS = {
         "how the link went on."
     ),
     "accounts.PriorVersion": NotVersioned("The copies themselves, never edited."),
+    "accounts.SourcedRemoval": NotVersioned("Written once when the customer removes a value."),
     "accounts.SourcedDetail": NotVersioned(
         "Not given by the customer; their corrections keep the earlier version themselves "
         "(accounts.sourced.correct_sourced_detail)."

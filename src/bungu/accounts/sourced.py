@@ -10,7 +10,9 @@ Staff accounts are never matched. A value the notice does not allow is counted a
 the reason, and not stored either.
 
 The customer corrects a value (a copy of the earlier version is kept, P20) or removes it
-(gone for good: keeping a copy of what they asked to remove would defeat the removal).
+(gone for good: keeping a copy of what they asked to remove would defeat the removal). Either
+way a later file from that source does not undo it: a removal is remembered as the source
+and the kind (``SourcedRemoval``, without the value), a correction by its row.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.utils import timezone
 
 from bungu import privacy
 
-from .models import PriorVersion, SourcedDetail, User
+from .models import PriorVersion, SourcedDetail, SourcedRemoval, User
 from .sourced_file import SourcedRow
 
 MAX_NAME = 100
@@ -46,6 +48,8 @@ class ImportReport:
     unmatched: int = 0
     added: Counter[str] = field(default_factory=Counter)
     already_on_record: int = 0
+    # Values the customer removed or corrected before: left as the customer left them.
+    left_as_customer_said: int = 0
     # Values the notice does not allow, by kind and reason: counted, never stored.
     refused: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -57,6 +61,9 @@ class ImportReport:
         ]
         lines += [f"added {kind}: {count}" for kind, count in sorted(self.added.items())]
         lines.append(f"already on record: {self.already_on_record}")
+        lines.append(
+            f"removed or corrected by the customer before (left so): {self.left_as_customer_said}"
+        )
         lines += [
             f"refused {kind} (not stored): {count}: {reason}"
             for (kind, reason), count in sorted(self.refused.items())
@@ -131,6 +138,10 @@ def import_sourced_details(
                 report.refused[(kind, decision.reason)] += 1
                 continue
             held = SourcedDetail.objects.filter(customer=customer, kind=kind, source=source)
+            said = SourcedRemoval.objects.filter(customer=customer, kind=kind, source=source)
+            if said.exists() or held.filter(corrected_at__isnull=False).exists():
+                report.left_as_customer_said += 1
+                continue
             if held.filter(**value).exists():
                 report.already_on_record += 1
                 continue
@@ -196,5 +207,9 @@ def correct_sourced_detail(
 
 @transaction.atomic
 def remove_sourced_detail(*, detail: SourcedDetail) -> None:
-    """Remove a value from another source at the customer's request, leaving no copy."""
+    """Remove a value from another source at the customer's request, leaving no copy; that
+    source's later files do not add that kind of information again."""
+    SourcedRemoval.objects.get_or_create(
+        customer_id=detail.customer_id, kind=detail.kind, source=detail.source
+    )
     detail.delete()
