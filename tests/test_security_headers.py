@@ -51,6 +51,12 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "accounts:delete_address": lambda shop: reverse("accounts:delete_address", args=[1]),
     "accounts:default_address": lambda shop: reverse("accounts:default_address", args=[1]),
     "accounts:end_session": lambda shop: reverse("accounts:end_session", args=[1]),
+    "accounts:correct_sourced_detail": lambda shop: reverse(
+        "accounts:correct_sourced_detail", args=[1]
+    ),
+    "accounts:remove_sourced_detail": lambda shop: reverse(
+        "accounts:remove_sourced_detail", args=[1]
+    ),
     "accounts:end_supervision": lambda shop: reverse("accounts:end_supervision", args=[1]),
     "accounts:join_supervised": lambda shop: reverse("accounts:join_supervised", args=["f" * 43]),
     "account_confirm_email": lambda shop: reverse("account_confirm_email", args=["forged-key"]),
@@ -62,6 +68,8 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "cart:remove_line": lambda shop: reverse("cart:remove_line", args=[1]),
     # A link that names nobody: the refusal page must carry the headers too.
     "mail:unsubscribe": lambda shop: reverse("mail:unsubscribe", kwargs={"token": "not-signed"}),
+    # P7: a forged open-confirmation image answers 404, with the headers too.
+    "mail:open": lambda shop: reverse("mail:open", kwargs={"token": "0" * 64}),
     # The walk is anonymous: every owner address answers 404, a forged share link too.
     "wishlists:shared": lambda shop: reverse("wishlists:shared", args=["f" * 43]),
     "wishlists:detail": lambda shop: reverse("wishlists:detail", args=[1]),

@@ -269,3 +269,63 @@ class GuardianLink(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "invited"
+
+
+class SourcedDetail(models.Model):
+    """P9: information about a customer received from another source, one value per row,
+    with where it came from: the source, the agreement it came under, when, and the rule of
+    the notice that let the shop add it. The customer sees each on "My data" and can correct
+    or remove it; the profile and the address book the customer keeps are never overwritten
+    by it."""
+
+    class Kind(models.TextChoices):
+        INTERESTS = "interests", "Interests"
+        ADDRESS = "address", "Postal address"
+
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sourced_details")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # One of the two, as ``kind`` says: a list of Interest values, or the address's parts.
+    interests = models.JSONField("interests", default=list, blank=True)
+    postal_address = models.JSONField("postal address", default=dict, blank=True)
+    source = models.CharField("from", max_length=100)
+    agreement = models.CharField("under the agreement", max_length=200)
+    received_at = models.DateTimeField("received", default=timezone.now)
+    notice_version = models.PositiveIntegerField("notice version in force when received")
+    notice_rule = models.CharField("rule of the notice that allowed it", max_length=300)
+    corrected_at = models.DateTimeField("corrected by you", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "information from another source"
+        verbose_name_plural = "information from other sources"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.source}"
+
+    def shown_value(self) -> str:
+        """The value as a person reads it."""
+        if self.kind == self.Kind.INTERESTS:
+            labels = dict(Interest.choices)
+            return ", ".join(str(labels.get(code, code)) for code in self.interests)
+        parts = ("line1", "line2", "city", "region", "postal_code", "country")
+        return ", ".join(str(self.postal_address[p]) for p in parts if self.postal_address.get(p))
+
+
+class SourcedRemoval(models.Model):
+    """P9: the customer removed what a source said about them: that source's later files do
+    not add that kind of information again. The value removed is not kept."""
+
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sourced_removals")
+    kind = models.CharField(max_length=10, choices=SourcedDetail.Kind.choices)
+    source = models.CharField("from", max_length=100)
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "source"], name="sourced_removal_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.source}: removed"

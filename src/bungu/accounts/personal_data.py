@@ -45,6 +45,67 @@ _PROFILE = [
     ),
 ]
 
+# ---------------------------------------------------------------- P9: from other sources
+# Kept two years after it was received (it goes stale), or until the customer removes it.
+SOURCED_RETENTION_DAYS = 730
+_SOURCED_NOTE = "From another source: the customer sees where from and can correct or remove it."
+_SOURCED = [
+    Field(
+        "accounts.SourcedDetail.interests",
+        category=DataCategory.DERIVED,
+        source=Source.OTHER_SOURCE,
+        purposes={Purpose.ENRICHMENT, Purpose.MARKETING_EMAIL, Purpose.RECOMMENDATIONS},
+        retention_days=SOURCED_RETENTION_DAYS,
+        erase=Erase.DELETE,
+        note=_SOURCED_NOTE,
+    ),
+    Field(
+        "accounts.SourcedDetail.postal_address",
+        category=DataCategory.ADDRESS,
+        source=Source.OTHER_SOURCE,
+        purposes={Purpose.MARKETING_POST, Purpose.CUSTOMER_SERVICE},
+        retention_days=SOURCED_RETENTION_DAYS,
+        erase=Erase.DELETE,
+        note=_SOURCED_NOTE,
+    ),
+    # Where each value came from: being known to another company is itself about the person.
+    *(
+        Field(
+            f"accounts.SourcedDetail.{name}",
+            category=DataCategory.DERIVED,
+            source=Source.OTHER_SOURCE if name in {"kind", "source"} else Source.AUTOMATIC,
+            purposes={Purpose.ENRICHMENT, Purpose.MARKETING_EMAIL},
+            retention_days=SOURCED_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="Where a value from another source came from, and under which rule.",
+        )
+        for name in (
+            "kind",
+            "source",
+            "agreement",
+            "received_at",
+            "notice_version",
+            "notice_rule",
+            "corrected_at",
+        )
+    ),
+]
+
+_SOURCED += [
+    # What the customer removed (never the value): so the source's next file does not add it
+    # again. Kept as long as the account, since that is how long the wish holds.
+    Field(
+        f"accounts.SourcedRemoval.{name}",
+        category=DataCategory.PRIVACY_PREFERENCES,
+        source=Source.GIVEN if name == "removed_at" else Source.OTHER_SOURCE,
+        purposes={Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
+        retention_days=None,
+        erase=Erase.DELETE,
+        note="Information from another source you removed: it is not added again.",
+    )
+    for name in ("kind", "source", "removed_at")
+]
+
 # ---------------------------------------------------------------- the address book
 _ADDRESS_PURPOSES = {
     Purpose.FULFILMENT,
@@ -327,6 +388,7 @@ PERSONAL = [
     *_PRIOR_VERSIONS,
     *_GUARDIANS,
     *_ALLAUTH,
+    *_SOURCED,
     Field(
         "accounts.User.is_active",
         category=DataCategory.ACCOUNT,
@@ -348,6 +410,8 @@ NOT_PERSONAL = [
     "accounts.Profile.user",
     "accounts.Address.customer",
     "accounts.PriorVersion.customer",
+    "accounts.SourcedDetail.customer",
+    "accounts.SourcedRemoval.customer",
     # The customer or the staff member who made a change: their own account.
     "accounts.PriorVersion.changed_by",
     "accounts.PriorVersion.record",
@@ -373,6 +437,7 @@ EDIT_URL_NAMES = {
     "accounts.Address": "accounts:addresses",
     "account.EmailAddress": "account_email",
     "usersessions.UserSession": "accounts:sessions",
+    "accounts.SourcedDetail": "accounts:sourced_details",
 }
 
 # P22, P19: a guardian link is about both people, so each one's "My data" shows it and
@@ -383,6 +448,7 @@ SUBJECT_LINKS = {"accounts.GuardianLink": ("guardian", "supervised")}
 # Authenticator.last_used_at are their own clocks (emptied when older than declared).
 RETENTION = {
     "accounts.PriorVersion": Clock("changed_at"),
+    "accounts.SourcedDetail": Clock("received_at"),
     "account.EmailConfirmation": Clock("created"),
     "usersessions.UserSession": Clock("last_seen_at"),
 }
@@ -408,6 +474,11 @@ PRIOR_VERSIONS = {
         "how the link went on."
     ),
     "accounts.PriorVersion": NotVersioned("The copies themselves, never edited."),
+    "accounts.SourcedRemoval": NotVersioned("Written once when the customer removes a value."),
+    "accounts.SourcedDetail": NotVersioned(
+        "Not given by the customer; their corrections keep the earlier version themselves "
+        "(accounts.sourced.correct_sourced_detail)."
+    ),
     "mfa.Authenticator": NotVersioned(
         "A secret: replaced, never edited, and never copied (a prior secret is a risk)."
     ),

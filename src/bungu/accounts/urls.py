@@ -4,7 +4,7 @@ allauth's."""
 
 from django.urls import path
 
-from . import views
+from . import sourced_views, views
 
 app_name = "accounts"
 
@@ -17,6 +17,18 @@ urlpatterns = [
     path("addresses/<id:address_id>/delete/", views.delete_address, name="delete_address"),
     path("addresses/<id:address_id>/default/", views.make_default_address, name="default_address"),
     path("history/", views.history, name="history"),
+    # P9: information from other sources, to correct or remove.
+    path("other-sources/", sourced_views.sourced_details, name="sourced_details"),
+    path(
+        "other-sources/<id:detail_id>/",
+        sourced_views.correct_sourced_detail,
+        name="correct_sourced_detail",
+    ),
+    path(
+        "other-sources/<id:detail_id>/remove/",
+        sourced_views.remove_sourced_detail,
+        name="remove_sourced_detail",
+    ),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<id:session_id>/end/", views.end_session, name="end_session"),
     path("sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),

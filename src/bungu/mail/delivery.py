@@ -14,6 +14,7 @@ from django.utils import timezone
 from bungu import privacy
 
 from .models import OutboxMessage, State
+from .opens import html_to_send
 from .preferences import send_refusal
 
 MAX_ERROR_LENGTH = 2000
@@ -69,9 +70,11 @@ def attempt_delivery(*, message_id: int, now: datetime | None = None) -> OutboxM
         message.state = State.SUPPRESSED
         message.suppressed_reason = refused[:500]
     else:
+        # P7: the tracking image only where the customer's choice allows it now.
+        email = message.as_email(html_body=html_to_send(message, now=now))
         try:
             with open_connection() as connection:
-                connection.send_messages([message.as_email()])
+                connection.send_messages([email])
         except (smtplib.SMTPException, OSError) as error:
             message.record_failure(describe(error), at=now, permanent=is_permanent(error))
         else:

@@ -105,8 +105,10 @@ class OutboxMessage(models.Model):
     def category(self) -> Category:
         return category_of(self.kind)
 
-    def as_email(self) -> EmailMultiAlternatives:
-        """The message as Django sends it: the same Message-ID on every attempt."""
+    def as_email(self, *, html_body: str | None = None) -> EmailMultiAlternatives:
+        """The message as Django sends it: the same Message-ID on every attempt.
+        ``html_body``: the HTML part as it goes out now (P7: with a tracking image), if not
+        as it was queued."""
         email = EmailMultiAlternatives(
             subject=self.subject,
             body=self.text_body,
@@ -114,8 +116,9 @@ class OutboxMessage(models.Model):
             to=[self.to_address],
             headers={**self.headers, "Message-ID": self.message_id},
         )
-        if self.html_body:
-            email.attach_alternative(self.html_body, "text/html")
+        html_body = self.html_body if html_body is None else html_body
+        if html_body:
+            email.attach_alternative(html_body, "text/html")
         return email
 
     def record_sent(self, *, at: datetime) -> None:
@@ -193,3 +196,43 @@ class MailPreferences(KeepsPriorVersions):
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in PREFERENCE_FIELDS.values()}
+
+
+# P5: how long a record of opens is kept after the message went.
+OPEN_RETENTION_DAYS = 180
+
+
+class OpenTracking(models.Model):
+    """P7: a message that went out with a tracking image, and the opens it reported.
+
+    One row per message, made only when the customer's choice allowed the image
+    (``bungu.mail.opens``); counters, not a row per fetch, so a forwarded image fetched a
+    thousand times costs no more room than one. Fetches that look like a mail privacy proxy
+    loading images ahead of any reader are counted apart and never as opens. Neither the
+    address a fetch came from nor its browser string is kept: only the verdict."""
+
+    message = models.OneToOneField(
+        OutboxMessage, on_delete=models.CASCADE, related_name="open_tracking"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_open_trackings"
+    )
+    # An HMAC of the message's Message-ID: the image's address names neither the customer nor
+    # their address, and cannot be guessed from the (public) Message-ID.
+    token = models.CharField(max_length=64, unique=True)
+    added_at = models.DateTimeField("tracking image added", default=timezone.now)
+    first_opened_at = models.DateTimeField("first opened", null=True, blank=True)
+    last_opened_at = models.DateTimeField("last opened", null=True, blank=True)
+    opens = models.PositiveIntegerField("times opened", default=0)
+    proxy_fetches = models.PositiveIntegerField("image fetched by a mail privacy proxy", default=0)
+    last_proxy_reason = models.CharField(
+        "why a fetch was taken for a proxy", max_length=100, blank=True
+    )
+
+    class Meta:
+        verbose_name = "e-mail open confirmation"
+        verbose_name_plural = "e-mail open confirmations"
+        ordering = ["-added_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"open confirmations of message #{self.message_id}"

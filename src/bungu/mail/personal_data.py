@@ -1,6 +1,7 @@
 """What the mail app holds about a customer (read by bungu.privacy's data map)."""
 
 from bungu.privacy import (
+    Clock,
     DataCategory,
     Erase,
     Field,
@@ -11,7 +12,7 @@ from bungu.privacy import (
     Source,
 )
 
-from .models import OUTBOX_RETENTION_DAYS
+from .models import OPEN_RETENTION_DAYS, OUTBOX_RETENTION_DAYS
 
 _OUTBOX_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY}
 _PREFERENCE_PURPOSES = {
@@ -76,6 +77,27 @@ PERSONAL = [
         )
         for name in ("marketing", "other_mail", "legal_notices", "updated_at")
     ),
+    # P7, P5: whether and when the customer opened a message that carried the tracking image
+    # (only with their choice), kept OPEN_RETENTION_DAYS after the image was added.
+    *(
+        Field(
+            f"mail.OpenTracking.{name}",
+            category=DataCategory.EMAIL_OPENS,
+            source=Source.AUTOMATIC,
+            purposes={Purpose.MARKETING_EMAIL},
+            retention_days=OPEN_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="Whether you opened our e-mail, recorded only while you allow it (P7).",
+        )
+        for name in (
+            "added_at",
+            "first_opened_at",
+            "last_opened_at",
+            "opens",
+            "proxy_fetches",
+            "last_proxy_reason",
+        )
+    ),
 ]
 
 NOT_PERSONAL = [
@@ -89,17 +111,25 @@ NOT_PERSONAL = [
     "mail.OutboxMessage.next_attempt_at",
     # P22: whether the content is blanked once delivered, a rule of the message, not data.
     "mail.OutboxMessage.erase_after_delivery",
+    "mail.OpenTracking.recipient",
+    # The message it belongs to (mapped above), and an HMAC of its public Message-ID.
+    "mail.OpenTracking.message",
+    "mail.OpenTracking.token",
 ]
 
 # P19 corrections: where the customer changes their e-mail choices (read by "My data").
 EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}
 
 # P5: a message's age counts from when it was done with (sent, or given up on).
-RETENTION = {"mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox")}
+RETENTION = {
+    "mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox"),
+    "mail.OpenTracking": Clock("added_at"),
+}
 
 # P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
 # The keeper is the account's (named by path, so mail imports nothing above it).
 PRIOR_VERSIONS = {
     "mail.MailPreferences": KeptBy("bungu.accounts.versions.keep_prior_version"),
     "mail.OutboxMessage": NotVersioned("A message as it was sent: never edited."),
+    "mail.OpenTracking": NotVersioned("Counters the shop keeps; nobody edits them."),
 }

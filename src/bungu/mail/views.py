@@ -3,18 +3,19 @@ one-click unsubscribe link of RFC 8058, which needs no sign-in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from bungu import privacy
 
-from . import services
+from . import opens, services
 from .exceptions import BadUnsubscribeLink
 from .forms import PreferencesForm
 from .preferences import get_preferences, set_preferences
@@ -62,3 +63,33 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except BadUnsubscribeLink as error:
         return render(request, "mail/bad_link.html", {"problem": str(error)}, status=400)
     return render(request, "mail/unsubscribe.html", {"category": category, "token": token})
+
+
+def _client_ip(request: HttpRequest) -> str:
+    """The fetching address, read as the rest of the shop reads it (BUNGU_TRUSTED_PROXIES)."""
+    trusted = int(settings.BUNGU_TRUSTED_PROXIES)
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    if trusted > 0 and len(hops) >= trusted and hops[-trusted]:
+        return hops[-trusted]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+# P7: a mail client fetches this with no cookie and must get none back: the response is built
+# by hand (no template, no session, no CSRF token) and never stored by a cache.
+@require_GET
+def open_image(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        opens.record_open(
+            token=token,
+            user_agent=request.headers.get("User-Agent", "")[:500],
+            ip=_client_ip(request),
+            gpc=bool(getattr(request, "gpc", False)),
+        )
+    except opens.UnknownTrackingImage:
+        response: HttpResponse = HttpResponseNotFound(
+            b"No such image.", content_type="text/plain; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(opens.PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response

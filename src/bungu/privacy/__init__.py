@@ -100,8 +100,10 @@ _PUBLIC: dict[str, str] = {
     "journal_erasure": "rights.erasure",
     "list_disclosures_for": "sharing.disclosures",
     "log_registry": "datamap.logs",
+    "may_record_opens": "notices.open_tracking",
     "may_use": "notices.consent",
     "notice_awaiting_answer": "notices.publishing",
+    "open_recording_answer": "notices.open_tracking",
     "parse_practices": "notices.practices",
     "pending_account_deletion": "rights.deletion",
     "practices_in_force": "sharing.accessor",
@@ -113,6 +115,7 @@ _PUBLIC: dict[str, str] = {
     "replay_erasures": "rights.erasure",
     "request_account_deletion": "rights.deletion",
     "send_notice_reminders": "notices.publishing",
+    "set_open_recording": "notices.open_tracking",
     "versioned_fields": "datamap.versions",
     "withdraw_consent": "notices.consent",
 }
@@ -187,6 +190,11 @@ if TYPE_CHECKING:
     from bungu.privacy.notices.gpc import (
         find_gpc_signal as find_gpc_signal,
         record_gpc_signal as record_gpc_signal,
+    )
+    from bungu.privacy.notices.open_tracking import (
+        may_record_opens as may_record_opens,
+        open_recording_answer as open_recording_answer,
+        set_open_recording as set_open_recording,
     )
     from bungu.privacy.notices.practices import (
         Change as Change,

@@ -12,6 +12,8 @@ urlpatterns = [
     path("consent/", public.consent, name="consent"),
     path("my-data/", customer.my_data, name="my_data"),
     path("my-data/download/", customer.my_data_download, name="my_data_download"),
+    # P7: the customer's switch for e-mail open confirmations.
+    path("my-data/open-confirmations/", customer.open_confirmations, name="open_confirmations"),
     # P22: asking to delete the account, and changing one's mind within the grace period.
     path("delete-account/", deletion.delete_account, name="delete_account"),
     path(

@@ -46,8 +46,9 @@ PURPOSE_SCOPES: dict[P, frozenset[C]] = {
     P.ANALYTICS: frozenset({C.BEHAVIOR, C.DEVICE, C.DERIVED}),
     P.PERSONALISED_CONTENT: frozenset({C.BEHAVIOR, C.DERIVED, C.ACCOUNT_SETTINGS}),
     P.RECOMMENDATIONS: frozenset({C.PURCHASE_HISTORY, C.BROWSING_HISTORY, C.DERIVED}),
+    # P7: the notice's marketing practice says opens are noted (only with the choice).
     P.MARKETING_EMAIL: frozenset(
-        {C.NAME, C.EMAIL, C.PURCHASE_HISTORY, C.DERIVED, C.PRIVACY_PREFERENCES}
+        {C.NAME, C.EMAIL, C.PURCHASE_HISTORY, C.DERIVED, C.PRIVACY_PREFERENCES, C.EMAIL_OPENS}
     ),
     P.MARKETING_POST: frozenset({C.NAME, C.ADDRESS, C.DERIVED, C.PRIVACY_PREFERENCES}),
     # P14: offers for other businesses are addressed by the shop, which needs the contact

@@ -10,13 +10,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bungu.privacy.models import PrivacyRequest
+from bungu.privacy.datamap.taxonomy import Purpose
+from bungu.privacy.exceptions import NoNoticeInForce
+from bungu.privacy.models import ConsentMethod, PrivacyRequest
+from bungu.privacy.notices.open_tracking import (
+    may_record_opens,
+    open_recording_answer,
+    set_open_recording,
+)
 from bungu.privacy.rights import concerns
 from bungu.privacy.rights.mydata import build_my_data
 from bungu.privacy.views.forms import PrivacyRequestForm
@@ -33,7 +41,57 @@ def customer_id(request: HttpRequest) -> int:
 @require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
     data = build_my_data(subject=customer_id(request))
-    return render(request, "privacy/my_data.html", {"data": data})
+    return render(
+        request,
+        "privacy/my_data.html",
+        {"data": data, "open_confirmations": _open_confirmations(request)},
+    )
+
+
+def _open_confirmations(request: HttpRequest) -> dict[str, object]:
+    """P7: whether opens of the shop's marketing e-mail are recorded for this customer now,
+    and why (their own answer, the notice's default or a GPC signal)."""
+    joined = getattr(request.user, "date_joined", None) or timezone.now()
+    decision = may_record_opens(
+        subject=customer_id(request),
+        purpose=Purpose.MARKETING_EMAIL,
+        collected_at=min(joined, timezone.now()),
+    )
+    return {
+        "on": decision.allowed,
+        "reason": decision.reason,
+        "answer": open_recording_answer(subject=customer_id(request)),
+    }
+
+
+@never_cache
+@login_required
+@require_POST
+def open_confirmations(request: HttpRequest) -> HttpResponse:
+    """P7: turn the recording of e-mail opens off (or on again); it takes effect at once."""
+    choice = request.POST.get("record_opens", "")
+    if choice not in {"on", "off"}:
+        return HttpResponseBadRequest("Choose record_opens=on or record_opens=off.")
+    try:
+        set_open_recording(
+            subject=customer_id(request),
+            allowed=choice == "on",
+            method=ConsentMethod.FORM,
+            page=request.path,
+        )
+    except NoNoticeInForce:
+        # No notice, no practice that records opens: nothing is recorded either way.
+        messages.error(request, "No privacy notice is in force yet, so nothing is recorded.")
+    else:
+        _confirm_open_choice(request, on=choice == "on")
+    return redirect(reverse("privacy:my_data") + "#open-confirmations")
+
+
+def _confirm_open_choice(request: HttpRequest, *, on: bool) -> None:
+    if on:
+        messages.success(request, "We will note when you open our e-mail.")
+    else:
+        messages.success(request, "We no longer note when you open our e-mail.")
 
 
 @never_cache
