@@ -33,7 +33,7 @@ from bungu.orders import services as orders
 
 from . import approval_views, approvals, pricing, reconcile, services
 from .csp import allow_processor_page
-from .forms import AddressForm, PlaceOrderForm, ShippingForm
+from .forms import AddressForm, PlaceOrderForm, ShippingForm, shown_fields
 from .models import AttemptState, CheckoutAttempt
 
 
@@ -122,7 +122,8 @@ def address(request: HttpRequest) -> HttpResponse:
         ):
             initial = {"saved_address": default.pk}
         form = AddressForm(initial=initial, **options)
-    return _step(request, "checkout/address.html", {"form": form, "step": "address"})
+    context = {"form": form, "fields": shown_fields(form), "step": "address"}
+    return _step(request, "checkout/address.html", context)
 
 
 @never_cache
