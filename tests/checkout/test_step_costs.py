@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bungu.checkout.models import CheckoutAttempt, ShippingMethod
+from bungu.mail.models import OutboxMessage
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import SKUFactory
 
@@ -110,6 +111,8 @@ def test_a_guest_checkout_writes_no_session_row(client, gateway):
     assert {name: _session_writes(q) for name, q in steps.items() if _session_writes(q)} == {}
     assert Session.objects.count() == 0
     assert CheckoutAttempt.objects.get().state == "completed"
+    # The order's own confirmation; the guardian's (P23) only when a guardian paid.
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["order.confirmation"]
 
 
 def test_the_session_write_check_sees_a_session_written():

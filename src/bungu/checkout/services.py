@@ -32,6 +32,7 @@ from bungu.orders.money import to_cents
 
 from .models import AttemptState, CheckoutAttempt
 from .pricing import Quote, build_quote
+from .receipts import send_guardian_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -465,6 +466,9 @@ def _convert_hold_into_order(
                 attempt_id=attempt.pk,
             )
     order = _place(attempt, payment, actor)
+    if attempt.guardian_id is not None and attempt.approved_at is not None:
+        # P23: the guardian paid; the young customer gets the order's own confirmation.
+        transaction.on_commit(partial(send_guardian_confirmation, attempt_id=attempt.pk))
     attempt.state = AttemptState.COMPLETED
     attempt.held = {}  # the units are the order's allocation now
     attempt.hold_expires_at = None
