@@ -310,7 +310,7 @@ def run_checkout(
         report.warmup = run_phase(lambda i: buyer_flow(people[i]), buyers=buyers, flows_each=1)
         # A warm-up without one confirmed flow (its errors are reported) falls back to the
         # flow's request count at the time of writing.
-        per_flow = round(report.warmup.requests_per_flow) or 14
+        per_flow = round(report.warmup.requests_per_flow) or 13
         print(f"  checkout-bare: {per_flow} bare requests per flow, {seconds} s ...", flush=True)
         bare_clients = [httpx.Client(timeout=30) for _ in range(buyers)]
         try:

@@ -80,6 +80,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument(
+        "--worker-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: sync workers; more: gthread workers)",
+    )
+    parser.add_argument(
         "--products", type=int, default=1000, help="product pages rotated through (1000)"
     )
     parser.add_argument(
@@ -243,7 +249,9 @@ def _wait_until_ready(server: subprocess.Popen[bytes], *, port: int, log: Path) 
 
 
 @contextmanager
-def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Iterator[int]:
+def _gunicorn(
+    *, port: int, workers: int, env: dict[str, str], log: Path, threads: int = 1
+) -> Iterator[int]:
     """Serve the shop on ``port`` of the loopback until the block ends, however it ends;
     yields the server's process id."""
     command = [
@@ -258,6 +266,8 @@ def _gunicorn(*, port: int, workers: int, env: dict[str, str], log: Path) -> Ite
         "--graceful-timeout",
         "5",
     ]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
     if "control_socket_disable" in gunicorn.config.Config().settings:
         # Newer gunicorns open a control socket in the home directory, the one `make run` uses.
         command.append("--no-control-socket")

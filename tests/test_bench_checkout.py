@@ -80,6 +80,22 @@ def test_a_missing_form_is_a_flow_error_naming_the_step() -> None:
         buyers.form_posting_to(PAGE, "/search/", page_url="http://shop/", step="search")
 
 
+def test_forms_are_found_among_the_rest_of_a_page() -> None:
+    page = (
+        '<header><input name="stray"><a href="/cart/">Cart</a></header>'
+        '<FORM Method="POST" action="/cart/add/"><input name="quantity" value="1"></FORM>'
+        "<p>between</p>"
+        '<form method="post" action="/checkout/pay/">\n<input name="attempt" value="a"></form >'
+    )
+
+    forms = buyers.find_forms(page)
+
+    assert [(f.action, f.values) for f in forms] == [
+        ("/cart/add/", {"quantity": "1"}),
+        ("/checkout/pay/", {"attempt": "a"}),
+    ]
+
+
 # ---------------------------------------------------------------- the whole way, for real
 @pytest.mark.usefixtures("shop_tables", "sandbox_gateway")
 def test_buyers_go_the_whole_way_through_the_processor(live_server: Any) -> None:

@@ -90,6 +90,11 @@ DATABASES = {
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
         },
+        # Each gunicorn thread and the webhook loop (which looks for due events ten times a
+        # second) keep their connection instead of opening the file and setting it up again
+        # for every request and every round.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -146,6 +146,14 @@ def test_p23_the_ward_asks_the_guardian_approves_and_pays_and_the_order_is_the_w
     assert OutboxMessage.objects.get(kind="order.confirmation").to_address == (
         link.supervised.email
     )
+    # The guardian paid, so they get a confirmation too: the card as brand and last four.
+    receipt = OutboxMessage.objects.get(kind="order.guardian_paid")
+    assert receipt.to_address == link.guardian.email
+    assert order.number in receipt.subject
+    assert "Ken Sato" in receipt.subject
+    assert "2 x Sarasa Clip" in receipt.text_body
+    assert "$47.90, held on Visa ending in 4242" in receipt.text_body
+    assert reverse("checkout:approval_done", args=[attempt_id]) in receipt.text_body
     assert ward_client.get(reverse("cart:detail")).context["summary"].is_empty
     assert order.number in ward_client.get(reverse("orders:list")).content.decode()
     assert (

@@ -66,6 +66,35 @@ def test_the_return_after_the_webhook_shows_the_same_order(client, gateway, payi
     assert Order.objects.count() == 1
 
 
+def test_a_webhook_after_the_return_page_does_not_ask_the_processor_again(client, gateway, paying):
+    attempt_id, payment, pen = paying
+    gateway.authorise(payment.id)
+    back_from_processor(client, attempt_id)
+    gateway.calls.clear()
+    body, headers = gateway.signed_webhook(payment.id, event_id="evt_late")
+
+    answers = [_post(body, headers) for _ in range(2)]
+
+    assert [a.content.decode() for a in answers] == ["placed", "already handled"]
+    assert gateway.calls == []
+    assert list(WebhookReceipt.objects.values_list("event_id", flat=True)) == ["evt_late"]
+    assert Order.objects.filter(attempt_id=attempt_id).count() == 1
+    pen.refresh_from_db()
+    assert pen.allocated == 2
+
+
+def test_a_webhook_before_the_return_page_asks_the_processor(gateway, paying):
+    attempt_id, payment, _ = paying
+    gateway.authorise(payment.id)
+    gateway.calls.clear()
+
+    answer = _post(*gateway.signed_webhook(payment.id))
+
+    assert answer.content.decode() == "placed"
+    assert gateway.calls == [("get", payment.id)]
+    assert Order.objects.filter(attempt_id=attempt_id).count() == 1
+
+
 @pytest.mark.parametrize("tamper", ["signature", "body"])
 def test_an_unsigned_or_altered_webhook_is_a_400_and_changes_nothing(gateway, paying, tamper):
     _, payment, _ = paying

@@ -160,7 +160,12 @@ def build_quote(*, cart: Cart | None, attempt: CheckoutAttempt) -> Quote:
     """Price the cart for this attempt, from the database: lines (the attempt's own hold
     counted as available to it), shipping by the chosen method, tax by the address. A fixed
     number of queries however many lines."""
-    summary = cart_services.view_cart(cart)
+    return price_cart(summary=cart_services.view_cart(cart), attempt=attempt)
+
+
+def price_cart(*, summary: cart_services.CartSummary, attempt: CheckoutAttempt) -> Quote:
+    """``build_quote`` for a cart already read (``cart_services.view_cart``), so a page that
+    reads it with its request also gives the header's item count without another query."""
     own = attempt.held_lines
     lines = []
     for view in summary.lines:

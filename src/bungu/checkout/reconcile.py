@@ -42,6 +42,18 @@ def handle_webhook(*, body: bytes, headers: Mapping[str, str]) -> str:
     Raises InvalidWebhook (answer 400) or WebhookRetryLater (answer 503)."""
     gateway = payments.get_gateway()
     event = gateway.verify_webhook(body=body, headers=headers)
+    if orders.find_order_for_attempt(attempt_id=event.payment.reference) is not None:
+        # The return page (or an earlier event) made the order: whatever the payment's state
+        # now, complete_attempt would only find that order, so the processor is not asked
+        # again. The receipt's unique event id still tells a repeat.
+        try:
+            with transaction.atomic():
+                WebhookReceipt.objects.create(
+                    event_id=event.id, type=event.type[:60], payment_id=event.payment.id[:64]
+                )
+        except IntegrityError:
+            return "already handled"
+        return Outcome.PLACED.value
     if WebhookReceipt.objects.filter(event_id=event.id).exists():
         return "already handled"
     try:

@@ -32,6 +32,7 @@ from bungu.orders.money import to_cents
 
 from .models import AttemptState, CheckoutAttempt
 from .pricing import Quote, build_quote
+from .receipts import send_guardian_confirmation
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,26 @@ def find_attempt(*, attempt_id: str) -> CheckoutAttempt | None:
     return CheckoutAttempt.objects.select_related("shipping_method").filter(pk=attempt_id).first()
 
 
+def find_current_attempt(*, customer_id: int | None, cart_id: int | None) -> CheckoutAttempt | None:
+    """The checkout a customer (or, for a guest, the cart) is going through: its newest
+    attempt, unless that one became an order. A supervised account's requests to its guardian
+    (P23) are not the checkout itself: the young customer's cart goes on in a fresh attempt.
+    No session is needed to find it, so a guest's checkout writes no session row."""
+    if customer_id is not None:
+        mine = CheckoutAttempt.objects.filter(customer_id=customer_id)
+    elif cart_id is not None:
+        mine = CheckoutAttempt.objects.filter(cart_id=cart_id, customer_id__isnull=True)
+    else:
+        return None
+    latest = (
+        mine.filter(approval_requested_at__isnull=True)
+        .select_related("shipping_method")
+        .order_by("-created_at")
+        .first()
+    )
+    return None if latest is None or latest.state == AttemptState.COMPLETED else latest
+
+
 @transaction.atomic
 def save_details(
     *,
@@ -101,16 +122,19 @@ def save_details(
 ) -> CheckoutAttempt:
     """Keep the e-mail and shipping address of a checkout: on the open attempt, or on a new
     one once the old one went to the processor (a payment's terms never change)."""
+    new = False
     if attempt is None or attempt.state != AttemptState.OPEN:
         method_id = attempt.shipping_method_id if attempt else None
         attempt = CheckoutAttempt(id=new_attempt_id(), shipping_method_id=method_id)
+        new = True
     attempt.cart = cart
     attempt.customer_id = customer_id
     for name in DETAIL_FIELDS:
         setattr(attempt, name, details.get(name, ""))
     if adult_declared and attempt.adult_declared_at is None:
         attempt.adult_declared_at = timezone.now()
-    attempt.save()
+    # A new attempt's id is set by us: without force_insert, save() would try an UPDATE first.
+    attempt.save(force_insert=new)
     return attempt
 
 
@@ -144,7 +168,7 @@ def renew_attempt(*, attempt: CheckoutAttempt) -> CheckoutAttempt:
         shipping_method_id=old.shipping_method_id,
         **{name: getattr(old, name) for name in DETAIL_FIELDS},
     )
-    fresh.save()
+    fresh.save(force_insert=True)
     return fresh
 
 
@@ -444,6 +468,9 @@ def _convert_hold_into_order(
                 attempt_id=attempt.pk,
             )
     order = _place(attempt, payment, actor)
+    if attempt.guardian_id is not None and attempt.approved_at is not None:
+        # P23: the guardian paid; the young customer gets the order's own confirmation.
+        transaction.on_commit(partial(send_guardian_confirmation, attempt_id=attempt.pk))
     attempt.state = AttemptState.COMPLETED
     attempt.held = {}  # the units are the order's allocation now
     attempt.hold_expires_at = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import (
     Http404,
     HttpRequest,
@@ -32,10 +33,8 @@ from bungu.orders import services as orders
 
 from . import approval_views, approvals, pricing, reconcile, services
 from .csp import allow_processor_page
-from .forms import AddressForm, PlaceOrderForm, ShippingForm
+from .forms import AddressForm, PlaceOrderForm, ShippingForm, shown_fields
 from .models import AttemptState, CheckoutAttempt
-
-SESSION_KEY = "bungu.checkout.attempt"
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -51,15 +50,10 @@ def _owns(request: HttpRequest, attempt: CheckoutAttempt, cart: Cart | None) -> 
 
 
 def _current(request: HttpRequest, cart: Cart | None) -> CheckoutAttempt | None:
-    attempt = services.find_attempt(attempt_id=str(request.session.get(SESSION_KEY, "")))
-    return attempt if attempt is not None and _owns(request, attempt, cart) else None
-
-
-def _remember(request: HttpRequest, attempt: CheckoutAttempt) -> None:
-    # Setting the same value again would still rewrite the session row: a write (on SQLite,
-    # the database's one write lock) for nothing on most steps.
-    if request.session.get(SESSION_KEY) != attempt.pk:
-        request.session[SESSION_KEY] = attempt.pk
+    user = _user(request)
+    return services.find_current_attempt(
+        customer_id=user.pk if user else None, cart_id=cart.pk if cart else None
+    )
 
 
 def _back_to_cart(request: HttpRequest) -> HttpResponseRedirect:
@@ -82,16 +76,17 @@ def _step(request: HttpRequest, template: str, context: dict[str, Any], **kw: An
 
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    if cart_services.view_cart(cart_services.find_cart(request)).is_empty:
-        return _back_to_cart(request)
-    return redirect("checkout:address")
+    """The cart's "Check out" leads to the first step itself, not to a redirect to it: one
+    round trip less for every buyer (an empty cart still goes back to the cart)."""
+    return address(request)
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def address(request: HttpRequest) -> HttpResponse:
     cart = cart_services.find_cart(request)
-    if cart is None or cart_services.view_cart(cart).is_empty:
+    # Read with the request: the page's cart badge then needs no query of its own.
+    if cart is None or cart_services.view_cart(cart, request=request).is_empty:
         return _back_to_cart(request)
     user = _user(request)
     attempt = _current(request, cart)
@@ -117,7 +112,6 @@ def address(request: HttpRequest) -> HttpResponse:
                 details=details,
                 adult_declared=user is None,
             )
-            _remember(request, attempt)
             return redirect("checkout:shipping")
     else:
         initial: dict[str, Any] = {}
@@ -128,7 +122,8 @@ def address(request: HttpRequest) -> HttpResponse:
         ):
             initial = {"saved_address": default.pk}
         form = AddressForm(initial=initial, **options)
-    return _step(request, "checkout/address.html", {"form": form, "step": "address"})
+    context = {"form": form, "fields": shown_fields(form), "step": "address"}
+    return _step(request, "checkout/address.html", context)
 
 
 @never_cache
@@ -138,7 +133,9 @@ def shipping(request: HttpRequest) -> HttpResponse:
     attempt = _current(request, cart)
     if attempt is None:
         return redirect("checkout:address")
-    quote = pricing.build_quote(cart=cart, attempt=attempt)
+    quote = pricing.price_cart(
+        summary=cart_services.view_cart(cart, request=request), attempt=attempt
+    )
     if not quote.lines:
         return _back_to_cart(request)
     options = pricing.shipping_options(subtotal=quote.subtotal, weight_grams=quote.weight_grams)
@@ -156,7 +153,6 @@ def shipping(request: HttpRequest) -> HttpResponse:
             attempt = services.choose_shipping(
                 attempt=attempt, method_id=form.cleaned_data["method"]
             )
-            _remember(request, attempt)
             return redirect("checkout:review")
     else:
         form = ShippingForm(initial={"method": attempt.shipping_method_id}, choices=choices)
@@ -174,7 +170,9 @@ def review(request: HttpRequest) -> HttpResponse:
         return redirect("checkout:shipping")
     if attempt.state == AttemptState.COMPLETED:
         return redirect("checkout:done", attempt_id=attempt.pk)
-    quote = pricing.build_quote(cart=cart, attempt=attempt)
+    quote = pricing.price_cart(
+        summary=cart_services.view_cart(cart, request=request), attempt=attempt
+    )
     if not quote.lines:
         return _back_to_cart(request)
     fingerprint = quote.fingerprint(attempt)
@@ -183,7 +181,6 @@ def review(request: HttpRequest) -> HttpResponse:
     ):
         # The old attempt's payment cannot change its terms: a new attempt, a new payment.
         attempt = services.renew_attempt(attempt=attempt)
-        _remember(request, attempt)
         quote = pricing.build_quote(cart=cart, attempt=attempt)
         fingerprint = quote.fingerprint(attempt)
     form = PlaceOrderForm(initial={"attempt": attempt.pk, "fingerprint": fingerprint})
@@ -224,7 +221,7 @@ def pay(request: HttpRequest) -> HttpResponse:
             return_url=return_url,
         )
     except services.AttemptSpent as error:
-        _remember(request, services.renew_attempt(attempt=attempt))
+        services.renew_attempt(attempt=attempt)
         messages.error(request, str(error))
         return redirect("checkout:review")
     except services.CheckoutError as error:
@@ -247,11 +244,11 @@ def _ask_guardian(
         )
     except services.CheckoutError as error:
         if isinstance(error, services.AttemptSpent):
-            _remember(request, services.renew_attempt(attempt=attempt))
+            services.renew_attempt(attempt=attempt)
         messages.error(request, str(error))
         return redirect("checkout:review")
     # The request keeps its snapshot; the cart goes on in a fresh attempt.
-    _remember(request, services.renew_attempt(attempt=requested))
+    services.renew_attempt(attempt=requested)
     return redirect("checkout:requested", attempt_id=requested.pk)
 
 
@@ -297,12 +294,9 @@ def done(request: HttpRequest, attempt_id: str) -> HttpResponse:
     order = orders.find_order_for_attempt(attempt_id=attempt.pk)
     if order is None:
         return redirect("checkout:review")
-    request.session.pop(SESSION_KEY, None)
-    context = {
-        "order": order,
-        "lines": list(order.lines.all()),
-        "signed_in": _user(request) is not None,
-    }
+    # The order's lines in one query, for the order's own template.
+    prefetch_related_objects([order], "lines")
+    context = {"order": order, "signed_in": _user(request) is not None}
     return _step(request, "checkout/done.html", context)
 
 
