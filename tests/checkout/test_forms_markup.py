@@ -69,6 +69,10 @@ def _forms() -> dict[str, AddressForm]:
             {"email": "not-an-address", "country": "US", "region": "zz", "phone": "1 & 2"}
         ),
         "valid": AddressForm(GUEST),
+        "a gift note with markup in it": AddressForm(
+            {**GUEST, "gift_note": "For <Aiko> & \"Ken\"\nwith love"}
+        ),
+        "a gift note too long": AddressForm({**GUEST, "gift_note": "x" * 201}),
         "signed in, a saved address chosen": AddressForm(initial={"saved_address": 9}, **signed_in),
         "signed in, an unknown saved address": AddressForm({"saved_address": "8"}, **signed_in),
         "signed in, a saved address the form refuses": AddressForm(

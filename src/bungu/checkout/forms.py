@@ -97,7 +97,8 @@ class ShownField:
     label: str
     help_text: str
     errors: list[str]
-    input_type: str  # "" for a select
+    element: str  # "input", "select" or "textarea"
+    input_type: str  # an input's type, "" otherwise
     value: str | None
     attrs: SafeString  # every attribute but type, name and value, written out
     options: list[tuple[str, str, bool]]  # a select's (value, label, selected)
@@ -121,6 +122,12 @@ def shown_fields(form: forms.Form) -> list[ShownField]:
             for option in group_options
         ]
         value = widget.get("value")
+        if "optgroups" in widget:
+            element = "select"
+        elif isinstance(bound.field.widget, forms.Textarea):
+            element = "textarea"
+        else:
+            element = "input"
         shown.append(
             ShownField(
                 id=str(widget["attrs"].get("id", "")),
@@ -128,8 +135,9 @@ def shown_fields(form: forms.Form) -> list[ShownField]:
                 label=label,
                 help_text=str(bound.help_text),
                 errors=[str(error) for error in bound.errors],
-                input_type="" if "optgroups" in widget else str(widget.get("type", "text")),
-                value=None if value is None or "optgroups" in widget else str(value),
+                element=element,
+                input_type=str(widget.get("type", "text")) if element == "input" else "",
+                value=None if value is None or element == "select" else str(value),
                 attrs=flatatt(widget["attrs"]),
                 options=options,
             )
