@@ -70,7 +70,7 @@ def _forms() -> dict[str, AddressForm]:
         ),
         "valid": AddressForm(GUEST),
         "a gift note with markup in it": AddressForm(
-            {**GUEST, "gift_note": "For <Aiko> & \"Ken\"\nwith love"}
+            {**GUEST, "gift_note": 'For <Aiko> & "Ken"\nwith love'}
         ),
         "a gift note too long": AddressForm({**GUEST, "gift_note": "x" * 201}),
         "signed in, a saved address chosen": AddressForm(initial={"saved_address": 9}, **signed_in),
