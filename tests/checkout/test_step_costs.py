@@ -33,7 +33,7 @@ STEP_QUERIES = {
     "shipping page": 6,
     "shipping": 9,
     "review": 6,
-    "place order": 18,
+    "place order": 19,  # with the stock states read before and after the hold (page cache)
     "return": 24,
     "confirmation": 5,
     "webhook": 4,
