@@ -18,4 +18,4 @@ def send_campaigns(*, now: datetime) -> str:
     return f"campaigns: {send_due_campaigns(budget=BUDGET, now=now)}"
 
 
-JOBS = [Job("campaigns (P17, P21, P25)", send_campaigns, every=timedelta(minutes=1))]
+JOBS = [Job("campaigns (P17, P21, P25)", send_campaigns, every=timedelta(minutes=10))]
