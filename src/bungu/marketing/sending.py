@@ -180,6 +180,9 @@ class _Transport:
                 headers={},
             )
             return
+        # Opened once and kept: Django's backend would open and close a connection for every
+        # message sent through a closed one.
+        self.smtp.open()
         self.smtp.send_messages([email])
 
     def reset(self) -> None:
