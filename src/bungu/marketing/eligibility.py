@@ -32,7 +32,8 @@ def refusal_for(customer: AbstractBaseUser, *, now: datetime) -> Refusal | None:
 
     * P21: they turned marketing e-mail off;
     * P17: their browser sent Global Privacy Control, which the shop honours as an opt-out
-      of its marketing e-mail too, until they turn marketing e-mail on again after it;
+      of its marketing e-mail too (the more protective reading), until they save their
+      e-mail choices, marketing on, after the signal;
     * the address is suppressed (a bounce, a complaint, a list match);
     * P25: the notice in force, and the one in force when they gave the address (the day
       the account was opened), must both allow marketing e-mail, unless they consented to
