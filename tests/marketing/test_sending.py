@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bungu import privacy
 from bungu.mail.kinds import Category
+from bungu.mail.models import OutboxMessage
 from bungu.mail.preferences import set_preferences
 from bungu.marketing import sending, services
 from bungu.marketing.models import (
@@ -17,6 +18,7 @@ from bungu.marketing.models import (
     CampaignState,
     RecipientState,
     SkipReason,
+    Suppression,
 )
 from bungu.marketing.runner import send_due_campaigns
 from bungu.marketing.suppressions import is_suppressed, suppress_address
@@ -146,8 +148,6 @@ def test_a_suppression_expires_and_never_stores_the_address() -> None:
     suppress_address(address="gone@example.com", reason="complaint", source="api", days=1)
     assert is_suppressed("gone@example.com")
     assert not is_suppressed("gone@example.com", now=timezone.now() + datetime.timedelta(days=2))
-    from bungu.marketing.models import Suppression  # noqa: PLC0415 - the table itself
-
     assert "gone" not in str(list(Suppression.objects.values_list()))
 
 
@@ -300,8 +300,6 @@ def test_a_scheduled_campaign_starts_when_its_time_comes(smtp_server) -> None:
 
 
 def test_without_smtp_the_messages_wait_in_the_outbox() -> None:
-    from bungu.mail.models import OutboxMessage  # noqa: PLC0415 - the outbox's own table
-
     CustomerFactory(email="a@example.com")
     campaign = _start()
 

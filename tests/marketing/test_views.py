@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bungu.mail.kinds import Category
+from bungu.mail.preferences import set_preferences
 from bungu.marketing.models import Campaign, CampaignState
 from bungu.marketing.runner import send_due_campaigns
 from bungu.privacy.models import AccessLogEntry
@@ -201,3 +203,17 @@ def test_bad_preview_sample_and_unknown_campaigns(client: Any) -> None:
     assert client.get(reverse("marketing:campaign", args=[999999])).status_code == 404
     assert client.post(reverse("marketing:campaign_send", args=[999999])).status_code == 404
     assert client.get(reverse("marketing:campaign_send", args=[campaign.pk])).status_code == 405
+
+
+@pytest.mark.usefixtures("marketer")
+def test_the_preview_withholds_the_name_of_a_customer_who_opted_out(client: Any) -> None:
+    customer = CustomerFactory(name="Private Person")
+    set_preferences(user=customer, choices={Category.MARKETING: False}, method="form")
+    campaign = CampaignFactory()
+
+    response = client.get(reverse("marketing:campaign", args=[campaign.pk]))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Private Person" not in text
+    assert "name withheld" in text

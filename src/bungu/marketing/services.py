@@ -91,16 +91,17 @@ def preview_campaign(
     )
     name = "Sample Customer"
     if customer_id is not None:
-        data = privacy.access(
-            subject=customer_id,
-            purpose=privacy.Purpose.MARKETING_EMAIL,
-            actor=actor,
-            fields=["accounts.User.name"],
-        )
         try:
+            data = privacy.access(
+                subject=customer_id,
+                purpose=privacy.Purpose.MARKETING_EMAIL,
+                actor=actor,
+                fields=["accounts.User.name"],
+            )
             name = str(data.value("accounts.User.name") or "")
         except privacy.PurposeNotAllowed:
-            name = "(name withheld)"
+            # P21, P25: this customer said no (the refusal is logged); the send skips them too.
+            name = "(name withheld: this customer may not be sent marketing e-mail)"
     rendered = render_message(
         subject=campaign.subject,
         body=campaign.body,
