@@ -76,6 +76,7 @@ def test_the_walk_finds_the_addresses_that_take_ids() -> None:
     for expected in [
         "account/addresses/<id:address_id>/",
         "backoffice/customers/<id:customer_id>/",
+        "backoffice/campaigns/<id:campaign_id>/",
         "backoffice/orders/<str:number>/returns/<id:return_id>/",
         "cart/lines/<id:line_id>/",
         "privacy/requests/<id:request_id>/",
@@ -83,7 +84,7 @@ def test_the_walk_finds_the_addresses_that_take_ids() -> None:
         "wishlists/<id:wish_list_id>/items/<id:item_id>/note/",
     ]:
         assert expected in routes
-    assert len(routes) == 22
+    assert len(routes) == 29  # seven of them the campaigns' pages
 
 
 def test_no_address_takes_a_database_id_as_a_plain_int() -> None:

@@ -109,6 +109,13 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "backoffice:packing_slip": lambda shop: reverse("backoffice:packing_slip", args=["BNOSUCH"]),
     "backoffice:ship": lambda shop: reverse("backoffice:ship", args=["BNOSUCH"]),
     "backoffice:order_return": lambda shop: reverse("backoffice:order_return", args=["BNOSUCH", 1]),
+    "marketing:campaign": lambda shop: reverse("marketing:campaign", args=[1]),
+    "marketing:campaign_edit": lambda shop: reverse("marketing:campaign_edit", args=[1]),
+    "marketing:campaign_send": lambda shop: reverse("marketing:campaign_send", args=[1]),
+    "marketing:campaign_schedule": lambda shop: reverse("marketing:campaign_schedule", args=[1]),
+    "marketing:campaign_pause": lambda shop: reverse("marketing:campaign_pause", args=[1]),
+    "marketing:campaign_resume": lambda shop: reverse("marketing:campaign_resume", args=[1]),
+    "marketing:campaign_cancel": lambda shop: reverse("marketing:campaign_cancel", args=[1]),
 }
 
 

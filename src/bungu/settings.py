@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "bungu.checkout",
     "bungu.wishlists",
     "bungu.reviews",
+    "bungu.marketing",
     "bungu.backoffice",
     "bungu.storefront",
     "bungu.operations",
@@ -345,6 +346,9 @@ BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"
 # How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
 # runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
+# How long a campaign worker holds the recipients it claimed; a dead worker's are claimed
+# again after this (bungu.marketing.sending).
+BUNGU_CAMPAIGN_LEASE_SECONDS = int(os.environ.get("BUNGU_CAMPAIGN_LEASE_SECONDS", "120"))
 # The card processor's adapter (bungu/payments/interface.py); the sandbox's by default.
 BUNGU_PAYMENT_GATEWAY = os.environ.get(
     "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"

@@ -15,6 +15,7 @@ admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("backoffice/campaigns/", include("bungu.marketing.urls")),
     path("backoffice/", include("bungu.backoffice.urls")),
     path("privacy/", include("bungu.privacy.urls")),
     # P22: where account deletion used to be; the links in e-mails already sent still work.

@@ -27,6 +27,7 @@ REAL_JOBS = [
     "stuck mail",
     "sessions (P3, P5)",
     "payment reconciliation",
+    "campaigns (P17, P21, P25)",
     "log retention (P5)",
 ]
 
@@ -75,7 +76,7 @@ def test_a_job_that_raises_is_reported_and_the_others_still_run(
     assert JobRun.objects.get(job="planted: broken").failed is True
     finished = JobRun.objects.filter(failed=False, finished_at__isnull=False)
     assert finished.count() == len(REAL_JOBS) + 1
-    with pytest.raises(CommandError, match=r"^1 of 9 jobs failed: planted: broken$"):
+    with pytest.raises(CommandError, match=r"^1 of 10 jobs failed: planted: broken$"):
         call_command("housekeeping", stdout=StringIO())
 
 
@@ -92,6 +93,7 @@ def test_each_job_runs_when_its_own_interval_has_passed(
     later = T0 + datetime.timedelta(minutes=10)
     assert _names(services.run_jobs(now=later, only_due=True)) == [
         "payment reconciliation",
+        "campaigns (P17, P21, P25)",
         "planted: every ten minutes",
     ]
     assert services.next_run_at(now=later) == T0 + datetime.timedelta(minutes=20)

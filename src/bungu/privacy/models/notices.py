@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -21,6 +21,14 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
     def in_force(self, at: datetime) -> Notice | None:
         """The version in force at a moment: the newest that had taken effect by that day."""
         return self.filter(effective__lte=timezone.localdate(at)).order_by("-version").first()
+
+
+@lru_cache(maxsize=64)
+def _parsed(practices: str) -> PracticeSet:
+    """A notice's practices, parsed once per process (the result is immutable). Parsing
+    checks every pair of practices for overlaps: far too slow to repeat for each of the
+    thousands of uses a campaign asks the rule of P25 about."""
+    return parse_practices(practices)
 
 
 class Notice(models.Model):
@@ -66,7 +74,7 @@ class Notice(models.Model):
 
     @cached_property
     def practice_set(self) -> PracticeSet:
-        return parse_practices(self.practices)
+        return _parsed(self.practices)
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}

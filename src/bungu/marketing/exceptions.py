@@ -1,0 +1,14 @@
+class MarketingError(Exception):
+    """A marketing action the rules refuse; the message is written for the staff member."""
+
+
+class UnknownSegment(MarketingError):  # noqa: N818 - a domain noun
+    """No installed app declares a segment of that name, or its argument is unusable."""
+
+
+class BadTemplate(MarketingError):  # noqa: N818 - a domain noun
+    """A campaign's subject or body uses a placeholder the shop does not fill in."""
+
+
+class WrongState(MarketingError):  # noqa: N818 - a domain noun
+    """The campaign is not in a state that allows this (e.g. editing one that was sent)."""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from .audiences import declared_segments, segment_size
+from .content import MAX_BODY_LENGTH, PLACEHOLDERS, check_placeholders
+from .exceptions import BadTemplate, UnknownSegment
+from .models import MAX_RATE_PER_MINUTE
+from .services import Draft
+
+_PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
+    f"{{{{ {name} }}}} ({meaning})" for name, meaning in PLACEHOLDERS.items()
+)
+
+
+def _segment_choices() -> list[tuple[str, str]]:
+    return [(key, segment.label) for key, segment in declared_segments().items()]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="For staff only.")
+    subject = forms.CharField(max_length=200, help_text=_PLACEHOLDER_HELP)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=MAX_BODY_LENGTH,
+        help_text=_PLACEHOLDER_HELP + ". Blank lines separate paragraphs.",
+    )
+    segment = forms.ChoiceField(choices=_segment_choices)
+    segment_argument = forms.CharField(
+        label="Segment's category, state or region",
+        max_length=200,
+        required=False,
+        help_text="For the segments that ask for one (a category's path, e.g. pens/fountain-pens; "
+        "a state, e.g. CA).",
+    )
+    rate_per_minute = forms.IntegerField(
+        label="At most this many messages a minute",
+        min_value=1,
+        max_value=MAX_RATE_PER_MINUTE,
+        initial=60_000,
+    )
+    max_consecutive_errors = forms.IntegerField(
+        label="Pause by itself after this many errors in a row",
+        min_value=1,
+        max_value=1000,
+        initial=10,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("subject", "body"):
+            if name in data:
+                try:
+                    check_placeholders(data[name])
+                except BadTemplate as error:
+                    self.add_error(name, str(error))
+        if "segment" in data:
+            try:
+                self.size = segment_size(
+                    key=data["segment"],
+                    argument=data.get("segment_argument", ""),
+                    now=timezone.now(),
+                )
+            except UnknownSegment as error:
+                self.add_error("segment_argument", str(error))
+        return data
+
+    def draft(self) -> Draft:
+        data = self.cleaned_data
+        return Draft(
+            name=data["name"],
+            subject=data["subject"],
+            body=data["body"],
+            segment=data["segment"],
+            segment_argument=data["segment_argument"],
+            rate_per_minute=data["rate_per_minute"],
+            max_consecutive_errors=data["max_consecutive_errors"],
+        )
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In the shop's time zone.",
+    )
+
+    def clean_send_at(self) -> Any:
+        send_at = self.cleaned_data["send_at"]
+        if send_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future, or send it now.")
+        return send_at
+
+
+class PreviewForm(forms.Form):
+    sample = forms.IntegerField(
+        label="Sample customer number", min_value=1, max_value=2**62, required=False
+    )

@@ -1,0 +1,174 @@
+"""Campaigns, their recipients (fixed when a campaign starts) and suppressed addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# A recipient whose sending failed this many times (the SMTP server answering 4xx, or not
+# answering) is given up on.
+MAX_ATTEMPTS = 5
+MAX_RATE_PER_MINUTE = 600_000
+# P5: what was sent to whom is kept this long after the campaign ends.
+RECIPIENT_RETENTION_DAYS = 730
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", "draft"
+    SCHEDULED = "scheduled", "scheduled"
+    SENDING = "sending", "sending"
+    PAUSED = "paused", "paused"
+    CANCELLED = "cancelled", "cancelled"
+    DONE = "done", "done"
+
+
+class CampaignKind(models.TextChoices):
+    MARKETING = "marketing", "marketing e-mail"
+
+
+class Campaign(models.Model):
+    """One message written by staff for a segment of customers. Its recipients are fixed
+    when it starts sending (``CampaignRecipient``)."""
+
+    name = models.CharField(max_length=120, help_text="For staff only; customers never see it.")
+    kind = models.CharField(
+        max_length=20, choices=CampaignKind.choices, default=CampaignKind.MARKETING
+    )
+    subject = models.CharField(max_length=200)
+    # What the staff member wrote; the marketing app's templates wrap it into the text and
+    # HTML bodies (``bungu/marketing/templates/marketing/email/``).
+    body = models.TextField()
+    segment = models.CharField(max_length=40)
+    segment_argument = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=10, choices=CampaignState.choices, default=CampaignState.DRAFT
+    )
+    send_at = models.DateTimeField(null=True, blank=True)
+    rate_per_minute = models.PositiveIntegerField(
+        default=60_000,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_PER_MINUTE)],
+        help_text="At most this many messages a minute, per sending worker.",
+    )
+    # Auto-pause: after this many errors in a row the campaign stops itself.
+    max_consecutive_errors = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    consecutive_errors = models.PositiveIntegerField(default=0)
+    pause_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="scheduled") | Q(send_at__isnull=False),
+                name="campaign_scheduled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"campaign #{self.pk} {self.name!r} ({self.state})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == CampaignState.DRAFT
+
+    @property
+    def has_recipients(self) -> bool:
+        return self.state in {
+            CampaignState.SENDING,
+            CampaignState.PAUSED,
+            CampaignState.DONE,
+        } or (self.state == CampaignState.CANCELLED and self.started_at is not None)
+
+
+class RecipientState(models.TextChoices):
+    PENDING = "pending", "waiting"
+    # Claimed by a worker (``lease_owner``) until ``lease_expires_at``; once the lease has
+    # expired, another worker may claim it again.
+    CLAIMED = "claimed", "being sent"
+    SENT = "sent", "sent"
+    SKIPPED = "skipped", "skipped"
+    FAILED = "failed", "failed"
+
+
+class SkipReason(models.TextChoices):
+    """Why a recipient was not sent the campaign, checked at send time."""
+
+    ACCOUNT = "account", "the account is closed or has no address"
+    PREFERENCES = "preferences", "the customer turned off marketing e-mail (P21)"
+    GPC = "gpc", "the customer's browser sent Global Privacy Control (P17)"
+    SUPPRESSED = "suppressed", "the address is suppressed (bounce, complaint or list)"
+    NOTICE = "notice", "the notice the address was given under does not allow it (P25)"
+
+
+class RecipientQuerySet(models.QuerySet["CampaignRecipient"]):
+    def claimable(self, now: datetime) -> RecipientQuerySet:
+        """Waiting, or claimed by a worker whose lease has run out (it died, or was killed)."""
+        return self.filter(
+            Q(state=RecipientState.PENDING)
+            | Q(state=RecipientState.CLAIMED, lease_expires_at__lt=now)
+        )
+
+
+class CampaignRecipient(models.Model):
+    """One customer a campaign goes to: one row each, written when the campaign starts."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campaign_receipts"
+    )
+    state = models.CharField(
+        max_length=10, choices=RecipientState.choices, default=RecipientState.PENDING
+    )
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    objects = RecipientQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="campaign_recipient_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="campaign_recipient_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "state"], name="campaign_recipient_state")]
+
+    def __str__(self) -> str:
+        return f"recipient #{self.pk} of campaign {self.campaign_id} ({self.state})"
+
+    def message_id(self, *, domain: str) -> str:
+        """The same Message-ID on every attempt, so a message re-sent after a crash (the SMTP
+        server took it, the worker died before noting so) is recognised as the same one.
+        Letters between the numbers: no long run of digits for a card-number scan (P2)."""
+        return f"<campaign{self.campaign_id}.recipient{self.pk}.bungu@{domain}>"
+
+
+class Suppression(models.Model):
+    """An address the shop must not send marketing to (a bounce, a complaint, a match with
+    another company's list). Kept as a keyed digest of the normalised address, never the
+    address itself. A minimal stand-in until ``bungu.mail`` has its own suppression list."""
+
+    address_digest = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=100)
+    source = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"suppression #{self.pk} ({self.reason})"

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "marketing"
+
+urlpatterns = [
+    path("", views.campaign_list, name="campaigns"),
+    path("new/", views.campaign_new, name="campaign_new"),
+    path("<id:campaign_id>/", views.campaign_detail, name="campaign"),
+    path("<id:campaign_id>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("<id:campaign_id>/send/", views.campaign_send, name="campaign_send"),
+    path("<id:campaign_id>/schedule/", views.campaign_schedule, name="campaign_schedule"),
+    path("<id:campaign_id>/pause/", views.campaign_pause, name="campaign_pause"),
+    path("<id:campaign_id>/resume/", views.campaign_resume, name="campaign_resume"),
+    path("<id:campaign_id>/cancel/", views.campaign_cancel, name="campaign_cancel"),
+]
