@@ -100,6 +100,8 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "backoffice:packing_slip": lambda shop: reverse("backoffice:packing_slip", args=["BNOSUCH"]),
     "backoffice:ship": lambda shop: reverse("backoffice:ship", args=["BNOSUCH"]),
     "backoffice:order_return": lambda shop: reverse("backoffice:order_return", args=["BNOSUCH", 1]),
+    # P13: the agents' API without a token answers 401 (405 to a GET of a POST endpoint).
+    "api-v1:post_tracking_event": lambda shop: reverse("api-v1:post_tracking_event", args=[1]),
 }
 
 

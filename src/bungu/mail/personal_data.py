@@ -1,6 +1,7 @@
 """What the mail app holds about a customer (read by bungu.privacy's data map)."""
 
 from bungu.privacy import (
+    Clock,
     DataCategory,
     Erase,
     Field,
@@ -11,7 +12,7 @@ from bungu.privacy import (
     Source,
 )
 
-from .models import OUTBOX_RETENTION_DAYS
+from .models import OUTBOX_RETENTION_DAYS, SUPPRESSION_RETENTION_DAYS
 
 _OUTBOX_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY}
 _PREFERENCE_PURPOSES = {
@@ -64,6 +65,28 @@ PERSONAL = [
         )
         for name in ("text_body", "html_body", "headers")
     ),
+    # P13: what the e-mail delivery service reported of an address (bounce or complaint).
+    Field(
+        "mail.MailSuppression.address",
+        category=DataCategory.EMAIL,
+        source=Source.OTHER_SOURCE,
+        purposes={Purpose.MARKETING_EMAIL, Purpose.LEGAL_NOTICES, *_OUTBOX_PURPOSES},
+        retention_days=SUPPRESSION_RETENTION_DAYS,
+        erase=Erase.DELETE,
+        note="An address the e-mail delivery service reported as bouncing or complaining.",
+    ),
+    *(
+        Field(
+            f"mail.MailSuppression.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.OTHER_SOURCE,
+            purposes=_OUTBOX_PURPOSES,
+            retention_days=SUPPRESSION_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="Why the shop stopped writing to an address, and when.",
+        )
+        for name in ("kind", "detail", "created_at")
+    ),
     *(
         Field(
             f"mail.MailPreferences.{name}",
@@ -81,6 +104,9 @@ PERSONAL = [
 NOT_PERSONAL = [
     "mail.OutboxMessage.recipient",
     "mail.MailPreferences.user",
+    "mail.MailSuppression.recipient",
+    # Which service (or staff member) reported it: the shop's own bookkeeping.
+    "mail.MailSuppression.source",
     # The shop's own sender address and the delivery bookkeeping say nothing about the person.
     "mail.OutboxMessage.from_address",
     "mail.OutboxMessage.message_id",
@@ -95,11 +121,15 @@ NOT_PERSONAL = [
 EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}
 
 # P5: a message's age counts from when it was done with (sent, or given up on).
-RETENTION = {"mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox")}
+RETENTION = {
+    "mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox"),
+    "mail.MailSuppression": Clock("created_at"),
+}
 
 # P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
 # The keeper is the account's (named by path, so mail imports nothing above it).
 PRIOR_VERSIONS = {
     "mail.MailPreferences": KeptBy("bungu.accounts.versions.keep_prior_version"),
     "mail.OutboxMessage": NotVersioned("A message as it was sent: never edited."),
+    "mail.MailSuppression": NotVersioned("A report from the delivery service: never edited."),
 }

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import returns, services
-from .models import Order
+from .models import Order, OrderEvent
 
 
 def _customer_id(request: HttpRequest) -> int:
@@ -50,6 +50,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             (line, open_units[line.pk]) for line in order.lines.all() if line.pk in open_units
         ],
         "return_requests": list(order.returns.all()),
+        # P13: what the delivery company reported of the parcels (the agents' API).
+        "tracking": list(order.events.filter(kind=OrderEvent.Kind.TRACKING)),
         "return_days": settings.BUNGU_RETURN_DAYS,
     }
     return render(request, "orders/detail.html", context)
