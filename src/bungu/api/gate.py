@@ -1,7 +1,8 @@
 """Who is calling: the token, its one function, its rate limit (P13).
 
-Each endpoint names the function it serves (``require``); a token of another function is
-refused with 403 before anything is read. Errors are answered as ``{"detail": reason}``
+Each router names the function it serves (``AgentTokenAuth(function)``) and each endpoint
+asks again (``require``); a token of another function is refused with 403 before anything
+is read. Errors are answered as ``{"detail": reason}``
 with the status the API's handlers give them (``api.py``).
 """
 
@@ -42,7 +43,13 @@ def rate_limit() -> privacy.RateLimit:
 
 class AgentTokenAuth(HttpBearer):
     """``Authorization: Bearer bga_…``: the token must be known, unexpired and unrevoked,
-    and within its rate limit."""
+    within its rate limit, and serve the router's function. Checked before the request's
+    body is read, so a token of another function learns nothing, not even what a valid body
+    looks like."""
+
+    def __init__(self, function: str | None = None) -> None:
+        super().__init__()
+        self.function = function
 
     def authenticate(self, request: HttpRequest, token: str) -> AgentToken:
         try:
@@ -52,7 +59,13 @@ class AgentTokenAuth(HttpBearer):
         wait = privacy.count_use(rate_limit(), key=found.prefix)
         if wait is not None:
             raise TooManyCalls(wait)
+        if self.function is not None and found.function != self.function:
+            raise WrongFunction(_wrong(found.function, self.function))
         return found
+
+
+def _wrong(has: str, wanted: str) -> str:
+    return f"This token serves {has}; this endpoint serves {wanted} only."
 
 
 def require(request: HttpRequest, function: str) -> AgentToken:
@@ -61,9 +74,7 @@ def require(request: HttpRequest, function: str) -> AgentToken:
     if not isinstance(token, AgentToken):
         raise Unauthenticated("Send the agent's token as 'Authorization: Bearer <token>'.")
     if token.function != function:
-        raise WrongFunction(
-            f"This token serves {token.function}; this endpoint serves {function} only."
-        )
+        raise WrongFunction(_wrong(token.function, function))
     return token
 
 

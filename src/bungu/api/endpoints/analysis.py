@@ -16,14 +16,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from bungu.api.gate import require
+from bungu.api.gate import AgentTokenAuth, require
 from bungu.orders.models import Order
 
 FUNCTION = "analysis"
 # The smallest count shown; smaller cells are suppressed.
 MIN_CELL = 5
 
-router = Router(tags=["analysis"])
+router = Router(tags=["analysis"], auth=AgentTokenAuth(FUNCTION))
 
 
 class Window(Schema):

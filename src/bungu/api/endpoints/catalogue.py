@@ -10,13 +10,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from bungu.api.gate import require
+from bungu.api.gate import AgentTokenAuth, require
 from bungu.api.reading import variant_of
 from bungu.catalog.models import SKU
 
 FUNCTION = "search"
 
-router = Router(tags=["search"])
+router = Router(tags=["search"], auth=AgentTokenAuth(FUNCTION))
 
 
 class PageIn(Schema):

@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from bungu.api.gate import event_actor, require
+from bungu.api.gate import AgentTokenAuth, event_actor, require
 from bungu.api.reading import read_person
 from bungu.orders import fulfilment
 from bungu.orders.models import OrderLine, Shipment
@@ -28,7 +28,7 @@ SHIP_TO = [*fulfilment.SHIP_TO, "ship_phone"]
 # At most this many parcels in one answer, the oldest first.
 LIMIT = 200
 
-router = Router(tags=["delivery"])
+router = Router(tags=["delivery"], auth=AgentTokenAuth(FUNCTION))
 
 
 class ParcelOut(Schema):

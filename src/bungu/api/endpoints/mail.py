@@ -14,14 +14,14 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from bungu.api.gate import require
+from bungu.api.gate import AgentTokenAuth, require
 from bungu.mail import services as mail_services
 from bungu.mail.exceptions import InvalidAddress
 from bungu.mail.models import SuppressionKind
 
 FUNCTION = "mail_delivery"
 
-router = Router(tags=["e-mail delivery"])
+router = Router(tags=["e-mail delivery"], auth=AgentTokenAuth(FUNCTION))
 
 
 class BounceIn(Schema):

@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from bungu.api.gate import event_actor, require
+from bungu.api.gate import AgentTokenAuth, event_actor, require
 from bungu.api.reading import read_person, variant_of
 from bungu.orders import fulfilment
 from bungu.orders.models import Order, OrderLine
@@ -30,7 +30,7 @@ _OPEN = [LineState.WAITING, LineState.PICKED]
 # At most this many orders in one answer, the oldest first.
 LIMIT = 100
 
-router = Router(tags=["fulfilment"])
+router = Router(tags=["fulfilment"], auth=AgentTokenAuth(FUNCTION))
 
 Carrier = Literal["usps", "ups", "fedex", "dhl"]
 
