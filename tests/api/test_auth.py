@@ -192,3 +192,11 @@ def test_the_api_sets_no_cookie(client, order) -> None:
 
     assert response.status_code == 200
     assert not response.cookies
+
+
+def test_a_method_an_address_lacks_is_a_json_405(client) -> None:
+    response = client.get("/api/v1/mail/bounces", headers=bearer(token_for("mail_delivery")))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {"detail": "This address takes POST only."}
