@@ -23,6 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bungu.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
@@ -30,7 +31,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from bungu.cart.models import Cart, CartLine  # noqa: E402
 from bungu.catalog.models import SKU, Brand, Category, Product, ProductType  # noqa: E402
+from bungu.wishlists.models import WishList  # noqa: E402
 
 # How many different URLs of each kind the load generator rotates through.
 TOP_CATEGORIES = 3
@@ -38,6 +41,9 @@ LEAF_CATEGORIES = 4
 BRANDS = 8
 # The query count is measured on at most this many of a scenario's pages.
 COUNTED_PER_SCENARIO = 25
+# The signed-in scenario's product pages (beside every listing, search and the home page).
+SIGNED_IN_PRODUCTS = 200
+BENCH_CUSTOMER = "bench-customer@bungu.test"
 
 
 @dataclass(frozen=True)
@@ -137,8 +143,45 @@ def _search_paths() -> list[str]:
     return [f"{search}?{urlencode(q)}" for q in queries]
 
 
-def _count_queries(paths: list[str]) -> list[PageCount]:
+def _signed_in_customer() -> Client:
+    """A customer of the benchmark's own, signed in, with a wish list and an item in the
+    cart, as the shop's best customers have; the client holds the session cookie."""
+    user_model = get_user_model()
+    customer, _ = user_model.objects.get_or_create(
+        email=BENCH_CUSTOMER, defaults={"name": "Bench Customer"}
+    )
+    if not WishList.objects.filter(owner=customer).exists():
+        WishList.objects.create(owner=customer, name="Pens to try")
+    sku = SKU.objects.filter(is_active=True, product__is_active=True).order_by("id").first()
+    cart, _ = Cart.objects.get_or_create(user=customer)
+    if sku is not None and not cart.lines.exists():
+        CartLine.objects.create(cart=cart, sku=sku, quantity=1)
     client = Client(raise_request_exception=False)
+    client.force_login(customer)
+    return client
+
+
+def _signed_in_paths(urls: dict[str, list[str]]) -> list[str]:
+    # Each kind of catalogue page, as a customer browses: a few products per listing.
+    return [
+        *urls["home"],
+        *urls["category"],
+        *urls["brand"],
+        *urls["search"],
+        *urls["product"][:SIGNED_IN_PRODUCTS],
+    ]
+
+
+def _churn_skus(product_paths: list[str]) -> list[int]:
+    """The lead SKUs of the products the churn scenario rotates through."""
+    slugs = [path.split("/")[2] for path in product_paths]
+    rows = Product.objects.filter(slug__in=slugs).values_list("id", "lead_sku_code")
+    codes = [code for _id, code in rows if code]
+    return list(SKU.objects.filter(code__in=codes).order_by("id").values_list("id", flat=True))
+
+
+def _count_queries(paths: list[str], client: Client | None = None) -> list[PageCount]:
+    client = client or Client(raise_request_exception=False)
     counts = []
     for path in paths:
         # A first request pays for compiling templates and loading lazy modules, which a
@@ -177,8 +220,18 @@ def main() -> None:
         "product": _product_paths(limit=args.products, seed=args.seed),
         "search": _search_paths(),
     }
+    urls["churn"] = [*urls["category"], *urls["product"]]
+    customer = _signed_in_customer()
+    urls["signed-in"] = _signed_in_paths(urls)
+    urls["bare-signed-in"] = urls["baseline"]
     counted = {
-        name: [asdict(c) for c in _count_queries(paths[:COUNTED_PER_SCENARIO])]
+        name: [
+            asdict(c)
+            for c in _count_queries(
+                paths[:COUNTED_PER_SCENARIO],
+                customer if name in {"signed-in", "bare-signed-in"} else None,
+            )
+        ]
         for name, paths in urls.items()
     }
     catalogue = {
@@ -189,7 +242,17 @@ def main() -> None:
         "brands": Brand.objects.count(),
     }
     args.out.write_text(
-        json.dumps({"catalogue": catalogue, "urls": urls, "counted": counted}, indent=1)
+        json.dumps(
+            {
+                "catalogue": catalogue,
+                "urls": urls,
+                "counted": counted,
+                "session_cookie": f"{settings.SESSION_COOKIE_NAME}="
+                f"{customer.cookies[settings.SESSION_COOKIE_NAME].value}",
+                "churn_skus": _churn_skus(urls["product"]),
+            },
+            indent=1,
+        )
     )
 
 

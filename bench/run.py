@@ -36,6 +36,7 @@ from checkout_scenario import (
     CheckoutBenchError,
     CheckoutReport,
     ProcessorConfig,
+    cpu_seconds,
     format_checkout_table,
     run_checkout,
     sandbox_processor,
@@ -52,6 +53,9 @@ SCENARIOS = list(TARGETS)
 # Driven by bench/buyers.py's buyers rather than wrk; chosen with --only/--scenarios too.
 CHECKOUT = "checkout"
 CHOICES = [*SCENARIOS, CHECKOUT]
+# Scenarios whose requests carry the benchmark customer's session cookie.
+SIGNED_IN = {"signed-in", "bare-signed-in"}
+CHURN = "churn"
 
 
 class BenchError(RuntimeError):
@@ -321,41 +325,114 @@ def _prime(port: int, paths: list[str]) -> None:
         connection.close()
 
 
+@contextmanager
+def _churning(
+    args: argparse.Namespace, *, env: dict[str, str], probed: dict[str, Any], workdir: Path
+) -> Iterator[list[int]]:
+    """Change one SKU's stock a second (``bench/churn.py``) while the block runs; the list
+    yielded holds the number of changes made once the block is over."""
+    skus = workdir / "churn-skus.txt"
+    skus.write_text("\n".join(str(sku) for sku in probed["churn_skus"]) + "\n")
+    command = [
+        sys.executable,
+        str(REPO / "bench" / "churn.py"),
+        "--skus",
+        str(skus),
+        "--seconds",
+        str(args.warmup + args.duration + 30),
+        "--seed",
+        str(args.seed),
+    ]
+    made: list[int] = []
+    churn = subprocess.Popen(
+        command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield made
+    finally:
+        churn.terminate()
+        try:
+            out, err = churn.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            churn.kill()
+            out, err = churn.communicate()
+        if churn.returncode != 0 or not out.strip().isdigit():
+            raise BenchError(f"bench/churn.py failed ({churn.returncode}):\n{err[-2000:]}")
+        made.append(int(out.strip()))
+
+
 def _load_with_wrk(
     args: argparse.Namespace,
     *,
     wrk: str,
     port: int,
+    shop_pid: int,
+    env: dict[str, str],
     results: list[ScenarioResult],
     probed: dict[str, Any],
     workdir: Path,
 ) -> None:
-    """Prime and drive each page scenario with wrk, filling in its ``load``."""
+    """Prime and drive each page scenario with wrk, filling in its ``load`` and its CPU."""
     for result in results:
         if not result.urls:
             print(f"  {result.name}: no such pages in this catalogue", flush=True)
             continue
-        script = write_script(probed["urls"][result.name], workdir, result.name)
-        if args.prime:
-            _prime(port, probed["urls"][result.name])
-        if args.warmup:
-            run_wrk(
+        with ExitStack() as during:
+            made = (
+                during.enter_context(_churning(args, env=env, probed=probed, workdir=workdir))
+                if result.name == CHURN
+                else None
+            )
+            _drive(
+                args,
                 wrk=wrk,
                 port=port,
-                script=script,
-                seconds=args.warmup,
-                connections=args.connections,
-                threads=args.threads,
+                shop_pid=shop_pid,
+                result=result,
+                probed=probed,
+                workdir=workdir,
             )
-        print(f"  {result.name}: {args.duration} s ...", flush=True)
-        result.load = run_wrk(
+        if made:
+            result.changes = made[0]
+
+
+def _drive(
+    args: argparse.Namespace,
+    *,
+    wrk: str,
+    port: int,
+    shop_pid: int,
+    result: ScenarioResult,
+    probed: dict[str, Any],
+    workdir: Path,
+) -> None:
+    """Prime one scenario's pages, warm up, then measure it with wrk and the shop's CPU."""
+    cookie = probed["session_cookie"] if result.name in SIGNED_IN else None
+    script = write_script(probed["urls"][result.name], workdir, result.name, cookie=cookie)
+    if args.prime:
+        _prime(port, probed["urls"][result.name])
+    if args.warmup:
+        run_wrk(
             wrk=wrk,
             port=port,
             script=script,
-            seconds=args.duration,
+            seconds=args.warmup,
             connections=args.connections,
             threads=args.threads,
         )
+    print(f"  {result.name}: {args.duration} s ...", flush=True)
+    cpu_before = cpu_seconds(shop_pid)
+    result.load = run_wrk(
+        wrk=wrk,
+        port=port,
+        script=script,
+        seconds=args.duration,
+        connections=args.connections,
+        threads=args.threads,
+    )
+    cpu_after = cpu_seconds(shop_pid)
+    if cpu_before is not None and cpu_after is not None and result.load.requests:
+        result.cpu_ms_per_request = 1000 * (cpu_after - cpu_before) / result.load.requests
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -427,7 +504,14 @@ def _run(args: argparse.Namespace) -> int:
             port = shop_port
             print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
             _load_with_wrk(
-                args, wrk=wrk, port=port, results=results, probed=probed, workdir=workdir
+                args,
+                wrk=wrk,
+                port=port,
+                shop_pid=pids["shop"],
+                env=env,
+                results=results,
+                probed=probed,
+                workdir=workdir,
             )
             if processor is not None:
                 checkout_report = run_checkout(
@@ -449,6 +533,9 @@ def _run(args: argparse.Namespace) -> int:
         f" {args.connections} connections, {args.duration} s per scenario\n"
     )
     print(format_table(results))
+    for result in results:
+        if result.changes is not None:
+            print(f"{result.name}: {result.changes} stock changes that show, one a second")
     if checkout_report is not None:
         print()
         print(format_checkout_table(checkout_report))

@@ -88,6 +88,7 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "orders:request_return": lambda shop: reverse("orders:request_return", args=["BNOSUCH"]),
     "orders:guest": lambda shop: reverse("orders:guest", args=["not-signed"]),
     "orders:guest_cancel": lambda shop: reverse("orders:guest_cancel", args=["not-signed"]),
+    "orders:guest_return": lambda shop: reverse("orders:guest_return", args=["not-signed"]),
     # Staff only: the anonymous walk gets the redirect to the staff sign-in page.
     "backoffice:customer": lambda shop: reverse("backoffice:customer", args=[1]),
     # Staff's order pages and forms (anonymous: the redirect to sign in, or a 405 to a GET).

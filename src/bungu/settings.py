@@ -116,8 +116,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # P3: keeps each signed-in session's IP, browser and last-seen time for the sessions page.
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # P3: keeps each signed-in session's IP, browser and last-seen time for the sessions page
+    # (written at most once a minute unless they change).
+    "bungu.accounts.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # P17: Sec-GPC honoured as an opt-out; P24, P25: customers asked about a new notice.
     "bungu.privacy.middleware.GlobalPrivacyControlMiddleware",

@@ -70,6 +70,7 @@ def test_the_walk_reaches_every_page_and_purpose() -> None:
 
     assert {str(p.name) for p in backoffice_patterns()} == {
         "index",
+        "dashboard",
         "roles",
         "customer_search",
         "customer",
@@ -86,7 +87,7 @@ def test_the_walk_reaches_every_page_and_purpose() -> None:
     assert f"/backoffice/customers/{customer.pk}/?purpose=fulfilment" in urls
     assert f"/backoffice/customers/{customer.pk}/?purpose=gossip" in urls
     assert f"/backoffice/fulfilment/{customer.orders.get().number}/" in urls
-    assert len(urls) == 2 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1
+    assert len(urls) == 3 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1
 
 
 @pytest.mark.parametrize("role", [*ROLES, NO_ROLE], ids=lambda role: role.name)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.messages import constants
+from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -69,24 +69,45 @@ def test_a_catalogue_change_makes_cached_pages_stale() -> None:
     assert response.content == b"page 2"
 
 
-def test_signed_in_customer_neither_reads_nor_fills_the_cache() -> None:
+def test_a_signed_in_customer_shares_the_cached_page() -> None:
     counting_view(_get())
     request = _get(sessionid="abc")
     request.user = CustomerFactory()
 
     response = counting_view(request)
 
-    assert CACHE_HEADER not in response
-    assert response.content == b"page 2"
-    assert counting_view(_get()).content == b"page 1"
+    assert response[CACHE_HEADER] == "hit"
+    assert response.content == b"page 1"
+    assert calls == ["/c/pens/"]
 
 
-def test_pending_flash_message_bypasses_the_cache() -> None:
+def test_the_shared_page_is_made_as_for_an_anonymous_visitor_without_messages() -> None:
+    seen = []
+
+    @cache_catalog_page
+    def telling_view(request: HttpRequest) -> HttpResponse:
+        seen.append((request.user.is_authenticated, list(get_messages(request))))
+        return HttpResponse("shared")
+
+    request = _get(sessionid="abc")
+    customer = CustomerFactory()
+    request.user = customer
+    request._messages.add(20, "Added to your wish list.")  # type: ignore[attr-defined]
+
+    telling_view(request)
+
+    assert seen == [(False, [])]
+    # The request is the visitor's again afterwards, message still pending.
+    assert request.user == customer
+    assert [str(m) for m in get_messages(request)] == ["Added to your wish list."]
+
+
+def test_a_pending_flash_message_does_not_bypass_the_cache() -> None:
     counting_view(_get())
     request = _get(sessionid="abc")
     request._messages.add(20, "Added to your wish list.")  # type: ignore[attr-defined]
 
-    assert counting_view(request).content == b"page 2"
+    assert counting_view(request).content == b"page 1"
 
 
 def test_error_responses_are_not_cached() -> None:
@@ -134,7 +155,7 @@ def test_a_cached_page_answers_a_revalidation_with_304(client) -> None:
     assert again.content == b""
 
 
-def test_pending_message_in_the_messages_cookie_bypasses_the_cache(client) -> None:
+def test_a_message_in_the_messages_cookie_is_shown_on_a_cached_page(client) -> None:
     client.get("/")
     storage = CookieStorage(_get())
     encoded = storage._encode([Message(constants.ERROR, "Only 2 left.")])
@@ -142,5 +163,7 @@ def test_pending_message_in_the_messages_cookie_bypasses_the_cache(client) -> No
 
     response = client.get("/")
 
-    assert CACHE_HEADER not in response
-    assert "Only 2 left." in response.content.decode()
+    assert response[CACHE_HEADER] == "hit"
+    assert '<p class="message message-error">Only 2 left.</p>' in response.content.decode()
+    # Shown once: the next page no longer carries it.
+    assert "Only 2 left." not in client.get("/").content.decode()

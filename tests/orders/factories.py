@@ -72,3 +72,47 @@ def place_test_order(
         payment=payment,
         actor="test",
     ).order
+
+
+def place_paid_order(
+    *,
+    processor: Any,
+    gateway: Any,
+    items: list[tuple[Any, int]],
+    customer: Any = None,
+    email: str = "hana@example.com",
+    address: services.ShippingAddress = ADDRESS,
+    shipping_cost: Decimal = Decimal("5.00"),
+) -> Order:
+    """An order of ``items`` ((SKU, units), each SKU's own price) whose payment the real
+    sandbox processor authorised: the card is paid on the processor's page as a customer
+    would, so captures and refunds go to that process (``card_processor``,
+    ``sandbox_gateway``)."""
+    catalog_services.hold_stock(lines={sku.pk: units for sku, units in items})
+    subtotal = sum((sku.price * units for sku, units in items), Decimal("0.00"))
+    attempt_id = secrets.token_hex(16)
+    created = processor.create(amount=int((subtotal + shipping_cost) * 100), reference=attempt_id)
+    assert processor.pay(created["id"]).status_code == 303
+    payment = gateway.get_payment(created["id"])
+    return services.place_order(
+        attempt_id=attempt_id,
+        customer_id=customer.pk if customer else None,
+        email=email,
+        address=address,
+        shipping_method="standard",
+        shipping_method_name="Standard",
+        shipping_cost=shipping_cost,
+        tax=Decimal("0.00"),
+        lines=[
+            services.LineIn(
+                sku_id=sku.pk,
+                sku_code=sku.code,
+                name=sku.product.name,
+                unit_price=sku.price,
+                quantity=units,
+            )
+            for sku, units in items
+        ],
+        payment=payment,
+        actor="test",
+    ).order

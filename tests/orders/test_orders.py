@@ -98,7 +98,7 @@ def test_a_guest_reaches_their_order_by_the_signed_link_only(client, gateway):
     forged = client.get(reverse("orders:guest", args=[token[:-2] + "xx"]))
 
     assert order.number in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert forged.status_code == 404
     client.post(reverse("orders:guest_cancel", args=[token]))
     order.refresh_from_db()

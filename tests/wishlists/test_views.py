@@ -296,7 +296,7 @@ def test_a_shared_list_is_read_only_and_hides_the_owners_email(client):
     assert item.sku.product.name in html
     assert "0.38" in html
     assert "<form" not in html.split('<main id="main"')[1].split("</main>")[0]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in response["Cache-Control"]
 

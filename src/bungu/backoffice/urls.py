@@ -6,6 +6,7 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("roles/", views.roles, name="roles"),
     path("customers/", views.customer_search, name="customer_search"),
     path("customers/<id:customer_id>/", views.customer, name="customer"),

@@ -12,12 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bungu.privacy import Purpose, PurposeNotAllowed, practices_in_force
 
-from . import services
+from . import dashboard as dashboard_charts, services
 from .forms import CustomerSearchForm
 from .roles import ROLES
 
@@ -71,6 +72,15 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "backoffice/index.html",
         {"purposes": _purpose_links(offered), "form": CustomerSearchForm()},
+    )
+
+
+@staff_only
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The charts the member's purposes cover (``dashboard.CHARTS`` says which)."""
+    charts = dashboard_charts.charts_for(_member(request))
+    return render(
+        request, "backoffice/dashboard.html", {"charts": charts, "now": timezone.localtime()}
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -12,6 +13,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+
+from . import page_deps
 
 LOW_STOCK_THRESHOLD = 5
 
@@ -78,6 +81,56 @@ class ChangesCatalog(models.Model):
         result = super().delete(*args, **kwargs)
         CatalogState.bump()
         return result
+
+
+def dependencies_of_products(product_ids: Iterable[int]) -> set[str]:
+    """The cached pages that can show these products, as the database has them (one query;
+    none for no ids). See ``page_deps``."""
+    ids = {pk for pk in product_ids if pk is not None}
+    if not ids:
+        return set()
+    rows = Product.objects.filter(id__in=ids).values_list("slug", "category__path", "brand__slug")
+    names: set[str] = set()
+    for slug, path, brand_slug in rows:
+        names |= page_deps.product_dependencies(
+            slug=slug, category_path=path, brand_slug=brand_slug
+        )
+    return names
+
+
+class ChangesProductPages(models.Model):
+    """Saving or deleting one of these records makes stale the cached pages that can show
+    its product (and the product it belonged to before), not the whole catalogue."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        page_deps.mark_changed(self._dependencies())
+        self._product_ids_as_loaded = self._product_ids()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        names = self._dependencies()
+        result = super().delete(*args, **kwargs)
+        page_deps.mark_changed(names)
+        return result
+
+    def _product_ids(self) -> set[int]:
+        raise NotImplementedError
+
+    def _loaded_product_ids(self) -> set[int]:
+        loaded: set[int] = getattr(self, "_product_ids_as_loaded", set())
+        return loaded
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._product_ids_as_loaded = instance._product_ids()
+        return instance
+
+    def _dependencies(self) -> set[str]:
+        return dependencies_of_products(self._product_ids() | self._loaded_product_ids())
 
 
 class Brand(ChangesCatalog):
@@ -158,7 +211,7 @@ class ProductQuerySet(models.QuerySet["Product"]):
         )
 
 
-class Product(ChangesCatalog):
+class Product(ChangesProductPages):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, validators=[slug_validator])
     brand = models.ForeignKey(Brand, related_name="products", on_delete=models.PROTECT)
@@ -205,10 +258,45 @@ class Product(ChangesCatalog):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._placed_as_loaded = self._placement()
+
     def get_absolute_url(self) -> str:
         # The page is composed at the top (storefront) of the catalogue's product and the
         # other apps' parts; the address is the product's all the same.
         return reverse("storefront:product", kwargs={"slug": self.slug})
+
+    def _product_ids(self) -> set[int]:
+        return {self.__dict__["id"]} if self.__dict__.get("id") is not None else set()
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._placed_as_loaded = instance._placement()
+        return instance
+
+    def _placement(self) -> tuple[Any, Any, Any]:
+        # Read from __dict__ so a deferred field is not fetched just for this.
+        return (
+            self.__dict__.get("slug"),
+            self.__dict__.get("category_id"),
+            self.__dict__.get("brand_id"),
+        )
+
+    def _dependencies(self) -> set[str]:
+        names = super()._dependencies()
+        loaded = getattr(self, "_placed_as_loaded", None)
+        if loaded is not None and loaded != self._placement() and None not in loaded:
+            # Renamed or moved: the pages that showed it under its old slug, category or
+            # brand are stale too.
+            slug, category_id, brand_id = loaded
+            path = Category.objects.filter(id=category_id).values_list("path", flat=True).first()
+            brand = Brand.objects.filter(id=brand_id).values_list("slug", flat=True).first()
+            names |= page_deps.product_dependencies(
+                slug=slug, category_path=path or "", brand_slug=brand or ""
+            )
+        return names
 
     def refresh_listing_fields(self) -> None:
         """Recompute the price range, stock flag and lead SKU from the active SKUs and save."""
@@ -229,7 +317,17 @@ class StockState(models.TextChoices):
     SOLD_OUT = "sold_out", "Sold out"
 
 
-class SKU(ChangesCatalog):
+def stock_state_of(available: int) -> StockState:
+    """What a page says of this many available units; pages show the state, never the number,
+    so only a change of state makes a cached page stale."""
+    if available <= 0:
+        return StockState.SOLD_OUT
+    if available <= LOW_STOCK_THRESHOLD:
+        return StockState.LOW
+    return StockState.IN_STOCK
+
+
+class SKU(ChangesProductPages):
     """One buyable variant of a product: a tip size, an ink colour, a pack size..."""
 
     product = models.ForeignKey(Product, related_name="skus", on_delete=models.CASCADE)
@@ -304,6 +402,10 @@ class SKU(ChangesCatalog):
                     }
                 )
 
+    def _product_ids(self) -> set[int]:
+        product_id = self.__dict__.get("product_id")
+        return {product_id} if product_id is not None else set()
+
     @property
     def variant_label(self) -> str:
         parts = [self.tip_size, self.ink_colour, self.body_colour, self.paper_size]
@@ -326,14 +428,10 @@ class SKU(ChangesCatalog):
 
     @property
     def stock_state(self) -> StockState:
-        if self.available <= 0:
-            return StockState.SOLD_OUT
-        if self.available <= LOW_STOCK_THRESHOLD:
-            return StockState.LOW
-        return StockState.IN_STOCK
+        return stock_state_of(self.available)
 
 
-class ProductImage(ChangesCatalog):
+class ProductImage(ChangesProductPages):
     """A photo uploaded by staff. Products without one show artwork drawn from their SKU."""
 
     product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
@@ -351,6 +449,10 @@ class ProductImage(ChangesCatalog):
 
     def __str__(self) -> str:
         return self.alt_text
+
+    def _product_ids(self) -> set[int]:
+        product_id = self.__dict__.get("product_id")
+        return {product_id} if product_id is not None else set()
 
 
 class SearchDocument(models.Model):

@@ -19,7 +19,15 @@ from typing import Protocol
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
-from .models import SKU, CatalogState, Category, Product, SearchDocument
+from . import page_deps
+from .models import (
+    SKU,
+    CatalogState,
+    Category,
+    Product,
+    SearchDocument,
+    dependencies_of_products,
+)
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -191,5 +199,10 @@ def reindex_products(product_ids: Iterable[int] | None = None) -> None:
             # Delete then insert (not an upsert) so the FTS triggers see plain INSERT/DELETE.
             SearchDocument.objects.filter(product_id__in=chunk).delete()
             SearchDocument.objects.bulk_create(documents)
-        # Cached search pages were made from the old documents.
-        CatalogState.bump()
+        # Cached search pages were made from the old documents: every page after a full
+        # rebuild or a deletion (a deleted product's pages can no longer be found from it),
+        # the pages of these products (search among them) otherwise.
+        if product_ids is None or Product.objects.filter(id__in=ids).count() < len(ids):
+            CatalogState.bump()
+        else:
+            page_deps.mark_changed(dependencies_of_products(ids))

@@ -17,6 +17,7 @@ from django.db.models import F, Prefetch
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from . import page_deps
 from .models import (
     SKU,
     Brand,
@@ -25,6 +26,8 @@ from .models import (
     Product,
     ProductImage,
     StockState,
+    dependencies_of_products,
+    stock_state_of,
 )
 
 
@@ -263,8 +266,8 @@ def set_rating_summary(*, product_id: int, count: int, average: Decimal | None) 
     # An update, not save(): the product's other fields may be being edited by staff meanwhile.
     if not Product.objects.filter(id=product_id).update(rating_count=count, rating_average=average):
         raise Product.DoesNotExist(product_id)
-    # The product and listing pages show the summary: cached copies must go.
-    CatalogState.bump()
+    # The product and listing pages show the summary: their cached copies must go.
+    page_deps.mark_changed(dependencies_of_products({product_id}))
 
 
 # ---------------------------------------------------------------- stock: hold, release, consume
@@ -292,26 +295,40 @@ def _in_lock_order(lines: Mapping[int, int]) -> list[tuple[int, int]]:
     return sorted(lines.items())
 
 
-def _refresh_products_of(sku_ids: Iterable[int]) -> None:
-    """Redo the listing fields (in stock, lead SKU) of the products whose availability may
-    have crossed zero, and move the catalogue generation on so cached pages follow."""
-    product_ids = set(SKU.objects.filter(pk__in=list(sku_ids)).values_list("product_id", flat=True))
-    if product_ids:
-        refresh_listing_fields_in_bulk(product_ids=product_ids)
-        CatalogState.bump()
-
-
-def _give_back(ordered: list[tuple[int, int]]) -> list[int]:
-    """Release units; returns the SKUs that had none available before."""
-    emptied = set(
-        SKU.objects.filter(
-            pk__in=[sku_id for sku_id, _ in ordered], allocated__gte=F("stock")
-        ).values_list("pk", flat=True)
+def _stock_snapshot(sku_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """SKU id -> (product id, units available), in one query."""
+    rows = SKU.objects.filter(pk__in=list(sku_ids)).values_list(
+        "pk", "product_id", "stock", "allocated"
     )
+    return {
+        pk: (product_id, max(stock - allocated, 0)) for pk, product_id, stock, allocated in rows
+    }
+
+
+def _follow_stock_change(before: dict[int, tuple[int, int]]) -> None:
+    """After a stock change: redo the listing fields (in stock, lead SKU) of the products
+    whose availability crossed zero, and make stale the cached pages of the products whose
+    shown stock state (in stock, a few left, sold out) changed. A change that shows nowhere,
+    as most orders' are, makes no page stale."""
+    after = _stock_snapshot(before)
+    crossed_zero: set[int] = set()
+    shown: set[int] = set()
+    for sku_id, (product_id, was) in before.items():
+        now = after.get(sku_id, (product_id, was))[1]
+        if (was > 0) != (now > 0):
+            crossed_zero.add(product_id)
+        if stock_state_of(was) != stock_state_of(now):
+            shown.add(product_id)
+    if crossed_zero:
+        refresh_listing_fields_in_bulk(product_ids=crossed_zero)
+    if shown:
+        page_deps.mark_changed(dependencies_of_products(shown))
+
+
+def _give_back(ordered: list[tuple[int, int]]) -> None:
     for sku_id, quantity in ordered:
         # Never below zero, even if a caller releases what it no longer holds.
         SKU.objects.filter(pk=sku_id).update(allocated=Greatest(F("allocated") - quantity, 0))
-    return sorted(emptied)
 
 
 @transaction.atomic
@@ -320,7 +337,9 @@ def hold_stock(*, lines: Mapping[int, int], release: Mapping[int, int] | None = 
     hold, given back first in the same transaction, so their own hold is not counted against
     them. Raises OutOfStock (then nothing changed) or ValueError for a bad quantity."""
     ordered = _in_lock_order(lines)
-    crossed = _give_back(_in_lock_order(release)) if release else []
+    given_back = _in_lock_order(release) if release else []
+    before = _stock_snapshot({sku_id for sku_id, _ in [*ordered, *given_back]})
+    _give_back(given_back)
     short: dict[int, int] = {}
     for sku_id, quantity in ordered:
         taken = SKU.objects.filter(pk=sku_id, stock__gte=F("allocated") + quantity).update(
@@ -331,19 +350,17 @@ def hold_stock(*, lines: Mapping[int, int], release: Mapping[int, int] | None = 
             short[sku_id] = max(left[0] - left[1], 0) if left else 0
     if short:
         raise OutOfStock(short)
-    sold_out = SKU.objects.filter(pk__in=[sku_id for sku_id, _ in ordered], allocated=F("stock"))
-    crossed += list(sold_out.values_list("pk", flat=True))
-    if crossed:
-        _refresh_products_of(crossed)
+    _follow_stock_change(before)
 
 
 @transaction.atomic
 def release_stock(*, lines: Mapping[int, int]) -> None:
     """Give back units held or allocated before (an expired checkout, a cancelled order).
     Raises ValueError for a bad quantity."""
-    crossed = _give_back(_in_lock_order(lines))
-    if crossed:
-        _refresh_products_of(crossed)
+    ordered = _in_lock_order(lines)
+    before = _stock_snapshot(sku_id for sku_id, _ in ordered)
+    _give_back(ordered)
+    _follow_stock_change(before)
 
 
 class StockMismatch(Exception):  # noqa: N818 - a domain noun (style.md)
@@ -366,14 +383,11 @@ def consume_stock(*, lines: Mapping[int, int]) -> None:
 def restock(*, lines: Mapping[int, int]) -> None:
     """Units that came back (a return received in good order) are on hand again. A SKU
     deleted meanwhile is skipped. Raises ValueError for a bad quantity."""
-    crossed = []
-    for sku_id, quantity in _in_lock_order(lines):
-        was_sold_out = SKU.objects.filter(pk=sku_id, allocated__gte=F("stock")).exists()
+    ordered = _in_lock_order(lines)
+    before = _stock_snapshot(sku_id for sku_id, _ in ordered)
+    for sku_id, quantity in ordered:
         SKU.objects.filter(pk=sku_id).update(stock=F("stock") + quantity)
-        if was_sold_out:
-            crossed.append(sku_id)
-    if crossed:
-        _refresh_products_of(crossed)
+    _follow_stock_change(before)
 
 
 def get_available(*, sku_ids: Iterable[int]) -> dict[int, int]:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from . import art, listing, listing_query
+from . import art, listing, listing_query, page_deps
 from .caching import cache_catalog_page
 from .models import SKU, Brand, Category
 from .search import parse_query
@@ -41,7 +41,7 @@ def _render_listing(
     return render(request, template, {**context, "listing": result, "canonical_url": canonical})
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.SEARCH,))
 def search(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     query = parse_query(raw)
@@ -67,7 +67,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.category_pages(kwargs["path"]),))
 def category(request: HttpRequest, path: str) -> HttpResponse:
     try:
         family = listing.get_category_family(path=path)
@@ -82,12 +82,12 @@ def category(request: HttpRequest, path: str) -> HttpResponse:
     )
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.BRAND_INDEX,))
 def brand_index(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/brand_index.html", {"brands": listing.list_brand_index()})
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.brand_pages(kwargs["slug"]),))
 def brand(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         maker = Brand.objects.get(slug=slug)

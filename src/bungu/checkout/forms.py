@@ -9,6 +9,8 @@ from django import forms
 
 from bungu.accounts.models import SHIPPING_COUNTRIES, Address
 
+from .models import GIFT_NOTE_LENGTH
+
 US_STATES = frozenset(
     [
         "AL",
@@ -102,6 +104,14 @@ class AddressForm(forms.Form):
     country = forms.ChoiceField(choices=SHIPPING_COUNTRIES, initial="US", required=False)
     phone = forms.CharField(
         label="Phone for the courier", max_length=30, required=False, help_text="Optional."
+    )
+    gift_note = forms.CharField(
+        label="Gift note",
+        max_length=GIFT_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Optional, up to {GIFT_NOTE_LENGTH} characters: printed on the packing slip, "
+        "which shows no prices.",
     )
     adult = forms.BooleanField(
         label="I am 18 or over",

@@ -18,6 +18,8 @@ from bungu.cart.models import Cart
 
 # P5: a checkout attempt (e-mail, address) is kept this long; the order keeps what lasts.
 ATTEMPT_RETENTION_DAYS = 90
+# A gift note fits on the packing slip.
+GIFT_NOTE_LENGTH = 200
 
 
 class ShippingMethod(models.Model):
@@ -175,6 +177,7 @@ class CheckoutAttempt(models.Model):
     postal_code = models.CharField("ZIP or postal code", max_length=20)
     country = models.CharField(max_length=2, choices=SHIPPING_COUNTRIES, default="US")
     phone = models.CharField("phone for the courier", max_length=30, blank=True)
+    gift_note = models.CharField(max_length=GIFT_NOTE_LENGTH, blank=True)
     shipping_method = models.ForeignKey(
         ShippingMethod, null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )

@@ -35,6 +35,15 @@ PERSONAL = [
         _field(name, DataCategory.ADDRESS)
         for name in ("line1", "line2", "city", "region", "postal_code", "country")
     ),
+    # Copied to the order, whose packing slip prints it; only customer service reads it here.
+    Field(
+        "checkout.CheckoutAttempt.gift_note",
+        category=DataCategory.PURCHASE_HISTORY,
+        source=Source.GIVEN,
+        purposes={Purpose.CUSTOMER_SERVICE, Purpose.BUSINESS_TRANSFER},
+        retention_days=ATTEMPT_RETENTION_DAYS,
+        erase=Erase.DELETE,
+    ),
     Field(
         "checkout.CheckoutAttempt.phone",
         category=DataCategory.PHONE,

@@ -45,6 +45,7 @@ DETAIL_FIELDS = (
     "postal_code",
     "country",
     "phone",
+    "gift_note",
 )
 _LIVE = (AttemptState.OPEN, AttemptState.PAYING)
 
@@ -347,6 +348,7 @@ def _place(attempt: CheckoutAttempt, payment: payments.Payment, actor: str) -> O
             if attempt.guardian_id is not None and attempt.approved_at is not None
             else None
         ),
+        gift_note=attempt.gift_note,
     )
     return placed.order
 

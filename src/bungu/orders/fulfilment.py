@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from bungu import payments
 from bungu.catalog import services as catalog_services
 from bungu.mail import services as mail_services
 
+from . import services as order_services
 from .models import Order, OrderEvent, OrderLine, Shipment
 from .money import lines_amount, to_cents
 from .services import OrderError
@@ -289,5 +291,7 @@ def send_shipping_mail(*, shipment_id: int) -> None:
             "carrier": CARRIERS[shipment.carrier].name,
             "tracking_number": shipment.tracking_number,
             "tracking_url": tracking_url(shipment),
+            "order_url": order_services.order_link(order),
+            "return_days": settings.BUNGU_RETURN_DAYS,
         },
     )

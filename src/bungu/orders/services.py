@@ -111,11 +111,13 @@ def place_order(
     payment: payments.Payment,
     actor: str,
     approval: GuardianApproval | None = None,
+    gift_note: str = "",
 ) -> PlacedOrder:
     """Record the order of one checkout attempt, once: a second call with the same attempt
     returns the order already placed. The caller has allocated the lines' stock. A supervised
     account's order records its guardian's ``approval`` as an event (P23). The confirmation
-    e-mail goes after commit. Raises ValueError for an order without lines."""
+    e-mail goes after commit. ``gift_note``: printed on the packing slip. Raises ValueError
+    for an order without lines."""
     existing = find_order_for_attempt(attempt_id=attempt_id)
     if existing is not None:
         return PlacedOrder(existing, created=False)
@@ -139,6 +141,7 @@ def place_order(
                     ship_postal_code=address.postal_code,
                     ship_country=address.country,
                     ship_phone=address.phone,
+                    gift_note=gift_note.strip()[:300],
                     shipping_method=shipping_method,
                     shipping_method_name=shipping_method_name,
                     shipping_cost=shipping_cost,
@@ -246,16 +249,19 @@ def get_order_by_guest_link(*, token: str) -> Order:
     return order
 
 
+def order_link(order: Order) -> str:
+    """The order's page for its e-mails: in the account, or a guest's signed link."""
+    if order.customer_id:
+        return settings.BUNGU_SITE_URL + order.get_absolute_url()
+    return guest_url(order)
+
+
 # ---------------------------------------------------------------- the confirmation e-mail
 def send_confirmation(*, order_id: int) -> None:
     """Queue the confirmation e-mail in the outbox: the card as brand and last four only
     (P2), and for a guest the signed link to the order."""
     order = Order.objects.prefetch_related("lines").select_related("customer").get(pk=order_id)
-    link = (
-        settings.BUNGU_SITE_URL + order.get_absolute_url()
-        if order.customer_id
-        else guest_url(order)
-    )
+    link = order_link(order)
     mail_services.send_mail_to(
         user=order.customer,
         address=order.email,

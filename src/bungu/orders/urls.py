@@ -12,4 +12,5 @@ urlpatterns = [
     # A guest's order, reached through the signed link in the confirmation e-mail.
     path("guest/<str:token>/", views.guest_order, name="guest"),
     path("guest/<str:token>/cancel/", views.guest_cancel, name="guest_cancel"),
+    path("guest/<str:token>/return/", views.guest_request_return, name="guest_return"),
 ]

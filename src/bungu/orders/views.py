@@ -1,8 +1,10 @@
-"""The customer's orders: history, detail and cancel in the account; a guest's order by the
-signed link in the confirmation e-mail. Another customer's order is a 404, never a 403, so
-nobody learns which order numbers exist."""
+"""The customer's orders: history, detail, cancel and returns in the account; a guest's order
+by the signed link in the confirmation e-mail, with the same cancel and returns. Another
+customer's order is a 404, never a 403, so nobody learns which order numbers exist."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,12 +42,20 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = _own_order(request, number)
-    open_units = returns.returnable(order)
     context = {
         "order": order,
         "section": "orders",
         "cancel_url": "orders:cancel",
         "key": number,
+        **_returns_context(order),
+    }
+    return render(request, "orders/detail.html", context)
+
+
+def _returns_context(order: Order) -> dict[str, Any]:
+    """What the returns part of an order page shows (``orders/_returns.html``)."""
+    open_units = returns.returnable(order)
+    return {
         "returnable": [
             (line, open_units[line.pk]) for line in order.lines.all() if line.pk in open_units
         ],
@@ -54,7 +64,6 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "tracking": list(order.events.filter(kind=OrderEvent.Kind.TRACKING)),
         "return_days": settings.BUNGU_RETURN_DAYS,
     }
-    return render(request, "orders/detail.html", context)
 
 
 def _quantities(request: HttpRequest) -> dict[int, int]:
@@ -71,16 +80,13 @@ def _quantities(request: HttpRequest) -> dict[int, int]:
     return found
 
 
-@require_POST
-@login_required
-def request_return(request: HttpRequest, number: str) -> HttpResponse:
-    order = _own_order(request, number)
+def _ask_for_return(request: HttpRequest, order: Order, *, actor: str) -> None:
     try:
         returns.request_return(
             order=order,
             quantities=_quantities(request),
             reason=request.POST.get("reason", "")[:300],
-            actor="customer",
+            actor=actor,
         )
     except returns.ReturnRefused as refused:
         messages.error(request, f"No return was asked for: {refused}")
@@ -88,6 +94,13 @@ def request_return(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(
             request, "Your return request is in. We will e-mail you when it is approved."
         )
+
+
+@require_POST
+@login_required
+def request_return(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order(request, number)
+    _ask_for_return(request, order, actor="customer")
     return redirect("orders:detail", number=order.number)
 
 
@@ -119,10 +132,17 @@ def _guest_order(token: str) -> Order:
 @never_cache
 def guest_order(request: HttpRequest, token: str) -> HttpResponse:
     order = _guest_order(token)
-    context = {"order": order, "cancel_url": "orders:guest_cancel", "key": token}
+    context = {
+        "order": order,
+        "cancel_url": "orders:guest_cancel",
+        "key": token,
+        **_returns_context(order),
+    }
     response = render(request, "orders/guest.html", context)
-    # The link is a secret: it must not leak to other sites through the Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is a secret: it must not leak to other sites through the Referer header. Not
+    # "no-referrer": with it a browser sends "Origin: null" with the page's own forms (cancel,
+    # return), which the CSRF check rightly refuses; "same-origin" keeps it on the shop.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -130,4 +150,13 @@ def guest_order(request: HttpRequest, token: str) -> HttpResponse:
 def guest_cancel(request: HttpRequest, token: str) -> HttpResponse:
     order = _guest_order(token)
     _cancel(request, order, actor="guest")
+    return redirect("orders:guest", token=token)
+
+
+@require_POST
+def guest_request_return(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest asks for a return through the signed link: the link stands for the account a
+    guest does not have, as it does for cancelling."""
+    order = _guest_order(token)
+    _ask_for_return(request, order, actor="guest")
     return redirect("orders:guest", token=token)

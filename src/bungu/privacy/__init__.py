@@ -90,6 +90,7 @@ _PUBLIC: dict[str, str] = {
     "complete_account_deletion": "rights.deletion",
     "cookie_registry": "datamap.cookies",
     "count_use": "views.throttle",
+    "count_privacy_requests_by_status": "rights.concerns",
     "data_map": "datamap.registry",
     "delete_expired_log_files": "datamap.logs",
     "due_account_deletions": "rights.deletion",
@@ -206,6 +207,9 @@ if TYPE_CHECKING:
         notice_awaiting_answer as notice_awaiting_answer,
         publish_notice as publish_notice,
         send_notice_reminders as send_notice_reminders,
+    )
+    from bungu.privacy.rights.concerns import (
+        count_privacy_requests_by_status as count_privacy_requests_by_status,
     )
     from bungu.privacy.rights.deletion import (
         cancel_account_deletion as cancel_account_deletion,

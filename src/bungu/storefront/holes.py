@@ -1,9 +1,10 @@
 """Fills the per-visitor holes of a page, after the page cache and before the ETag.
 
-Catalogue pages are cached whole and shared by every visitor; whatever in them belongs to
-one visitor is a hole (see ``bungu.catalog.caching``). This middleware replaces each hole
-with that visitor's fragment, so a cached page still carries the visitor's own CSRF token.
-A filled page is personal from then on: it is marked private for shared caches.
+Catalogue pages are cached whole and shared by every visitor, signed in or not; whatever in
+them belongs to one visitor is a hole (see ``bungu.catalog.caching``). This middleware
+replaces each hole with that visitor's fragment (``parts``), so a cached page still carries
+the visitor's own CSRF token, cart badge, account menu, messages, wish lists and review. A
+filled page is personal from then on: it is marked private for shared caches.
 """
 
 from __future__ import annotations
@@ -12,28 +13,46 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control
-from django.utils.html import format_html
 
 from bungu.cart.badge import fill_cart_count
 from bungu.catalog.caching import HOLE_PREFIX
 
-Filler = Callable[[HttpRequest], str]
+from . import parts
 
-_HOLE = re.compile(re.escape(HOLE_PREFIX).encode() + rb"([a-z0-9_-]{1,40})-->")
+# Called with the request and the hole's arguments (strings).
+Filler = Callable[..., str]
 
-
-def _csrf_field(request: HttpRequest) -> str:
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
-
+_HOLE = re.compile(
+    re.escape(HOLE_PREFIX).encode() + rb"([a-z0-9_-]{1,40})((?::[A-Za-z0-9_-]{1,80}){0,4})-->"
+)
+# A filler's own HTML may hold holes (a form's CSRF token); they are filled too, this deep.
+_MAX_DEPTH = 2
 
 FILLERS: dict[str, Filler] = {
-    "csrf": _csrf_field,
+    "csrf": parts.csrf_field,
     "cart-count": fill_cart_count,
+    "account-menu": parts.account_menu,
+    "messages": parts.flash_messages,
+    "wish-list-save": parts.wish_list_save,
+    "review-report": parts.review_report,
+    "review-own": parts.review_own,
 }
+
+
+def fill_holes(content: bytes, request: HttpRequest, *, depth: int = 0) -> bytes:
+    def fill(match: re.Match[bytes]) -> bytes:
+        filler = FILLERS.get(match.group(1).decode())
+        # An unknown hole is left empty rather than shown; a test keeps the list complete.
+        if filler is None:
+            return b""
+        args = [arg for arg in match.group(2).decode().split(":") if arg]
+        filled = filler(request, *args).encode()
+        if depth < _MAX_DEPTH and HOLE_PREFIX.encode() in filled:
+            filled = fill_holes(filled, request, depth=depth + 1)
+        return filled
+
+    return _HOLE.sub(fill, content)
 
 
 class FillPageHolesMiddleware:
@@ -47,13 +66,7 @@ class FillPageHolesMiddleware:
         content = response.content
         if HOLE_PREFIX.encode() not in content:
             return response
-
-        def fill(match: re.Match[bytes]) -> bytes:
-            filler = FILLERS.get(match.group(1).decode())
-            # An unknown hole is left empty rather than shown; a test keeps the list complete.
-            return filler(request).encode() if filler else b""
-
-        response.content = _HOLE.sub(fill, content)
+        response.content = fill_holes(content, request)
         # The cached page's ETag describes the unfilled page; ConditionalGet makes a new one.
         if response.has_header("ETag"):
             del response["ETag"]

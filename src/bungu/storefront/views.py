@@ -10,16 +10,13 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from bungu.accounts.services import sign_in_url
-from bungu.catalog import services as catalog
+from bungu.catalog import page_deps, services as catalog
 from bungu.catalog.caching import cache_catalog_page
 from bungu.catalog.models import Product
 from bungu.reviews import services as reviews
-from bungu.reviews.forms import ReviewForm
-from bungu.wishlists import services as wishlists
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.HOME,))
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "featured": catalog.list_featured_products(),
@@ -42,7 +39,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@cache_catalog_page
+@cache_catalog_page(depends_on=lambda request, kwargs: (page_deps.product_page(kwargs["slug"]),))
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     """The product page. Every part is read here, through its app's services, so the page's
     queries are counted in one place and its templates run none."""
@@ -59,21 +56,13 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     json_ld = catalog.build_product_json_ld(
         page=page, product_url=product_url, image_urls=image_urls
     )
-    # Signed-in visitors bypass the page cache, so their parts may be their own; an anonymous
-    # visitor's parts are the same for everyone (their CSRF tokens are page holes).
-    user = request.user
-    viewer_id = int(user.pk) if user.is_authenticated else None
+    # The page is shared by every visitor (it is made as for an anonymous one): the visitor's
+    # own parts (wish lists, their review, "Report this review") are page holes.
     context = {
         "page": page,
         "canonical_url": product_url,
         # build_product_json_ld escapes <, > and & so the data cannot end the script element.
         "json_ld": mark_safe(json_ld),  # noqa: S308  # nosec
-        "sign_in_url": sign_in_url(next_path=request.path),
-        "reviews": reviews.get_product_reviews(product=page.product, viewer_id=viewer_id),
-        # Its own ids, so they cannot clash with the other forms of the page.
-        "review_form": ReviewForm(auto_id="review_%s"),
-        "wish_lists": (
-            wishlists.list_wish_lists(owner_id=viewer_id) if viewer_id is not None else []
-        ),
+        "reviews": reviews.get_product_reviews(product=page.product, viewer_id=None),
     }
     return render(request, "storefront/product.html", context)

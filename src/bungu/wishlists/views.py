@@ -264,7 +264,9 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         "owner_name": services.owner_first_name(wish_list.owner),
     }
     response = render(request, "wishlists/shared.html", context)
-    # The address is the key to the list: never send it on to another page, nor index it.
-    response["Referrer-Policy"] = "no-referrer"
+    # The address is the key to the list: never send it on to another site, nor index it.
+    # "same-origin", not "no-referrer": with the latter a browser sends "Origin: null" with
+    # the page's own POST forms (signing out from the header), which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
