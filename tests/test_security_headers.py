@@ -116,6 +116,8 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "marketing:campaign_pause": lambda shop: reverse("marketing:campaign_pause", args=[1]),
     "marketing:campaign_resume": lambda shop: reverse("marketing:campaign_resume", args=[1]),
     "marketing:campaign_cancel": lambda shop: reverse("marketing:campaign_cancel", args=[1]),
+    # P13: the agents' API without a token answers 401 (405 to a GET of a POST endpoint).
+    "api-v1:post_tracking_event": lambda shop: reverse("api-v1:post_tracking_event", args=[1]),
 }
 
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "bungu.backoffice",
     "bungu.storefront",
     "bungu.operations",
+    "bungu.api",
 ]
 
 MIDDLEWARE = [
@@ -384,6 +385,8 @@ BUNGU_PROCESSOR_TIMEOUT = float(os.environ.get("BUNGU_PROCESSOR_TIMEOUT", "10"))
 BUNGU_ORDER_LINK_DAYS = int(os.environ.get("BUNGU_ORDER_LINK_DAYS", "180"))
 # How long after a parcel ships its items may be asked back.
 BUNGU_RETURN_DAYS = int(os.environ.get("BUNGU_RETURN_DAYS", "30"))
+# P13: calls one agent's token may make a minute before the API answers 429.
+BUNGU_API_CALLS_PER_MINUTE = int(os.environ.get("BUNGU_API_CALLS_PER_MINUTE", "120"))
 # Stock is held this long when a customer goes to pay (never shorter than the processor's
 # session: the hold is stretched to the session's end when that is later).
 BUNGU_CHECKOUT_HOLD_MINUTES = int(os.environ.get("BUNGU_CHECKOUT_HOLD_MINUTES", "15"))

@@ -34,6 +34,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cart/", include("bungu.cart.urls")),
     path("checkout/", include("bungu.checkout.urls")),
     path("orders/", include("bungu.orders.urls")),
+    # P13: the agents' API, versioned; its schema is /api/v1/openapi.json.
+    path("api/v1/", include("bungu.api.urls")),
     path("", include("bungu.catalog.urls")),
     path("", include("bungu.storefront.urls")),
 ]

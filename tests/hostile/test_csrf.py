@@ -2,8 +2,9 @@
 token, or another session's token. The walk is the URL configuration itself (tests/hostile/
 walk.py), so a new form is covered the day it is added.
 
-The two addresses that take POSTs from outside a browser session are exempt by design and
-listed below with their reason; each must refuse an unsigned request instead, and a view
+The addresses that take POSTs from outside a browser session (the processor's webhook, the
+one-click unsubscribe, the agents' API) are exempt by design and listed below with their
+reason; each must refuse an unsigned request instead, and a view
 newly marked csrf_exempt fails the walk until it is listed here.
 """
 
@@ -35,6 +36,21 @@ EXEMPT = {
         "in the address authorises the one change it can make",
         400,
     ),
+    # P13: the agents' API takes a bearer token, never a cookie, so a browser's session
+    # authorises nothing there: a forged POST gets 401, a POST to a read-only endpoint 405.
+    **{
+        f"api-v1:{name}": Exemption("the agents' API: a bearer token authorises", status)
+        for name, status in {
+            "list_parcels": 405,
+            "post_tracking_event": 401,
+            "list_pick_lists": 405,
+            "post_shipment": 401,
+            "post_bounce": 401,
+            "post_complaint": 401,
+            "orders_per_day": 405,
+            "catalogue": 405,
+        }.items()
+    },
 }
 
 

@@ -114,6 +114,25 @@ def test_p13_an_agent_serves_its_function_and_nothing_else() -> None:
     ]
 
 
+def test_p13_an_agents_look_is_logged_with_its_company_and_what_it_was_about() -> None:
+    customer = CustomerFactory(name="Ken")
+
+    access(
+        subject=customer,
+        purpose=Purpose.DELIVERY,
+        actor=Agent("delivery", company="Yamato"),
+        fields=[NAME],
+        regarding="order 1042",
+    )
+
+    entry = AccessLogEntry.objects.get()
+    assert (entry.actor_label, entry.agent_company, entry.regarding) == (
+        "agent:delivery",
+        "Yamato",
+        "order 1042",
+    )
+
+
 def test_p13_undeclared_or_unknown_fields_are_refused() -> None:
     customer = CustomerFactory()
     clerk = staff_with(Purpose.CUSTOMER_SERVICE)

@@ -14,18 +14,11 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from bungu.orders import fulfilment
 from bungu.orders.models import Order
 from bungu.privacy import Purpose, access, fields_for
 
-ADDRESS = [
-    "ship_recipient",
-    "ship_line1",
-    "ship_line2",
-    "ship_city",
-    "ship_region",
-    "ship_postal_code",
-    "ship_country",
-]
+ADDRESS = fulfilment.SHIP_TO
 # What each page asks for; ``fields_for`` then trims it to what the notice in force allows.
 WANTED: dict[Purpose, list[str]] = {
     Purpose.CUSTOMER_SERVICE: [
@@ -37,8 +30,9 @@ WANTED: dict[Purpose, list[str]] = {
         "card_last4",
         "gift_note",
     ],
-    # Packing needs the ship-to and the gift note: no e-mail, no phone, no card (P13).
-    Purpose.FULFILMENT: ["number", *ADDRESS, "gift_note"],
+    # Packing needs the ship-to and the gift note: no e-mail, no phone, no card (P13); a
+    # fulfilment warehouse's pick list (the agents' API) asks for the same.
+    Purpose.FULFILMENT: fulfilment.PACKING_FIELDS,
 }
 
 

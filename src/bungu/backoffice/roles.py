@@ -70,6 +70,13 @@ OWNER = Role(
             "reviews.view_review",
             "reviews.change_review",
             "mail.view_outboxmessage",
+            # P13: the agents of the notice and their API tokens (shown once when issued).
+            "api.add_agent",
+            "api.change_agent",
+            "api.view_agent",
+            "api.add_agenttoken",
+            "api.change_agenttoken",
+            "api.view_agenttoken",
             # Staff members and their roles (the admin lists staff only).
             "accounts.add_user",
             "accounts.change_user",

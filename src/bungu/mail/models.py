@@ -26,6 +26,8 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # P5: how long the outbox keeps a message that is done with (sent, suppressed or failed).
 OUTBOX_RETENTION_DAYS = 365
+# P5: how long a bounce or complaint keeps the address from stoppable mail.
+SUPPRESSION_RETENTION_DAYS = 730
 
 
 class State(models.TextChoices):
@@ -236,3 +238,43 @@ class OpenTracking(models.Model):
 
     def __str__(self) -> str:
         return f"open confirmations of message #{self.message_id}"
+
+
+class SuppressionKind(models.TextChoices):
+    # The address does not take mail (a permanent bounce).
+    BOUNCE = "bounce", "bounced"
+    # The person marked our mail as spam.
+    COMPLAINT = "complaint", "complaint"
+
+
+class MailSuppression(models.Model):
+    """An address the shop stops sending stoppable mail to (marketing, other mail, legal
+    notices), as reported by the e-mail delivery service (P13: through the agents' API).
+    Read through ``services.is_suppressed``."""
+
+    # Kept in lower case, as it is compared.
+    address = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=10, choices=SuppressionKind.choices)
+    # Who reported it: "agent:mail_delivery Postmark", or "staff #3".
+    source = models.CharField(max_length=160)
+    # The report's own words (a bounce's diagnostic), shortened; may quote the address.
+    detail = models.CharField(max_length=300, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mail_suppressions",
+        help_text="The customer whose address this is, if they have an account.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["address", "kind"], name="suppression_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        # No address: the admin names a row by this.
+        return f"suppression #{self.pk} ({self.kind})"

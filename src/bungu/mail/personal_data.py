@@ -12,7 +12,7 @@ from bungu.privacy import (
     Source,
 )
 
-from .models import OPEN_RETENTION_DAYS, OUTBOX_RETENTION_DAYS
+from .models import OPEN_RETENTION_DAYS, OUTBOX_RETENTION_DAYS, SUPPRESSION_RETENTION_DAYS
 
 _OUTBOX_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY}
 _PREFERENCE_PURPOSES = {
@@ -65,6 +65,28 @@ PERSONAL = [
         )
         for name in ("text_body", "html_body", "headers")
     ),
+    # P13: what the e-mail delivery service reported of an address (bounce or complaint).
+    Field(
+        "mail.MailSuppression.address",
+        category=DataCategory.EMAIL,
+        source=Source.OTHER_SOURCE,
+        purposes={Purpose.MARKETING_EMAIL, Purpose.LEGAL_NOTICES, *_OUTBOX_PURPOSES},
+        retention_days=SUPPRESSION_RETENTION_DAYS,
+        erase=Erase.DELETE,
+        note="An address the e-mail delivery service reported as bouncing or complaining.",
+    ),
+    *(
+        Field(
+            f"mail.MailSuppression.{name}",
+            category=DataCategory.ACCOUNT,
+            source=Source.OTHER_SOURCE,
+            purposes=_OUTBOX_PURPOSES,
+            retention_days=SUPPRESSION_RETENTION_DAYS,
+            erase=Erase.DELETE,
+            note="Why the shop stopped writing to an address, and when.",
+        )
+        for name in ("kind", "detail", "created_at")
+    ),
     *(
         Field(
             f"mail.MailPreferences.{name}",
@@ -103,6 +125,9 @@ PERSONAL = [
 NOT_PERSONAL = [
     "mail.OutboxMessage.recipient",
     "mail.MailPreferences.user",
+    "mail.MailSuppression.recipient",
+    # Which service (or staff member) reported it: the shop's own bookkeeping.
+    "mail.MailSuppression.source",
     # The shop's own sender address and the delivery bookkeeping say nothing about the person.
     "mail.OutboxMessage.from_address",
     "mail.OutboxMessage.message_id",
@@ -124,6 +149,7 @@ EDIT_URL_NAMES = {"mail.MailPreferences": "mail:preferences"}
 RETENTION = {
     "mail.OutboxMessage": PurgedBy("bungu.mail.services.prune_outbox"),
     "mail.OpenTracking": Clock("added_at"),
+    "mail.MailSuppression": Clock("created_at"),
 }
 
 # P20: how the earlier versions of the given data above are kept (privacy.KeepsPriorVersions).
@@ -132,4 +158,5 @@ PRIOR_VERSIONS = {
     "mail.MailPreferences": KeptBy("bungu.accounts.versions.keep_prior_version"),
     "mail.OutboxMessage": NotVersioned("A message as it was sent: never edited."),
     "mail.OpenTracking": NotVersioned("Counters the shop keeps; nobody edits them."),
+    "mail.MailSuppression": NotVersioned("A report from the delivery service: never edited."),
 }

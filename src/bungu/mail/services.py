@@ -17,7 +17,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
@@ -35,7 +36,7 @@ from .kinds import (
     category_of,
     current_kind,
 )
-from .models import OUTBOX_RETENTION_DAYS, OutboxMessage, State
+from .models import OUTBOX_RETENTION_DAYS, MailSuppression, OutboxMessage, State, SuppressionKind
 from .preferences import send_refusal, set_preferences
 from .tasks import schedule_delivery
 from .tokens import read_unsubscribe_token, unsubscribe_url
@@ -117,7 +118,9 @@ def queue_message(
         kept["List-Unsubscribe"] = f"<{link}>"
         kept["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     from_address = from_address or settings.DEFAULT_FROM_EMAIL
-    refused = send_refusal(user=user, kind=kind)
+    refused = send_refusal(user=user, kind=kind) or suppression_refusal(
+        address=to, category=category
+    )
     message = OutboxMessage.objects.create(
         to_address=to,
         recipient_id=None if user is None else user.pk,
@@ -312,3 +315,63 @@ def unsubscribe(*, token: str, page: str = "") -> Category:
         user=user, choices={category: False}, method=privacy.ConsentMethod.EMAIL, page=page
     )
     return category
+
+
+# Suppressions (P13).
+# Bounces and complaints the e-mail delivery service reports (through the agents' API). A
+# suppressed address gets no mail a customer could stop (marketing, other mail, legal
+# notices); account security and the answers to what the customer just did still go, as they
+# do whatever the preferences say. The marketing campaigns ask ``is_suppressed``.
+def _normal(address: str) -> str:
+    return address.strip().lower()
+
+
+def is_suppressed(address: str) -> bool:
+    """Whether a bounce or a complaint stopped mail to this address (any letter case)."""
+    return MailSuppression.objects.filter(address=_normal(address)).exists()
+
+
+def suppression_refusal(*, address: str, category: Category) -> str | None:
+    """Why a message of this category may not go to the address, or None if it may."""
+    if not category.may_be_stopped:
+        return None
+    found = MailSuppression.objects.filter(address=_normal(address)).first()
+    if found is None:
+        return None
+    return f"The address is suppressed after a {found.get_kind_display()} report."
+
+
+def suppress_address(
+    *, address: str, kind: SuppressionKind, source: str, detail: str = ""
+) -> tuple[MailSuppression, bool]:
+    """Record that mail to the address bounced or drew a complaint; a second report of the
+    same kind changes nothing. Returns the suppression and whether it is new. Raises
+    InvalidAddress."""
+    normal = _normal(address)
+    try:
+        validate_email(normal)
+    except ValidationError:
+        raise InvalidAddress(f"{address!r} is not an e-mail address.") from None
+    found = MailSuppression.objects.filter(address=normal, kind=kind).first()
+    if found is not None:
+        return found, False
+    owner = (
+        get_user_model()
+        ._default_manager.annotate(low=Lower("email"))
+        .filter(low=normal)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            made = MailSuppression.objects.create(
+                address=normal,
+                kind=kind,
+                source=source[:160],
+                detail=detail[:300],
+                recipient_id=owner,
+            )
+    except IntegrityError:
+        # The same report arrived twice at once: the other one recorded it.
+        return MailSuppression.objects.get(address=normal, kind=kind), False
+    return made, True

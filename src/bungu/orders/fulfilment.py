@@ -16,11 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from bungu import payments
 from bungu.catalog import services as catalog_services
@@ -33,6 +36,35 @@ from .services import OrderError
 from .states import LineState, Machine, OrderState, PaymentState, require
 
 SHIPPED_MAIL = "order.shipped"
+
+# P13: what packing needs of the person behind an order, the same for the fulfilment role's
+# packing slip and a fulfilment warehouse's pick list: the ship-to and the gift note; no
+# e-mail, no phone, no prices, no payment. Field names of ``Order``.
+SHIP_TO = [
+    "ship_recipient",
+    "ship_line1",
+    "ship_line2",
+    "ship_city",
+    "ship_region",
+    "ship_postal_code",
+    "ship_country",
+]
+PACKING_FIELDS = ["number", *SHIP_TO, "gift_note"]
+
+
+class TrackingStatus(StrEnum):
+    """What a carrier may report of a parcel."""
+
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 _TRACKING = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 
 
@@ -218,6 +250,29 @@ def mark_delivered(*, order: Order, actor: str) -> Order:
     locked.save(update_fields=["state"])
     OrderEvent.objects.create(order=locked, kind=OrderEvent.Kind.DELIVERED, actor=actor)
     return locked
+
+
+@transaction.atomic
+def record_tracking_event(
+    *, shipment: Shipment, status: TrackingStatus, detail: str, at: datetime, actor: str
+) -> OrderEvent:
+    """Note what the carrier reports of a parcel on its order's events. A parcel reported
+    delivered delivers the order once nothing else is left to ship (an order partly shipped
+    waits for its other parcels). Raises ShipmentRefused (nothing changed) for a parcel of a
+    cancelled order."""
+    locked = Order.objects.select_for_update().get(pk=shipment.order_id)
+    if locked.state == OrderState.CANCELLED:
+        raise ShipmentRefused(f"Order {locked.number} is cancelled.")
+    text = f"{CARRIERS[shipment.carrier].name} {shipment.tracking_number}: {status.label}"
+    if detail.strip():
+        text += f" ({detail.strip()})"
+    text += f", {timezone.localtime(at):%Y-%m-%d %H:%M}"
+    event = OrderEvent.objects.create(
+        order=locked, kind=OrderEvent.Kind.TRACKING, actor=actor, detail=text[:300]
+    )
+    if status == TrackingStatus.DELIVERED and locked.state == OrderState.SHIPPED:
+        mark_delivered(order=locked, actor=actor)
+    return event
 
 
 def send_shipping_mail(*, shipment_id: int) -> None:

@@ -196,6 +196,8 @@ class OrderEvent(models.Model):
         RETURN_APPROVED = "return_approved", "Return approved"
         RETURN_REJECTED = "return_rejected", "Return rejected"
         RETURN_RECEIVED = "return_received", "Return received"
+        # P13: what the delivery company reports of a parcel, through the agents' API.
+        TRACKING = "tracking", "Tracking update"
 
     order = models.ForeignKey(Order, related_name="events", on_delete=models.CASCADE)
     kind = models.CharField(max_length=20, choices=Kind.choices)

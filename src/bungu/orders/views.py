@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import returns, services
-from .models import Order
+from .models import Order, OrderEvent
 
 
 def _customer_id(request: HttpRequest) -> int:
@@ -60,6 +60,8 @@ def _returns_context(order: Order) -> dict[str, Any]:
             (line, open_units[line.pk]) for line in order.lines.all() if line.pk in open_units
         ],
         "return_requests": list(order.returns.all()),
+        # P13: what the delivery company reported of the parcels (the agents' API).
+        "tracking": list(order.events.filter(kind=OrderEvent.Kind.TRACKING)),
         "return_days": settings.BUNGU_RETURN_DAYS,
     }
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 # Each public name and the module (below this package) that defines it.
 _PUBLIC: dict[str, str] = {
     "AGENT_FUNCTIONS": "datamap.taxonomy",
+    "AGENT_FUNCTION_NAMES": "datamap.taxonomy",
     "AccountDeletion": "models",
     "Agent": "sharing.accessor",
     "AppendOnlyViolation": "exceptions",
@@ -75,6 +76,7 @@ _PUBLIC: dict[str, str] = {
     "PurgedBy": "datamap.registry",
     "Purpose": "datamap.taxonomy",
     "PurposeNotAllowed": "exceptions",
+    "RateLimit": "views.throttle",
     "Source": "datamap.taxonomy",
     "UndeclaredCookie": "datamap.cookies",
     "UnknownPractice": "exceptions",
@@ -87,6 +89,7 @@ _PUBLIC: dict[str, str] = {
     "compare_notices": "notices.practices",
     "complete_account_deletion": "rights.deletion",
     "cookie_registry": "datamap.cookies",
+    "count_use": "views.throttle",
     "count_privacy_requests_by_status": "rights.concerns",
     "data_map": "datamap.registry",
     "delete_expired_log_files": "datamap.logs",
@@ -150,6 +153,7 @@ if TYPE_CHECKING:
         data_map as data_map,
     )
     from bungu.privacy.datamap.taxonomy import (
+        AGENT_FUNCTION_NAMES as AGENT_FUNCTION_NAMES,
         AGENT_FUNCTIONS as AGENT_FUNCTIONS,
         Choice as Choice,
         DataCategory as DataCategory,
@@ -242,6 +246,10 @@ if TYPE_CHECKING:
         approve_disclosure as approve_disclosure,
         list_disclosures_for as list_disclosures_for,
         record_disclosure as record_disclosure,
+    )
+    from bungu.privacy.views.throttle import (
+        RateLimit as RateLimit,
+        count_use as count_use,
     )
 
     categories = DataCategory

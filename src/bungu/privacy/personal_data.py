@@ -42,7 +42,16 @@ PERSONAL = [
             retention_days=730,
             erase=Erase.ANONYMISE,
         )
-        for name in ("actor_label", "purpose", "fields", "refused", "granted", "at")
+        for name in (
+            "actor_label",
+            "agent_company",
+            "regarding",
+            "purpose",
+            "fields",
+            "refused",
+            "granted",
+            "at",
+        )
     ),
     # P16: the register of releases to authorities and for fraud protection. It is the proof
     # of what left the shop, so it outlives the account (the law may ask about it later).

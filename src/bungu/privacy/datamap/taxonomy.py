@@ -221,6 +221,26 @@ AGENT_FUNCTIONS: dict[str, frozenset[Purpose]] = {
     "customer_service": frozenset({Purpose.CUSTOMER_SERVICE}),
 }
 
+# What the customer reads for each kind of agent in the access log ("Delivery company Yamato").
+AGENT_FUNCTION_NAMES: dict[str, str] = {
+    "fulfilment": "Fulfilment warehouse",
+    "delivery": "Delivery company",
+    "mail_delivery": "E-mail delivery service",
+    "list_deduplication": "List de-duplication service",
+    "analysis": "Analysis service",
+    "marketing": "Marketing agency",
+    "search": "Search provider",
+    "card_processing": "Card processor",
+    "customer_service": "Customer service agency",
+}
+
+
+def describe_agent(function: str, company: str = "") -> str:
+    """An agent as the customer reads it: its kind, then its company if known."""
+    kind = AGENT_FUNCTION_NAMES.get(function, function.replace("_", " ").capitalize())
+    return f"{kind} {company}".strip()
+
+
 RECIPIENT_KINDS = ("shop", "partner", "affiliate", "authority")
 
 

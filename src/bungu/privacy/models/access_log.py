@@ -28,6 +28,10 @@ class AccessLogEntry(AppendOnly):
         related_name="accesses_made",
     )
     actor_label = models.CharField(max_length=120)
+    # An agent's company (P13): the customer reads "Delivery company Yamato", not a function.
+    agent_company = models.CharField(max_length=120, blank=True)
+    # What the look was about, in the customer's terms ("order 1042"), where the caller says.
+    regarding = models.CharField(max_length=200, blank=True)
     purpose = models.CharField(max_length=80)
     fields = models.JSONField(default=list)
     refused = models.JSONField(default=list)

@@ -37,7 +37,7 @@ from django.utils.formats import date_format
 from bungu.privacy.datamap.collection import created_field, notice_at
 from bungu.privacy.datamap.logs import log_registry
 from bungu.privacy.datamap.registry import DataMap, Field, data_map, models_about_customers
-from bungu.privacy.datamap.taxonomy import DataCategory, Purpose
+from bungu.privacy.datamap.taxonomy import DataCategory, Purpose, describe_agent
 from bungu.privacy.datamap.walk import Found, find_subject_rows
 from bungu.privacy.models import AccessLogEntry, ConsentEvent, Notice
 from bungu.privacy.notices.consent import Subject, subject_id
@@ -302,16 +302,33 @@ def _consents(ids: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _who(entry: AccessLogEntry) -> str:
+    """Staff by their label; an agent by its kind and company ("Delivery company Yamato")."""
+    kind, _, function = entry.actor_label.partition(":")
+    return describe_agent(function, entry.agent_company) if kind == "agent" else entry.actor_label
+
+
+def _what(labels: list[str]) -> list[str]:
+    """The fields in the customer's words ("your name", "your postal address"), once each."""
+    said: dict[str, None] = {}
+    for label in labels:
+        declared = data_map.find(label)
+        said[DataCategory(declared.category).label if declared else label] = None
+    return list(said)
+
+
 def _access_log(ids: list[Any]) -> list[dict[str, Any]]:
     """P13: who reached the customer's data, when and why (refusals included)."""
     return [
         {
             "id": entry.pk,
-            "who": entry.actor_label,
+            "who": _who(entry),
             "at": entry.at,
             "purpose": entry.purpose,
             "why": _purpose_label(entry.purpose),
+            "regarding": entry.regarding,
             "fields": entry.fields,
+            "what": _what(entry.fields),
             "granted": entry.granted,
         }
         for entry in AccessLogEntry.objects.filter(pk__in=ids).order_by("-at", "-id")

@@ -52,9 +52,11 @@ from bungu.privacy.sharing.scopes import purpose_may_see
 
 @dataclass(frozen=True)
 class Agent:
-    """An outside service acting for the shop, named by its function (P13)."""
+    """An outside service acting for the shop, named by its function (P13), and the company
+    that performs it (shown to the customer in the access log)."""
 
     function: str
+    company: str = ""
 
     def __post_init__(self) -> None:
         if self.function not in AGENT_FUNCTIONS:
@@ -292,13 +294,19 @@ def actor_may_act_for(actor: Actor, purpose: Purpose) -> bool:
 
 
 def access(
-    *, subject: Subject, purpose: Purpose | str, actor: Actor, fields: Iterable[str]
+    *,
+    subject: Subject,
+    purpose: Purpose | str,
+    actor: Actor,
+    fields: Iterable[str],
+    regarding: str = "",
 ) -> PersonalData:
     """Hand over a customer's personal data for a purpose and log it, leaving out the values
     the rule of P25 forbids (``PersonalData.withheld`` says which and why). Raises
     PurposeNotAllowed (after logging the refusal) if the actor may not act for the purpose,
     any field may never serve it, or no value at all may be handed over; LookupError if the
-    customer does not exist."""
+    customer does not exist. ``regarding``: what the look is about in the customer's terms
+    ("order 1042"), shown with the log entry."""
     purpose = Purpose(purpose)
     labels = list(dict.fromkeys(fields))
     if not labels:
@@ -343,6 +351,8 @@ def access(
         subject_id=customer,
         actor_id=None if isinstance(actor, Agent) else actor.pk,
         actor_label=_actor_label(actor),
+        agent_company=actor.company[:120] if isinstance(actor, Agent) else "",
+        regarding=regarding[:200],
         purpose=purpose.value,
     )
     if problems or not actor_allowed:

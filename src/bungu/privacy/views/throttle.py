@@ -48,6 +48,11 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+# Public names (``bungu.privacy.RateLimit``, ``count_use``): the agents' API counts its calls
+# per token with the same counter.
+RateLimit = Limit
+
+
 def use(limit: Limit, *, key: str) -> int | None:
     """Count one use of ``key`` (an IP or an address) against the limit. None while within
     it; once over it, the whole seconds until the window ends (for Retry-After)."""
@@ -64,6 +69,8 @@ def use(limit: Limit, *, key: str) -> int | None:
     remaining = max(1, int(start + window - now) + 1)
     return None if count <= limit.uses else remaining
 
+
+count_use = use
 
 # The count outlives its window's start by this much, so it never expires first.
 _SLACK_SECONDS = 60

@@ -1,0 +1,1 @@
+"""The agents' HTTP API (P13): outside services reach exactly what their function needs."""

@@ -1,0 +1,1 @@
+"""One router per agent function; each endpoint first checks the token's function."""
