@@ -1,14 +1,15 @@
 """The listing's repeated markup built in Python says what the template loops said.
 
-The references below are the template markup the tags replaced (facet options and product
-cards, as they stood in ``_facets.html`` and ``_product_card.html``); each case renders both
-and compares them with the layout whitespace between tags taken out.
+The references in listing_html_reference/ are the template markup the tags replaced (facet
+options and product cards, as they stood in ``_facets.html`` and ``_product_card.html``);
+each case renders both and compares them with the layout whitespace between tags taken out.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.template import engines
@@ -16,27 +17,9 @@ from django.template import engines
 from bungu.catalog.listing import Facet, FacetOption, ProductCard
 from bungu.catalog.templatetags.listing_html import facet_options, product_cards
 
-REFERENCE_OPTIONS = """
-{% for option in facet.options %}
-<li class="facet-option">
-  <input type="{{ kind }}" id="facet-{{ facet.name }}-{{ forloop.counter }}" name="{{ facet.name }}" value="{{ option.value }}"{% if option.selected %} checked{% endif %}>
-  <label for="facet-{{ facet.name }}-{{ forloop.counter }}">{{ option.label }} <span class="facet-count">({{ option.count }})</span></label>
-</li>
-{% endfor %}
-"""
-
-REFERENCE_CARDS = """{% load money %}{% for product in cards %}
-<li class="product-card">
-  <a class="product-card-link" href="{% url 'storefront:product' slug=product.slug %}">
-    {% if product.lead_sku_code %}<img class="product-card-image" src="{% url 'catalog:sku_art' code=product.lead_sku_code %}" alt="{{ product.name }} (illustration)" width="240" height="240" loading="lazy">{% endif %}
-    <h3 class="product-card-name">{{ product.name }}</h3>
-  </a>
-  <p class="product-card-brand">{{ product.brand_name }}</p>
-  {% if product.rating_count %}<p class="product-card-rating">{{ product.rating_average|floatformat:1 }}<span aria-hidden="true"> ★</span> out of 5 <span class="rating-count">({{ product.rating_count }} review{{ product.rating_count|pluralize }})</span></p>{% endif %}
-  <p class="product-card-price">{% if product.has_price_range %}From {% endif %}<span class="price">{{ product.min_price|money }}</span></p>
-  <p class="stock {% if product.in_stock %}stock-in_stock">In stock{% else %}stock-sold_out">Sold out{% endif %}</p>
-</li>
-{% endfor %}"""
+REFERENCES = Path(__file__).parent / "listing_html_reference"
+REFERENCE_OPTIONS = (REFERENCES / "facet_options.html").read_text()
+REFERENCE_CARDS = (REFERENCES / "product_cards.html").read_text()
 
 HOSTILE = "<b>Ink & \"quotes\" 'too'</b>"
 
