@@ -24,34 +24,35 @@ from bungu.catalog.listing import Facet, ProductCard
 
 register = template.Library()
 
-# One row per option; `` checked`` (nothing to escape in it) only on the chosen ones.
+# One row per option. format_html escapes each value; the parts that are the same for every
+# row of a facet are escaped once, before the loop (a SafeString passes through unchanged).
 _OPTION = (
     '<li class="facet-option">'
-    '<input type="{type}" id="facet-{name}-{number}" name="{name}" value="{value}"{checked}>'
-    '<label for="facet-{name}-{number}">{label} <span class="facet-count">({count})</span></label>'
+    '<input type="{0}" id="facet-{1}-{2}" name="{1}" value="{3}"{4}>'
+    '<label for="facet-{1}-{2}">{5} <span class="facet-count">({6})</span></label>'
     "</li>"
 )
+_CHECKED = format_html("{}", " checked")
+_UNCHECKED = format_html("{}", "")
 
 
 @register.simple_tag
 def facet_options(facet: Facet) -> SafeString:
     """The facet's options as list items: checkboxes, or radio buttons for a single choice."""
-    kind = "checkbox" if facet.multiple else "radio"
+    kind = format_html("{}", "checkbox" if facet.multiple else "radio")
+    name = format_html("{}", facet.name)
     return format_html_join(
         "\n",
-        "{}",
+        _OPTION,
         (
             (
-                format_html(
-                    _OPTION,
-                    type=kind,
-                    name=facet.name,
-                    number=number,
-                    value=option.value,
-                    checked=" checked" if option.selected else "",
-                    label=option.label,
-                    count=option.count,
-                ),
+                kind,
+                name,
+                number,
+                option.value,
+                _CHECKED if option.selected else _UNCHECKED,
+                option.label,
+                option.count,
             )
             for number, option in enumerate(facet.options, start=1)
         ),
