@@ -137,6 +137,32 @@ def _in_list(column: str, values: tuple[str, ...], sql: _Sql) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
+def _variant_count_sql(column: str, condition: str, text: str) -> str:
+    """Products per value of a SKU column, counting those with a SKU of that value that meets
+    ``condition``. CROSS JOIN makes SQLite walk the scope and look its SKUs up by product
+    rather than scan every SKU in the shop; PostgreSQL plans it like any inner join."""
+    sku_table = SKU._meta.db_table
+    if connection.vendor == "sqlite":
+        # SQLite counts distinct products per value in one pass, about twice as fast as
+        # grouping by (value, product) first.
+        return (
+            f"SELECT {text}, k.{column}, k.{column}, "  # noqa: S608
+            f"COUNT(DISTINCT CASE WHEN {condition} THEN k.product_id END) "
+            f"FROM s CROSS JOIN {sku_table} k "
+            f"WHERE k.product_id = s.id AND k.is_active AND k.{column} <> '' "
+            f"GROUP BY k.{column}"
+        )
+    # One row per (value, product) first, then a plain count: PostgreSQL must sort for
+    # COUNT(DISTINCT ...) but hashes a GROUP BY.
+    return (
+        f"SELECT {text}, d.value, d.value, COUNT(*) FILTER (WHERE d.ok = 1) FROM ("  # noqa: S608
+        f"SELECT k.{column} AS value, MAX(CASE WHEN {condition} THEN 1 ELSE 0 END) AS ok "
+        f"FROM s CROSS JOIN {sku_table} k "
+        f"WHERE k.product_id = s.id AND k.is_active AND k.{column} <> '' "
+        f"GROUP BY k.{column}, k.product_id) d GROUP BY d.value"
+    )
+
+
 def count_facets(*, products: QuerySet[Product], filters: Filters, fixed: frozenset[str]) -> Counts:
     """Counts per facet value over the products, each under the other active filters.
 
@@ -179,17 +205,7 @@ def count_facets(*, products: QuerySet[Product], filters: Filters, fixed: frozen
         if other_values:
             conditions.append(_in_list(f"k.{other}", other_values, part))
         condition = " AND ".join(conditions) or "1 = 1"
-        # One row per (value, product) first, then a plain count: PostgreSQL must sort for
-        # COUNT(DISTINCT ...) but hashes a GROUP BY. CROSS JOIN makes SQLite walk the scope
-        # and look its SKUs up by product rather than scan every SKU in the shop;
-        # PostgreSQL plans it like any inner join.
-        part.parts.append(
-            f"SELECT {text}, d.value, d.value, COUNT(*) FILTER (WHERE d.ok = 1) FROM ("  # noqa: S608
-            f"SELECT k.{column} AS value, MAX(CASE WHEN {condition} THEN 1 ELSE 0 END) AS ok "
-            f"FROM s CROSS JOIN {SKU._meta.db_table} k "
-            f"WHERE k.product_id = s.id AND k.is_active AND k.{column} <> '' "
-            f"GROUP BY k.{column}, k.product_id) d GROUP BY d.value"
-        )
+        part.parts.append(_variant_count_sql(column, condition, text))
         selects.add(part.text(), part.params)
     sql.add(selects.text(" UNION ALL "), selects.params)
 

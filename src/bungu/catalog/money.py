@@ -9,6 +9,7 @@ Templates use the ``money`` filter (``{% load money %}``), never a literal curre
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 from django.conf import settings
@@ -45,11 +46,20 @@ def format_money(amount: Amount, *, minor_units: bool = False, whole: bool = Fal
     ``minor_units``: the amount is in cents (the currency's smallest unit). ``whole``: no
     decimals when there are none to show ("$5", for the bounds of a price filter)."""
     value = as_decimal(amount, minor_units=minor_units)
+    # Keyed by the text: equal Decimals such as 0 and -0 may not read the same.
+    return _format(str(value), settings.BUNGU_CURRENCY, _locale(), whole=whole)
+
+
+# A listing page shows a few dozen prices, mostly the same few, and Babel takes a tenth of a
+# millisecond for each: equal amounts in one currency and language read the same, so keep them.
+@lru_cache(maxsize=4096)
+def _format(text: str, currency: str, locale: str, *, whole: bool) -> str:
+    value = Decimal(text)
     if whole and value == value.to_integral_value():
         return format_currency(
-            value, settings.BUNGU_CURRENCY, format="¤#,##0", currency_digits=False, locale=_locale()
+            value, currency, format="¤#,##0", currency_digits=False, locale=locale
         )
-    return format_currency(value, settings.BUNGU_CURRENCY, locale=_locale())
+    return format_currency(value, currency, locale=locale)
 
 
 def currency_symbol() -> str:
