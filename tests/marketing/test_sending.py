@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from bungu import privacy
+from bungu.mail import services as mail_services
 from bungu.mail.kinds import Category
-from bungu.mail.models import OutboxMessage
+from bungu.mail.models import OutboxMessage, SuppressionKind
 from bungu.mail.preferences import set_preferences
 from bungu.marketing import sending, services
 from bungu.marketing.models import (
@@ -139,6 +140,24 @@ def test_a_suppressed_address_is_skipped(smtp_server) -> None:
 
     assert _received(smtp_server) == ["fine@example.com"]
     assert _rows(campaign)["Bounced@Example.com"] == (
+        RecipientState.SKIPPED,
+        SkipReason.SUPPRESSED,
+    )
+
+
+def test_a_bounce_reported_to_the_mail_app_is_skipped_too(smtp_server) -> None:
+    # The e-mail delivery service reports through the agents' API into bungu.mail's list.
+    CustomerFactory(email="fine@example.com")
+    CustomerFactory(email="Hard@Example.com")
+    campaign = _start()
+    mail_services.suppress_address(
+        address="hard@example.com", kind=SuppressionKind.BOUNCE, source="agent:mail_delivery"
+    )
+
+    send_due_campaigns()
+
+    assert _received(smtp_server) == ["fine@example.com"]
+    assert _rows(campaign)["Hard@Example.com"] == (
         RecipientState.SKIPPED,
         SkipReason.SUPPRESSED,
     )

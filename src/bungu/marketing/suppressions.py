@@ -1,9 +1,10 @@
-"""Addresses the shop must not send marketing to: bounces, complaints, list matches.
+"""Addresses the shop must not send marketing to.
 
-A minimal list of its own until ``bungu.mail`` keeps one (then ``is_suppressed`` moves
-there, with the same signature). The address is never stored: only an HMAC of its
-normalised form, keyed with the shop's secret, so the table cannot be read back into
-addresses with a dictionary.
+Two lists answer together: the bounces and complaints the e-mail delivery service reports
+(``bungu.mail``'s suppressions, which hold back every mail a customer could stop), and
+marketing's own entries with an expiry (matches from a list comparison, a staff entry).
+Marketing's own never store the address: only an HMAC of its normalised form, keyed with
+the shop's secret, so the table cannot be read back into addresses with a dictionary.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from bungu.mail import services as mail_services
 
 from .models import Suppression
 
@@ -42,7 +45,10 @@ def suppress_address(
 
 
 def is_suppressed(address: str, *, now: datetime | None = None) -> bool:
-    """Whether marketing to this address is suppressed now."""
+    """Whether marketing to this address is suppressed now: a bounce or a complaint the mail
+    app recorded, or an entry of marketing's own that has not expired."""
+    if mail_services.is_suppressed(address):
+        return True
     now = now or timezone.now()
     return (
         Suppression.objects.filter(address_digest=address_digest(address))
