@@ -326,7 +326,8 @@ def test_p26_one_address_gets_at_most_a_few_links_an_hour() -> None:
         FORM, {"email": "target@example.com", "kind": "access", "description": "More"}
     )
     assert over.status_code == 429
-    assert int(over["Retry-After"]) == 3600
+    # The hour runs from the first link: the seconds it took to send them are gone from it.
+    assert 3540 < int(over["Retry-After"]) <= 3600
     assert "Too many requests for now" in over.content.decode()
     assert "try again in 60 minutes" in over.content.decode()
     assert OutboxMessage.objects.count() == throttle.PER_ADDRESS.uses
