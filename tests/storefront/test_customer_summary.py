@@ -303,18 +303,31 @@ def test_positive_control_a_planted_summary_is_what_the_page_shows(shop):
     assert _account_name(_hit(client)) == "Aiko Sato"
 
 
-def test_a_summary_made_before_a_change_commits_is_not_used_after_it(shop):
+def test_a_summary_made_before_a_change_is_not_used_after_it(shop):
     customer = CustomerFactory(name="Aiko Tanaka")
+    # A page reads the version and the database ...
     version, _ = read_summary(user_id=customer.pk)
     old = build_summary(user_id=customer.pk, display_name="Aiko Tanaka")
+    # ... the name changes meanwhile ...
+    accounts.update_profile(user=customer, actor=customer, changes={"name": "Aiko Sato"})
+    # ... and the page stores what it read, under the version it read: not used.
+    store_summary(user_id=customer.pk, version=version, summary=old)
 
-    with pytest.raises(RuntimeError):
-        # A page made from the database while the change is not committed yet ...
+    assert read_summary(user_id=customer.pk)[1] is None
+
+
+def test_a_summary_made_before_the_change_commits_is_not_used_after_it(
+    shop, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory(name="Aiko Tanaka")
+    with django_capture_on_commit_callbacks(execute=True):
         accounts.update_profile(user=customer, actor=customer, changes={"name": "Aiko Sato"})
-        store_summary(user_id=customer.pk, version=version, summary=old)
-        raise RuntimeError("stands for the rest of the request")
+        # A page made between the change and its commit reads the database before it.
+        between, _ = read_summary(user_id=customer.pk)
+        stale = build_summary(user_id=customer.pk, display_name="Aiko Tanaka")
+        store_summary(user_id=customer.pk, version=between, summary=stale)
+        assert read_summary(user_id=customer.pk)[1] == stale
 
-    # ... stored under the version it read: not used.
     assert read_summary(user_id=customer.pk)[1] is None
 
 
@@ -368,3 +381,10 @@ def test_the_summary_is_a_customer_summary_per_id(shop):
     summary = read_summary(user_id=aiko.pk)[1]
     assert isinstance(summary, CustomerSummary)
     assert read_summary(user_id=ben.pk)[1] is None
+
+
+def test_the_name_in_the_account_menu_is_escaped(shop):
+    customer = CustomerFactory(name="<b>Aiko</b>")
+    html = _page(_signed_in(customer))
+    assert "&lt;b&gt;Aiko&lt;/b&gt;" in html
+    assert "<b>Aiko</b>" not in html

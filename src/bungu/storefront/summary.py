@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from bungu.accounts.models import User
 from bungu.accounts.summary import CustomerSummary, read_summary, store_summary
 from bungu.cart import services as cart
 from bungu.reviews import services as reviews
@@ -46,7 +47,9 @@ def customer_summary(request: HttpRequest) -> CustomerSummary | None:
         return kept
     version, summary = read_summary(user_id=user_id)
     if summary is None:
-        summary = build_summary(user_id=user_id, display_name=request.user.get_short_name())
+        user = request.user
+        name = user.get_short_name() if isinstance(user, User) else ""
+        summary = build_summary(user_id=user_id, display_name=name)
         store_summary(user_id=user_id, version=version, summary=summary)
     setattr(request, _ON_REQUEST, summary)
     return summary
