@@ -14,7 +14,9 @@ stores the old state, is not used afterwards. The storefront builds the summary 
 that every app, from accounts up, can say that it changed.
 
 It holds a customer's data (their name, their wish lists' names): it is deleted when they
-sign out or their account is erased (``forget_summary``) and expires after ``KEEP_SECONDS``.
+sign out or their reviews are erased (``forget_summary``) and expires after ``KEEP_SECONDS``
+in any case (an erased account's summary cannot be read meanwhile: its sessions are signed
+out by the erasure).
 """
 
 from __future__ import annotations
