@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from bungu.reviews import services
 from bungu.reviews.models import BODY_MAX_LENGTH, ReportReason, Review, ReviewReport, ReviewStatus
+from bungu.reviews.services import ReviewDraft
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import CategoryFactory, ProductFactory
 from tests.storefront.html_checks import page_problems
@@ -82,7 +83,10 @@ def test_a_signed_in_customer_gets_the_form_then_their_reviews_status(client):
     client.force_login(customer)
 
     before = client.get(product.get_absolute_url()).content.decode()
-    ReviewFactory(product=product, author=customer)
+    # Through the service, which says the customer's summary changed (a factory would not).
+    services.write_review(
+        author_id=customer.pk, product_id=product.pk, draft=ReviewDraft(rating=4, body="Smooth.")
+    )
     after = client.get(product.get_absolute_url()).content.decode()
 
     assert f'action="{reverse("reviews:write", args=[product.slug])}" class="review-form"' in before

@@ -16,6 +16,7 @@ from django.urls import reverse
 from bungu.mail.kinds import ACCOUNT_PASSWORD_RESET, ACCOUNT_VERIFY, mail_kind
 
 from .devices import remember_device, trusted_device
+from .summary import forget_summary
 
 # allauth's template prefix -> the kind of mail (bungu.mail), which decides that these are
 # security mail: sent whatever the customer's e-mail choices say (P21), or they could lock
@@ -30,6 +31,14 @@ ACCOUNT_NOTICE = "account.notice"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def logout(self, request: HttpRequest) -> None:
+        # The customer's summary (their name, their wish lists' names) leaves the cache.
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        super().logout(request)
+        if user_id is not None:
+            forget_summary(user_id=int(user_id))
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # The wording is the shop's own (templates/account/email/), signed with its name.
         context = {

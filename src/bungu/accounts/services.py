@@ -15,6 +15,7 @@ from django.utils import timezone
 from bungu.privacy import prior_version_kept
 
 from .models import Address, PriorVersion, Profile, User
+from .summary import summary_changed
 
 # What a snapshot of each record holds: the customer-visible fields, nothing internal.
 PROFILE_FIELDS = ("name", "phone", "ink_colours", "interests")
@@ -85,6 +86,8 @@ def update_profile(*, user: User, actor: User, changes: Mapping[str, Any]) -> bo
         # The profile's copy above holds the name: the save hook steps aside (P20).
         prior_version_kept(profile.user)
         profile.user.save(update_fields=["name"])
+        # The account menu shows it.
+        summary_changed(user_id=user.pk)
     profile.phone = after["phone"]
     profile.ink_colours = after["ink_colours"]
     profile.interests = list(after["interests"])

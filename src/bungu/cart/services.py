@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from bungu.accounts.summary import summary_changed
 from bungu.catalog import services as catalog_services
 from bungu.catalog.models import SKU, Product
 
@@ -138,6 +139,12 @@ def count_items(request: HttpRequest) -> int:
     return int(total or 0)
 
 
+def count_customer_items(*, user_id: int) -> int:
+    """How many items a customer's cart holds (one query), for their summary."""
+    total = CartLine.objects.filter(cart__user_id=user_id).aggregate(total=Sum("quantity"))
+    return int(total["total"] or 0)
+
+
 def count_cart_items(cart: Cart) -> int:
     """How many items one cart holds."""
     total = CartLine.objects.filter(cart=cart).aggregate(total=Sum("quantity"))["total"]
@@ -186,7 +193,9 @@ def _lock(cart: Cart) -> None:
 
 
 def _touch(cart: Cart) -> None:
+    """After a change of the cart's lines: its time, and the owner's summary is stale."""
     cart.save(update_fields=["updated_at"])
+    summary_changed(user_id=cart.user_id)
 
 
 def _limit_for(sku: SKU) -> int:
@@ -389,6 +398,8 @@ def remove_bought_items(*, cart_id: int, bought: Mapping[int, int]) -> None:
         else:
             line.delete()
     Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
+    for user_id in Cart.objects.filter(pk=cart_id).values_list("user_id", flat=True):
+        summary_changed(user_id=user_id)
 
 
 # ---------------------------------------------------------------- merge on sign-in
@@ -477,5 +488,8 @@ def purge_expired_carts(*, now: datetime | None = None) -> PurgeResult:
     )
     _, by_model = anonymous.delete()
     anonymous_count = by_model.get(Cart._meta.label, 0)
+    owners = list(accounts.values_list("user_id", flat=True))
     _, by_model = accounts.delete()
+    for user_id in owners:
+        summary_changed(user_id=user_id)
     return PurgeResult(anonymous=anonymous_count, accounts=by_model.get(Cart._meta.label, 0))

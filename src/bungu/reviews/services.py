@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
+from bungu.accounts.summary import forget_summary, summary_changed
 from bungu.catalog import services as catalog_services
 from bungu.catalog.models import Product
 from bungu.orders import services as orders
@@ -118,6 +119,7 @@ def write_review(*, author_id: int, product_id: int, draft: ReviewDraft) -> Revi
         raise ReviewError("You have already reviewed this product.") from None
     if was_approved:
         refresh_rating_summary(product_id=product_id)
+    summary_changed(user_id=author_id)
     return review
 
 
@@ -132,6 +134,7 @@ def delete_review(*, author_id: int, review_id: int) -> None:
     review = Review.objects.select_for_update().get(id=review_id, author_id=author_id)
     was_approved = review.status == ReviewStatus.APPROVED
     review.delete()
+    summary_changed(user_id=author_id)
     if was_approved:
         refresh_rating_summary(product_id=review.product_id)
 
@@ -145,6 +148,8 @@ def erase_reviews(*, row_ids: Sequence[int]) -> int:
     reviews = list(Review.objects.select_for_update().filter(id__in=row_ids).order_by("id"))
     products = {r.product_id for r in reviews if r.status == ReviewStatus.APPROVED}
     Review.objects.filter(id__in=[r.id for r in reviews]).delete()
+    for author_id in {r.author_id for r in reviews}:
+        forget_summary(user_id=author_id)
     for product_id in sorted(products):
         refresh_rating_summary(product_id=product_id)
     return len(reviews)
@@ -162,6 +167,7 @@ def approve_review(*, review_id: int, moderator_id: int) -> Review:
         update_fields=["status", "rejection_reason", "moderated_at", "moderated_by", "updated_at"]
     )
     refresh_rating_summary(product_id=review.product_id)
+    summary_changed(user_id=review.author_id)
     return review
 
 
@@ -194,6 +200,7 @@ def reject_review(*, review_id: int, moderator_id: int, reason: str) -> Review:
     )
     if was_approved:
         refresh_rating_summary(product_id=review.product_id)
+    summary_changed(user_id=review.author_id)
     return review
 
 
@@ -286,6 +293,11 @@ def get_product_reviews(*, product: Product, viewer_id: int | None) -> ProductRe
         ],
         own=own,
     )
+
+
+def list_review_states(*, author_id: int) -> dict[int, str]:
+    """Product id -> the state of the customer's review of it (one query)."""
+    return dict(Review.objects.filter(author_id=author_id).values_list("product_id", "status"))
 
 
 def list_reviews_by(*, author_id: int) -> list[Review]:

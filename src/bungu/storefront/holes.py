@@ -15,7 +15,6 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
-from bungu.cart.badge import fill_cart_count
 from bungu.catalog.caching import HOLE_PREFIX
 
 from . import parts
@@ -31,7 +30,7 @@ _MAX_DEPTH = 2
 
 FILLERS: dict[str, Filler] = {
     "csrf": parts.csrf_field,
-    "cart-count": fill_cart_count,
+    "cart-count": parts.cart_count,
     "account-menu": parts.account_menu,
     "messages": parts.flash_messages,
     "wish-list-save": parts.wish_list_save,

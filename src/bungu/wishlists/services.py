@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from bungu.accounts.summary import summary_changed
 from bungu.cart import services as cart_services
 from bungu.cart.models import Cart
 from bungu.catalog import services as catalog_services
@@ -89,6 +90,15 @@ def list_wish_lists(*, owner_id: int) -> list[WishList]:
     return list(WishList.objects.filter(owner_id=owner_id).annotate(item_count=Count("items")))
 
 
+def list_saved_skus(*, owner_id: int) -> list[tuple[int, int]]:
+    """(SKU id, product id) of every item on the customer's wish lists, in one query."""
+    return list(
+        WishListItem.objects.filter(wish_list__owner_id=owner_id)
+        .values_list("sku_id", "sku__product_id")
+        .distinct()
+    )
+
+
 def get_own_wish_list(*, owner_id: int, wish_list_id: int) -> WishList:
     """Raises WishList.DoesNotExist for a list that is not the customer's."""
     return WishList.objects.get(id=wish_list_id, owner_id=owner_id)
@@ -100,6 +110,7 @@ def create_wish_list(*, owner_id: int, name: str) -> WishList:
     name = clean_name(name)
     if WishList.objects.filter(owner_id=owner_id).count() >= MAX_WISH_LISTS:
         raise TooMany(f"You can keep up to {MAX_WISH_LISTS} wish lists; delete one first.")
+    summary_changed(user_id=owner_id)
     return WishList.objects.create(owner_id=owner_id, name=name)
 
 
@@ -108,12 +119,14 @@ def rename_wish_list(*, owner_id: int, wish_list_id: int, name: str) -> WishList
     wish_list = get_own_wish_list(owner_id=owner_id, wish_list_id=wish_list_id)
     wish_list.name = clean_name(name)
     wish_list.save(update_fields=["name", "updated_at"])
+    summary_changed(user_id=owner_id)
     return wish_list
 
 
 def delete_wish_list(*, owner_id: int, wish_list_id: int) -> None:
     """Delete a list and its items; its link stops working. Raises WishList.DoesNotExist."""
     get_own_wish_list(owner_id=owner_id, wish_list_id=wish_list_id).delete()
+    summary_changed(user_id=owner_id)
 
 
 def share_wish_list(*, owner_id: int, wish_list_id: int) -> WishList:
@@ -193,6 +206,7 @@ def save_item(
         return existing
     if wish_list.items.count() >= MAX_ITEMS_PER_LIST:
         raise TooMany(f"A wish list holds up to {MAX_ITEMS_PER_LIST} items; start another one.")
+    summary_changed(user_id=owner_id)
     try:
         with transaction.atomic():
             return WishListItem.objects.create(wish_list=wish_list, sku=sku, note=note)
@@ -221,6 +235,7 @@ def remove_item(*, owner_id: int, wish_list_id: int, item_id: int) -> WishListIt
     WishListItem.DoesNotExist."""
     item = get_own_item(owner_id=owner_id, wish_list_id=wish_list_id, item_id=item_id)
     item.delete()
+    summary_changed(user_id=owner_id)
     return item
 
 
@@ -245,4 +260,5 @@ def move_item_to_cart(
     item = get_own_item(owner_id=owner_id, wish_list_id=wish_list_id, item_id=item_id)
     change = cart_services.add_item(cart, sku_id=item.sku_id, quantity=1)
     item.delete()
+    summary_changed(user_id=owner_id)
     return change
