@@ -34,7 +34,7 @@ STEP_QUERIES = {
     "shipping": 9,
     "review": 6,
     "place order": 19,  # with the stock states read before and after the hold (page cache)
-    "return": 24,
+    "return": 25,  # with the cart owner read to refresh their cached summary
     "confirmation": 5,
     "webhook": 4,
 }
