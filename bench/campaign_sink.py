@@ -1,9 +1,10 @@
 """An SMTP server on loopback that accepts every message, keeps none and counts them: the
 campaign scenario's far end. Prints ``PORT <n>`` once listening; on SIGTERM prints
-``RECEIVED <count>`` and exits."""
+``RECEIVED <count>`` and ``CPU <seconds>`` and exits."""
 
 from __future__ import annotations
 
+import resource
 import signal
 import socket
 import sys
@@ -38,7 +39,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     controller.stop()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"RECEIVED {counter.count}", flush=True)
+    print(f"CPU {usage.ru_utime + usage.ru_stime:.3f}", flush=True)
     return 0
 
 

@@ -57,6 +57,8 @@ BATCH_SIZE = 100
 # attempt before it is claimable again.
 RETRY_PAUSE = timedelta(seconds=30)
 OUTBOX_KIND = "marketing.campaign"
+# How often a worker on SQLite tries again when other workers claimed every row it chose.
+_SQLITE_CLAIM_TRIES = 5
 
 
 def lease_length() -> timedelta:
@@ -93,16 +95,21 @@ def claim_batch(*, campaign_id: int, owner: str, now: datetime, size: int) -> li
             CampaignRecipient.objects.filter(pk__in=ids).update(**claim)
         return ids
     # SQLite: writers take turns, and the UPDATE re-checks that each row is still claimable,
-    # so a row another worker claimed since the SELECT is left out.
-    candidates = list(claimable.order_by("pk").values_list("pk", flat=True)[:size])
-    if not candidates:
-        return []
-    CampaignRecipient.objects.filter(pk__in=candidates).claimable(now).update(**claim)
-    return list(
-        CampaignRecipient.objects.filter(pk__in=candidates, lease_owner=owner)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # so a row another worker claimed since the SELECT is left out. When another worker took
+    # them all, the next ones are tried: an empty claim must mean that none is left.
+    for _ in range(_SQLITE_CLAIM_TRIES):
+        candidates = list(claimable.order_by("pk").values_list("pk", flat=True)[:size])
+        if not candidates:
+            return []
+        CampaignRecipient.objects.filter(pk__in=candidates).claimable(now).update(**claim)
+        ids = list(
+            CampaignRecipient.objects.filter(pk__in=candidates, lease_owner=owner)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            return ids
+    return []
 
 
 def release(*, owner: str, ids: list[int]) -> None:
