@@ -13,7 +13,7 @@ from bungu.mail.kinds import Category
 from bungu.mail.preferences import set_preferences
 from bungu.marketing import sending, services
 from bungu.marketing.content import PreparedMessage, render_message
-from bungu.marketing.models import CampaignRecipient, RecipientState
+from bungu.marketing.models import CampaignRecipient, RecipientQuerySet, RecipientState
 from bungu.marketing.suppressions import suppress_address, suppressed_among
 from tests.accounts.factories import CustomerFactory
 
@@ -122,3 +122,31 @@ def test_suppressed_among_reads_both_lists_once_for_the_whole_batch() -> None:
 
     assert len(queries) == 2
     assert found == {"listed@example.com"}
+
+
+def test_a_worker_that_lost_the_race_for_its_rows_claims_the_next_ones(monkeypatch) -> None:
+    # SQLite: another worker claims the very rows this one chose between its SELECT and its
+    # UPDATE. An empty claim would stop this worker while rows are still waiting.
+    if connection.vendor != "sqlite":
+        pytest.skip("the race of SELECT then UPDATE is SQLite's way to claim")
+    CustomerFactory.create_batch(4)
+    campaign = CampaignFactory()
+    services.start_campaign(campaign_id=campaign.pk)
+    update = RecipientQuerySet.update
+    raced: list[list[int]] = []
+
+    def racing_update(self: RecipientQuerySet, **fields: object) -> int:
+        if fields.get("lease_owner") == "late" and not raced:
+            raced.append(
+                sending.claim_batch(
+                    campaign_id=campaign.pk, owner="quick", now=timezone.now(), size=2
+                )
+            )
+        return update(self, **fields)
+
+    monkeypatch.setattr(RecipientQuerySet, "update", racing_update)
+    late = sending.claim_batch(campaign_id=campaign.pk, owner="late", now=timezone.now(), size=2)
+
+    assert len(raced[0]) == 2
+    assert len(late) == 2
+    assert not set(late) & set(raced[0])
