@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -19,6 +19,13 @@ def get_preferences(*, user: AbstractBaseUser) -> MailPreferences:
     """The customer's choices; the (unsaved) defaults if they never made any."""
     found = MailPreferences.objects.filter(user_id=user.pk).first()
     return found if found is not None else MailPreferences(user_id=user.pk)
+
+
+def get_preferences_many(*, user_ids: Iterable[int]) -> dict[int, MailPreferences]:
+    """``get_preferences`` for many customers with one query, by customer id."""
+    ids = set(user_ids)
+    found = {p.user_id: p for p in MailPreferences.objects.filter(user_id__in=ids)}
+    return {pk: found.get(pk) or MailPreferences(user_id=pk) for pk in ids}
 
 
 def send_refusal(*, user: AbstractBaseUser | None, kind: str) -> str | None:

@@ -331,6 +331,18 @@ def is_suppressed(address: str) -> bool:
     return MailSuppression.objects.filter(address=_normal(address)).exists()
 
 
+def suppressed_among(addresses: Iterable[str]) -> set[str]:
+    """Which of the addresses a bounce or a complaint stopped mail to, with one query;
+    returned as given."""
+    by_normal: dict[str, list[str]] = {}
+    for address in addresses:
+        by_normal.setdefault(_normal(address), []).append(address)
+    found = MailSuppression.objects.filter(address__in=list(by_normal)).values_list(
+        "address", flat=True
+    )
+    return {address for normal in found for address in by_normal.get(normal, [])}
+
+
 def suppression_refusal(*, address: str, category: Category) -> str | None:
     """Why a message of this category may not go to the address, or None if it may."""
     if not category.may_be_stopped:

@@ -8,6 +8,7 @@ list, so nothing a campaign says can reach anything else the shop knows.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
+from django.utils.html import escape
 
 from .exceptions import BadTemplate
 
@@ -54,7 +56,70 @@ def render_message(
     *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
 ) -> RenderedMessage:
     """The message as one customer receives it."""
-    values = {"name": name.strip() or "there", "shop_name": settings.BUNGU_SHOP_NAME}
+    return _render(
+        subject=subject,
+        body=body,
+        name=name.strip() or "there",
+        unsubscribe_url=unsubscribe_url,
+        preferences_url=preferences_url,
+    )
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A campaign's message rendered once, with a random marker where each customer's name
+    and unsubscribe link go: what ``render_message`` gives, for a fraction of its cost.
+
+    The markers are letters and digits only, which escaping and ``linebreaks`` leave as they
+    are, so filling them in (the name and link escaped for the HTML body, as the template
+    would) gives the same text. A name with a line break would change the paragraphs
+    ``linebreaks`` makes, so that customer's message is rendered in full instead."""
+
+    subject: str
+    body: str
+    preferences_url: str
+    name_marker: str
+    link_marker: str
+    text: str
+    html: str
+
+    @classmethod
+    def of(cls, *, subject: str, body: str, preferences_url: str) -> PreparedMessage:
+        marker = f"bungu{secrets.token_hex(12)}"
+        name_marker, link_marker = f"{marker}name", f"{marker}link"
+        rendered = _render(
+            subject=subject,
+            body=body,
+            name=name_marker,
+            unsubscribe_url=link_marker,
+            preferences_url=preferences_url,
+        )
+        return cls(
+            subject, body, preferences_url, name_marker, link_marker, rendered.text, rendered.html
+        )
+
+    def for_customer(self, *, name: str, unsubscribe_url: str) -> RenderedMessage:
+        if "\n" in name or "\r" in name:
+            return render_message(
+                subject=self.subject,
+                body=self.body,
+                name=name,
+                unsubscribe_url=unsubscribe_url,
+                preferences_url=self.preferences_url,
+            )
+        name = name.strip() or "there"
+        text = self.text.replace(self.name_marker, name).replace(self.link_marker, unsubscribe_url)
+        html = self.html.replace(self.name_marker, escape(name)).replace(
+            self.link_marker, escape(unsubscribe_url)
+        )
+        values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
+        return RenderedMessage(" ".join(fill(self.subject, values).split())[:998], text, html)
+
+
+def _render(
+    *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
+) -> RenderedMessage:
+    values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
     context: dict[str, Any] = {
         "body": fill(body, values),
         "shop_name": settings.BUNGU_SHOP_NAME,

@@ -40,8 +40,8 @@ from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_co
 from bungu.mail.kinds import Category
 from bungu.mail.tokens import unsubscribe_url
 
-from .content import render_message
-from .eligibility import address_of, refusal_for
+from .content import PreparedMessage
+from .eligibility import address_of, refusals_for
 from .models import (
     MAX_ATTEMPTS,
     Campaign,
@@ -57,6 +57,8 @@ BATCH_SIZE = 100
 # attempt before it is claimable again.
 RETRY_PAUSE = timedelta(seconds=30)
 OUTBOX_KIND = "marketing.campaign"
+# How often a worker on SQLite tries again when other workers claimed every row it chose.
+_SQLITE_CLAIM_TRIES = 5
 
 
 def lease_length() -> timedelta:
@@ -93,16 +95,21 @@ def claim_batch(*, campaign_id: int, owner: str, now: datetime, size: int) -> li
             CampaignRecipient.objects.filter(pk__in=ids).update(**claim)
         return ids
     # SQLite: writers take turns, and the UPDATE re-checks that each row is still claimable,
-    # so a row another worker claimed since the SELECT is left out.
-    candidates = list(claimable.order_by("pk").values_list("pk", flat=True)[:size])
-    if not candidates:
-        return []
-    CampaignRecipient.objects.filter(pk__in=candidates).claimable(now).update(**claim)
-    return list(
-        CampaignRecipient.objects.filter(pk__in=candidates, lease_owner=owner)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # so a row another worker claimed since the SELECT is left out. When another worker took
+    # them all, the next ones are tried: an empty claim must mean that none is left.
+    for _ in range(_SQLITE_CLAIM_TRIES):
+        candidates = list(claimable.order_by("pk").values_list("pk", flat=True)[:size])
+        if not candidates:
+            return []
+        CampaignRecipient.objects.filter(pk__in=candidates).claimable(now).update(**claim)
+        ids = list(
+            CampaignRecipient.objects.filter(pk__in=candidates, lease_owner=owner)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            return ids
+    return []
 
 
 def release(*, owner: str, ids: list[int]) -> None:
@@ -194,16 +201,12 @@ class _Transport:
 
 
 def _build(
-    campaign: Campaign, recipient: CampaignRecipient, *, domain: str
+    recipient: CampaignRecipient, *, message: PreparedMessage, domain: str
 ) -> EmailMultiAlternatives:
     customer = recipient.customer
     link = unsubscribe_url(user_id=int(customer.pk), category=Category.MARKETING)
-    rendered = render_message(
-        subject=campaign.subject,
-        body=campaign.body,
-        name=str(getattr(customer, "name", "") or ""),
-        unsubscribe_url=link,
-        preferences_url=settings.BUNGU_SITE_URL + reverse("mail:preferences"),
+    rendered = message.for_customer(
+        name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link
     )
     email = EmailMultiAlternatives(
         subject=rendered.subject,
@@ -219,6 +222,15 @@ def _build(
     )
     email.attach_alternative(rendered.html, "text/html")
     return email
+
+
+def prepare(campaign: Campaign) -> PreparedMessage:
+    """The campaign's message, rendered once for all its recipients."""
+    return PreparedMessage.of(
+        subject=campaign.subject,
+        body=campaign.body,
+        preferences_url=settings.BUNGU_SITE_URL + reverse("mail:preferences"),
+    )
 
 
 def _campaign_state(campaign_id: int) -> str | None:
@@ -244,22 +256,30 @@ def _note_error(campaign: Campaign, error: str) -> bool:
 
 
 def send_batch(
-    campaign: Campaign, *, ids: list[int], owner: str, transport: _Transport, pacer: Pacer
+    campaign: Campaign,
+    *,
+    ids: list[int],
+    owner: str,
+    transport: _Transport,
+    pacer: Pacer,
+    message: PreparedMessage | None = None,
 ) -> Tally:
-    """Send the claimed recipients one by one, each checked again first; stops early when
-    the campaign is paused or cancelled meanwhile, giving back what was not tried."""
+    """Send the claimed recipients one by one, all checked again first (each kind of check
+    one query for the batch); stops early when the campaign is paused or cancelled
+    meanwhile, giving back what was not tried."""
     tally = Tally()
     domain = _message_id_domain()
+    message = message or prepare(campaign)
     recipients = list(
         CampaignRecipient.objects.filter(pk__in=ids, lease_owner=owner)
         .select_related("customer")
         .order_by("pk")
     )
+    refusals = refusals_for([r.customer for r in recipients], now=timezone.now())
     mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
-        now = timezone.now()
-        refusal = refusal_for(recipient.customer, now=now)
+        refusal = refusals[recipient.customer_id]
         if refusal is not None:
             mine.filter(pk=recipient.pk).update(
                 state=RecipientState.SKIPPED,
@@ -270,7 +290,7 @@ def send_batch(
             )
             tally.skipped += 1
             continue
-        email = _build(campaign, recipient, domain=domain)
+        email = _build(recipient, message=message, domain=domain)
         pacer.wait()
         try:
             transport.send(email, customer=recipient.customer)
@@ -337,6 +357,7 @@ def send_campaign(
     tally = Tally()
     pacer = pacer or Pacer(campaign.rate_per_minute)
     transport = _Transport()
+    message = prepare(campaign)
     claims = 0
     try:
         while deadline is None or time.monotonic() < deadline:
@@ -349,7 +370,16 @@ def send_campaign(
             )
             if not ids:
                 break
-            tally.add(send_batch(campaign, ids=ids, owner=owner, transport=transport, pacer=pacer))
+            tally.add(
+                send_batch(
+                    campaign,
+                    ids=ids,
+                    owner=owner,
+                    transport=transport,
+                    pacer=pacer,
+                    message=message,
+                )
+            )
             campaign.refresh_from_db(fields=["consecutive_errors"])
     finally:
         transport.close()

@@ -98,6 +98,7 @@ _PUBLIC: dict[str, str] = {
     "erase_subject": "rights.erasure",
     "fields_for": "sharing.accessor",
     "find_gpc_signal": "notices.gpc",
+    "find_gpc_signals": "notices.gpc",
     "find_notice_in_force": "notices.consent",
     "get_notice_in_force": "notices.consent",
     "journal_erasure": "rights.erasure",
@@ -105,6 +106,7 @@ _PUBLIC: dict[str, str] = {
     "log_registry": "datamap.logs",
     "may_record_opens": "notices.open_tracking",
     "may_use": "notices.consent",
+    "may_use_many": "notices.consent",
     "notice_awaiting_answer": "notices.publishing",
     "open_recording_answer": "notices.open_tracking",
     "parse_practices": "notices.practices",
@@ -188,11 +190,13 @@ if TYPE_CHECKING:
         find_notice_in_force as find_notice_in_force,
         get_notice_in_force as get_notice_in_force,
         may_use as may_use,
+        may_use_many as may_use_many,
         record_consent as record_consent,
         withdraw_consent as withdraw_consent,
     )
     from bungu.privacy.notices.gpc import (
         find_gpc_signal as find_gpc_signal,
+        find_gpc_signals as find_gpc_signals,
         record_gpc_signal as record_gpc_signal,
     )
     from bungu.privacy.notices.open_tracking import (

@@ -12,6 +12,7 @@ which is never cached, says that it was honoured.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -43,6 +44,18 @@ def find_gpc_signal(*, subject: Subject) -> ConsentEvent | None:
         .order_by("-at", "-id")
         .first()
     )
+
+
+def find_gpc_signals(*, subjects: Iterable[Subject]) -> dict[int, ConsentEvent]:
+    """``find_gpc_signal`` for many customers with one query: by customer id, the ones who
+    have a signal on record."""
+    ids = {subject_id(subject) for subject in subjects}
+    found: dict[int, ConsentEvent] = {}
+    events = ConsentEvent.objects.filter(subject_id__in=ids, practice=GPC_PRACTICE)
+    # Oldest first, so the latest of each customer is the one kept.
+    for event in events.order_by("at", "id"):
+        found[event.subject_id] = event
+    return found
 
 
 @transaction.atomic
