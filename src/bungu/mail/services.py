@@ -342,11 +342,17 @@ def suppression_refusal(*, address: str, category: Category) -> str | None:
 
 
 def suppress_address(
-    *, address: str, kind: SuppressionKind, source: str, detail: str = ""
+    *,
+    address: str,
+    kind: SuppressionKind,
+    source: str,
+    detail: str = "",
+    recipient_id: int | None = None,
 ) -> tuple[MailSuppression, bool]:
     """Record that mail to the address bounced or drew a complaint; a second report of the
     same kind changes nothing. Returns the suppression and whether it is new. Raises
-    InvalidAddress."""
+    InvalidAddress. ``recipient_id``: the account the mail went to, when the caller knows it
+    (the outbox message a bounce is about); else the account with this address, if any."""
     normal = _normal(address)
     try:
         validate_email(normal)
@@ -355,7 +361,7 @@ def suppress_address(
     found = MailSuppression.objects.filter(address=normal, kind=kind).first()
     if found is not None:
         return found, False
-    owner = (
+    owner = recipient_id or (
         get_user_model()
         ._default_manager.annotate(low=Lower("email"))
         .filter(low=normal)
