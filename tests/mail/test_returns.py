@@ -100,6 +100,15 @@ def test_a_gmail_style_bounce_with_only_the_original_headers_suppresses(tmp_path
     assert "support.google.com" not in suppression.detail
 
 
+def test_a_gmail_bounce_without_the_quoted_headers_is_matched_by_its_original_id() -> None:
+    text = returned.gmail_bounce(to="a@example.com", message_id="<g@bungu.test>")
+    text = text.replace("Message-ID: <g@bungu.test>\nDate", "Date")
+
+    (finding,) = read_report(message_from_string(text))
+
+    assert finding.message_id == "<g@bungu.test>"
+
+
 def test_an_arf_complaint_suppresses_the_original_recipient_as_a_complaint(tmp_path) -> None:
     sent = _sent("annoyed@example.org")
 

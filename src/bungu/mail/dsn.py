@@ -141,6 +141,10 @@ def _delivery_status(blocks: list[Message], message_id: str) -> list[Finding]:
     recipients = [b for b in blocks[1:] if b.get("Final-Recipient") is not None]
     if not recipients:
         raise UnreadableReportError("a delivery status without a Final-Recipient")
+    if not message_id and blocks:
+        # Gmail names the message in the per-message block when it quotes no headers.
+        found = re.search(r"<[^<>\s]{1,250}>", _text(blocks[0].get("X-Original-Message-ID")))
+        message_id = found.group(0) if found else ""
     return [_recipient(block, message_id) for block in recipients]
 
 
