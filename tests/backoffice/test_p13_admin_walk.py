@@ -32,7 +32,7 @@ from django.utils import timezone
 from bungu.accounts.admin import StaffMemberAdmin
 from bungu.accounts.models import Address, User
 from bungu.backoffice.roles import ROLES, Role
-from bungu.mail.models import OutboxMessage, State
+from bungu.mail.models import MailSuppression, OutboxMessage, State, SuppressionKind
 from bungu.privacy import (
     GatedModelAdmin,
     Purpose,
@@ -59,9 +59,14 @@ ADMIN_PLANTED = {
     "mail.OutboxMessage.text_body": "Zqbody: your sign-in link 7735",
     "privacy.PrivacyRequest.description": "Zqconcern: please stop the paper catalogue",
     "privacy.Disclosure.requester": "Zqrequester County Court",
+    "mail.MailSuppression.detail": "Zqstatus 5.1.1 mailbox 7736 unknown",
 }
 # The e-mail address is also the outbox message's recipient address.
-ADMIN_COPIES = {**COPIES, "mail.OutboxMessage.to_address": "accounts.User.email"}
+ADMIN_COPIES = {
+    **COPIES,
+    "mail.OutboxMessage.to_address": "accounts.User.email",
+    "mail.MailSuppression.address": "accounts.User.email",
+}
 
 
 def holders() -> dict[str, set[str]]:
@@ -84,6 +89,13 @@ def plant_admin_records(customer: User) -> None:
         message_id="<zq.7734@bungu.test>",
         state=State.SENT,
         sent_at=timezone.now(),
+    )
+    MailSuppression.objects.create(
+        recipient=customer,
+        address=customer.email,
+        kind=SuppressionKind.BOUNCE,
+        source="returned mail",
+        detail=ADMIN_PLANTED["mail.MailSuppression.detail"],
     )
     submit_privacy_request(
         customer=customer,
@@ -171,6 +183,7 @@ def test_the_walk_reaches_the_planted_records() -> None:
     urls = {url for url, _ in admin_pages()}
 
     assert "/admin/mail/outboxmessage/" in urls
+    assert f"/admin/mail/mailsuppression/{customer.mail_suppressions.get().pk}/change/" in urls
     assert f"/admin/reviews/review/{customer.reviews.get().pk}/change/" in urls
     # Customers' own records are no longer in the admin at all.
     assert not any(url.startswith("/admin/accounts/address/") for url in urls)
@@ -267,6 +280,7 @@ def test_the_walk_catches_a_planted_leak(client) -> None:
         "account.EmailAddress.email",
         "accounts.User.email",
         "mail.OutboxMessage.to_address",
+        "mail.MailSuppression.address",
         "accounts.Address.line1",
         "accounts.Address.city",
     }

@@ -1,6 +1,7 @@
 """The outbox in the admin: read-only, so the record of what was sent stays true; staff can
-only give failed messages another try. Customers' mail preferences are not in the admin (the
-back office shows them, for a purpose)."""
+only give failed messages another try. The suppressed addresses (bounces, complaints) are
+read-only too; staff can only lift one that was wrong. Customers' mail preferences are not
+in the admin (the back office shows them, for a purpose)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from django.http import HttpRequest
 from bungu.privacy import GatedModelAdmin, Purpose
 
 from .delivery import smtp_configured
-from .models import OutboxMessage
-from .services import retry_messages
+from .models import MailSuppression, OutboxMessage
+from .services import lift_suppressions, retry_messages
 
 _DETAIL_FIELDS = (
     "to_address",
@@ -73,3 +74,27 @@ class OutboxMessageAdmin(GatedModelAdmin[OutboxMessage]):
             )
         else:
             self.message_user(request, f"{count} message(s) queued for another try.")
+
+
+@admin.register(MailSuppression)
+class MailSuppressionAdmin(GatedModelAdmin[MailSuppression]):
+    """Addresses stoppable mail no longer goes to, after a bounce or a complaint reported by
+    the delivery service or by returned mail. Read for customer service (a customer asks why
+    the newsletter stopped), through the privacy gate; the one change is to lift a
+    suppression that was wrong (a mailbox that works again, a forged report)."""
+
+    purpose = Purpose.CUSTOMER_SERVICE
+    subject_field = "recipient"
+    gated = ("address", "kind", "detail", "created_at")
+    list_display = ["id", "recipient", "address", "kind", "source", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["source"]
+    actions = ["lift"]
+    fields = ("address", "kind", "source", "detail", "recipient", "created_at")
+
+    @admin.action(description="Lift the selected suppressions (mail may go to them again)")
+    def lift(self, request: HttpRequest, queryset: QuerySet[MailSuppression]) -> None:
+        count = lift_suppressions(
+            suppression_ids=queryset.values_list("pk", flat=True), by=f"staff #{request.user.pk}"
+        )
+        self.message_user(request, f"{count} suppression(s) lifted.")

@@ -249,13 +249,13 @@ class SuppressionKind(models.TextChoices):
 
 class MailSuppression(models.Model):
     """An address the shop stops sending stoppable mail to (marketing, other mail, legal
-    notices), as reported by the e-mail delivery service (P13: through the agents' API).
-    Read through ``services.is_suppressed``."""
+    notices), as reported by the e-mail delivery service (P13: through the agents' API) or by
+    returned mail (``bungu.mail.returns``). Read through ``services.is_suppressed``."""
 
     # Kept in lower case, as it is compared.
     address = models.EmailField(max_length=254)
     kind = models.CharField(max_length=10, choices=SuppressionKind.choices)
-    # Who reported it: "agent:mail_delivery Postmark", or "staff #3".
+    # Who reported it: "agent:mail_delivery Postmark", "returned mail", or "staff #3".
     source = models.CharField(max_length=160)
     # The report's own words (a bounce's diagnostic), shortened; may quote the address.
     detail = models.CharField(max_length=300, blank=True)

@@ -65,7 +65,7 @@ PERSONAL = [
         )
         for name in ("text_body", "html_body", "headers")
     ),
-    # P13: what the e-mail delivery service reported of an address (bounce or complaint).
+    # P13: what the e-mail delivery service or returned mail reported of an address.
     Field(
         "mail.MailSuppression.address",
         category=DataCategory.EMAIL,
@@ -73,7 +73,7 @@ PERSONAL = [
         purposes={Purpose.MARKETING_EMAIL, Purpose.LEGAL_NOTICES, *_OUTBOX_PURPOSES},
         retention_days=SUPPRESSION_RETENTION_DAYS,
         erase=Erase.DELETE,
-        note="An address the e-mail delivery service reported as bouncing or complaining.",
+        note="An address whose mail bounced or drew a complaint, as reported back to the shop.",
     ),
     *(
         Field(

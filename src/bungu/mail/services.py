@@ -4,6 +4,7 @@ unsubscribe and prune. Delivery itself runs after commit, as a background job.""
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ from .models import OUTBOX_RETENTION_DAYS, MailSuppression, OutboxMessage, State
 from .preferences import send_refusal, set_preferences
 from .tasks import schedule_delivery
 from .tokens import read_unsubscribe_token, unsubscribe_url
+
+logger = logging.getLogger(__name__)
 
 # Headers the outbox sets itself; a sender's own values for them are not carried over.
 _OWN_HEADERS = {
@@ -354,11 +357,17 @@ def suppression_refusal(*, address: str, category: Category) -> str | None:
 
 
 def suppress_address(
-    *, address: str, kind: SuppressionKind, source: str, detail: str = ""
+    *,
+    address: str,
+    kind: SuppressionKind,
+    source: str,
+    detail: str = "",
+    recipient_id: int | None = None,
 ) -> tuple[MailSuppression, bool]:
     """Record that mail to the address bounced or drew a complaint; a second report of the
     same kind changes nothing. Returns the suppression and whether it is new. Raises
-    InvalidAddress."""
+    InvalidAddress. ``recipient_id``: the account the mail went to, when the caller knows it
+    (the outbox message a bounce is about); else the account with this address, if any."""
     normal = _normal(address)
     try:
         validate_email(normal)
@@ -367,7 +376,7 @@ def suppress_address(
     found = MailSuppression.objects.filter(address=normal, kind=kind).first()
     if found is not None:
         return found, False
-    owner = (
+    owner = recipient_id or (
         get_user_model()
         ._default_manager.annotate(low=Lower("email"))
         .filter(low=normal)
@@ -387,3 +396,14 @@ def suppress_address(
         # The same report arrived twice at once: the other one recorded it.
         return MailSuppression.objects.get(address=normal, kind=kind), False
     return made, True
+
+
+def lift_suppressions(*, suppression_ids: Iterable[int], by: str) -> int:
+    """Let stoppable mail go to these addresses again: the report was wrong (a mailbox that
+    works again, a forged report). Returns how many were lifted; ``by``: who did it, for the
+    application log (never the address)."""
+    ids = list(suppression_ids)
+    lifted, _ = MailSuppression.objects.filter(pk__in=ids).delete()
+    if lifted:
+        logger.info("%s lifted mail suppression(s) %s", by, ", ".join(map(str, sorted(ids))))
+    return lifted
