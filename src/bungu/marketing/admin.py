@@ -32,4 +32,4 @@ class ComparisonAgreementAdmin(admin.ModelAdmin[ComparisonAgreement]):
     ) -> None:
         if not change and request.user.is_authenticated:
             obj.created_by_id = request.user.pk
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]
+        super().save_model(request, obj, form, change)

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .exceptions import MarketingError
 from .models import ComparisonAgreement, ComparisonExchange, Suppression
 from .suppressions import address_digest, normalise_address
 
@@ -40,7 +41,7 @@ REASON = "list comparison"
 NORMALISERS: dict[str, Callable[[str], str]] = {"v1": normalise_address}
 
 
-class ComparisonRefused(Exception):
+class ComparisonRefused(MarketingError):  # noqa: N818 - a refusal, said for a person
     """The comparison cannot run; the message says why, for a person."""
 
 
