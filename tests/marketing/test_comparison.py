@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
+import sys
 import time
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,11 +27,18 @@ from bungu.marketing.comparison import (
     start_exchange,
     write_digests,
 )
-from bungu.marketing.models import ComparisonAgreement, ComparisonExchange, Suppression
+from bungu.marketing.models import (
+    AGREEMENT_MAX_DAYS,
+    ComparisonAgreement,
+    ComparisonExchange,
+    Suppression,
+)
 from bungu.marketing.suppressions import address_digest, is_suppressed, suppress_address
 from tests.accounts.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
+
+sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
 
 
 def _agreement(days: int = 90) -> ComparisonAgreement:
@@ -289,3 +299,44 @@ def test_staff_record_an_agreement_in_the_admin(admin_client) -> None:  # type: 
     agreement = ComparisonAgreement.objects.get()
     assert agreement.purpose == "Avoid sending unnecessary messages"
     assert agreement.created_by is not None
+
+
+def test_the_bench_scenario_runs_on_a_tiny_file(tmp_path: Path) -> None:
+    bench: Any = importlib.import_module("list_comparison")
+
+    report = bench.scenario(lines=2_000, customers=30, workdir=tmp_path)
+
+    assert (report.lines, report.matched, report.rejected) == (2_000, 3, 0)
+    assert report.peak_rss_mb > 0
+    assert "2,000 lines against 30 customers, 3 matched" in str(report)
+    assert not list(tmp_path.iterdir())
+
+
+def test_suppressions_without_an_end_go_after_the_declared_retention() -> None:
+    suppress_address(address="aiko@example.com", reason="staff", source="staff #1")
+    Suppression.objects.update(created_at=timezone.now() - timedelta(days=AGREEMENT_MAX_DAYS))
+
+    assert prune_suppressions() == 1
+
+
+def test_an_agreement_longer_than_the_retention_is_refused(admin_client) -> None:  # type: ignore[no-untyped-def]
+    too_long = _agreement(days=AGREEMENT_MAX_DAYS + 5)
+    with pytest.raises(ComparisonRefused, match="runs longer than"):
+        start_exchange(agreement=too_long)
+    expires = (timezone.now() + timedelta(days=AGREEMENT_MAX_DAYS + 5)).strftime("%Y-%m-%d")
+
+    response = admin_client.post(
+        reverse("admin:marketing_comparisonagreement_add"),
+        {
+            "partner": "Kami Paper Co.",
+            "notice_version": "2",
+            "normalisation": "v1",
+            "expires_at_0": expires,
+            "expires_at_1": "12:00:00",
+            "exchanges-TOTAL_FORMS": "0",
+            "exchanges-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"runs at most" in response.content

@@ -21,7 +21,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.contrib.auth import get_user_model
@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .exceptions import MarketingError
-from .models import ComparisonAgreement, ComparisonExchange, Suppression
+from .models import AGREEMENT_MAX_DAYS, ComparisonAgreement, ComparisonExchange, Suppression
 from .suppressions import address_digest, normalise_address
 
 KEY_BYTES = 32
@@ -73,6 +73,11 @@ def usable_agreement(*, agreement_id: int, now: datetime | None = None) -> Compa
     if not agreement.in_force(now=now):
         raise ComparisonRefused(
             f"{agreement} expired on {agreement.expires_at:%Y-%m-%d}; it cannot be used."
+        )
+    if agreement.expires_at > agreement.created_at + timedelta(days=AGREEMENT_MAX_DAYS):
+        raise ComparisonRefused(
+            f"{agreement} runs longer than {AGREEMENT_MAX_DAYS} days, longer than the data map "
+            "keeps its matches; shorten it."
         )
     if agreement.normalisation not in NORMALISERS:
         raise ComparisonRefused(f"Unknown address normalisation {agreement.normalisation!r}.")
@@ -271,8 +276,11 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 def prune_suppressions(*, now: datetime | None = None) -> int:
     """P5: delete marketing's suppressions whose time is over (a comparison's, when its
-    agreement expired); returns how many."""
+    agreement expired) and those without an end older than the data map's retention;
+    returns how many."""
     now = now or timezone.now()
-    expired = Suppression.objects.filter(Q(expires_at__isnull=False) & Q(expires_at__lte=now))
-    deleted, _ = expired.delete()
+    over = Q(expires_at__isnull=False, expires_at__lte=now) | Q(
+        expires_at__isnull=True, created_at__lte=now - timedelta(days=AGREEMENT_MAX_DAYS)
+    )
+    deleted, _ = Suppression.objects.filter(over).delete()
     return deleted

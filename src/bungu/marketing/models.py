@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -204,6 +205,15 @@ class ComparisonAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"agreement #{self.pk} with {self.partner}"
+
+    def clean(self) -> None:
+        start = self.created_at or timezone.now()
+        if self.expires_at and self.expires_at > start + timedelta(days=AGREEMENT_MAX_DAYS):
+            raise ValidationError(
+                {"expires_at": f"An agreement runs at most {AGREEMENT_MAX_DAYS} days (P5)."}
+            )
+        if self.expires_at and self.expires_at <= timezone.now() and self._state.adding:
+            raise ValidationError({"expires_at": "The expiry is in the past."})
 
     def in_force(self, *, now: datetime | None = None) -> bool:
         return self.expires_at > (now or timezone.now())
