@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bungu import privacy
+from bungu.marketing import comparison
 from bungu.marketing.comparison import (
     MAX_LINE_BYTES,
     ComparisonRefused,
@@ -340,3 +341,27 @@ def test_an_agreement_longer_than_the_retention_is_refused(admin_client) -> None
 
     assert response.status_code == 200
     assert b"runs at most" in response.content
+
+
+def test_p25_a_match_whose_notice_does_not_allow_comparison_is_left_unused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    allowed = CustomerFactory(email="aiko@example.com")
+    refused = CustomerFactory(email="ben@example.com")
+    seen: list[str] = []
+
+    def may_use(**kwargs: Any) -> privacy.Decision:
+        seen.append(kwargs["purpose"])
+        return privacy.Decision(allowed=kwargs["subject"].pk == allowed.pk, reason="test")
+
+    monkeypatch.setattr(comparison.privacy, "may_use", may_use)
+    exchange, key = start_exchange(agreement=_agreement())
+
+    result = compare_digests(
+        exchange=exchange, stream=_partner_file(key, [allowed.email, refused.email])
+    )
+
+    assert (result.matched, result.not_allowed, result.suppressed) == (2, 1, 1)
+    assert seen == [privacy.Purpose.LIST_COMPARISON] * 2
+    assert is_suppressed(allowed.email)
+    assert not is_suppressed(refused.email)

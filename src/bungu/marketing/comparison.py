@@ -29,6 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bungu import privacy
+
 from .exceptions import MarketingError
 from .models import AGREEMENT_MAX_DAYS, ComparisonAgreement, ComparisonExchange, Suppression
 from .suppressions import address_digest, normalise_address
@@ -49,6 +51,8 @@ class ComparisonRefused(MarketingError):  # noqa: N818 - a refusal, said for a p
 class ComparisonResult:
     lines: int = 0
     matched: int = 0
+    # P25: matches whose notice (at sign-up, or now) does not allow list comparison: unused.
+    not_allowed: int = 0
     suppressed: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
 
@@ -60,7 +64,8 @@ class ComparisonResult:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.rejected.items()))
         return (
             f"{self.lines} lines read, {self.matched} of our customers matched "
-            f"({self.suppressed} suppressions added or extended), "
+            f"({self.suppressed} suppressions added or extended, {self.not_allowed} left unused "
+            "as their notice does not allow list comparison), "
             f"{self.rejected_total} lines rejected" + (f" ({why})" if why else "")
         )
 
@@ -225,7 +230,9 @@ def compare_digests(
         )
     result.matched = len(matched)
     with transaction.atomic():
-        result.suppressed = _suppress(agreement=agreement, customer_ids=matched, now=now)
+        allowed = _allowed(customer_ids=matched, now=now)
+        result.not_allowed = len(matched) - len(allowed)
+        result.suppressed = _suppress(agreement=agreement, customer_ids=allowed, now=now)
         exchange.key = ""
         exchange.compared_at = now
         exchange.lines = result.lines
@@ -233,6 +240,25 @@ def compare_digests(
         exchange.rejected = result.rejected_total
         exchange.save(update_fields=["key", "compared_at", "lines", "matched", "rejected"])
     return result
+
+
+def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
+    """P25: the matched customers whose address may serve list comparison, under the notice
+    in force when they gave it and the one in force now (or one they consented to)."""
+    allowed: set[int] = set()
+    for customer in get_user_model().objects.filter(pk__in=customer_ids).iterator():
+        joined = getattr(customer, "date_joined", now)
+        decision = privacy.may_use(
+            subject=customer,
+            data_category=privacy.DataCategory.EMAIL,
+            purpose=privacy.Purpose.LIST_COMPARISON,
+            recipient="shop",
+            collected_at=min(joined, now),
+            now=now,
+        )
+        if decision:
+            allowed.add(customer.pk)
+    return allowed
 
 
 def _suppress(*, agreement: ComparisonAgreement, customer_ids: set[int], now: datetime) -> int:
