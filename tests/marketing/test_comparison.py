@@ -36,6 +36,7 @@ from bungu.marketing.models import (
 )
 from bungu.marketing.suppressions import address_digest, is_suppressed, suppress_address
 from tests.accounts.factories import CustomerFactory
+from tests.backoffice.factories import staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +366,16 @@ def test_p25_a_match_whose_notice_does_not_allow_comparison_is_left_unused(
     assert seen == [privacy.Purpose.LIST_COMPARISON] * 2
     assert is_suppressed(allowed.email)
     assert not is_suppressed(refused.email)
+
+
+def test_only_marketing_staff_reach_the_agreements_in_the_admin(client: Any) -> None:
+    page = reverse("admin:marketing_comparisonagreement_add")
+    client.force_login(staff_member("Fulfilment"))
+    assert client.get(page).status_code == 403
+
+    client.force_login(staff_member("Marketing"))
+    assert client.get(page).status_code == 200
+    agreement = _agreement()
+    delete = reverse("admin:marketing_comparisonagreement_delete", args=[agreement.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ComparisonAgreement.objects.filter(pk=agreement.pk).exists()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from bungu import privacy
+
 from .models import ComparisonAgreement, ComparisonExchange
 
 
@@ -26,6 +28,32 @@ class ComparisonAgreementAdmin(admin.ModelAdmin[ComparisonAgreement]):
     fields = ("partner", "purpose", "reference", "notice_version", "normalisation", "expires_at")
     readonly_fields = ("purpose",)
     inlines = (ExchangeInline,)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Guarded like the campaign pages: a member whose role holds marketing e-mail.
+        user = request.user
+        return user.is_authenticated and privacy.actor_may_act_for(
+            user, privacy.Purpose.MARKETING_EMAIL
+        )
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: ComparisonAgreement | None = None
+    ) -> bool:
+        return self.has_module_permission(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request) and super().has_add_permission(request)
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ComparisonAgreement | None = None
+    ) -> bool:
+        return self.has_module_permission(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ComparisonAgreement | None = None
+    ) -> bool:
+        # An agreement stays on record; its suppressions end with its expiry.
+        return False
 
     def save_model(
         self, request: HttpRequest, obj: ComparisonAgreement, form: object, change: bool
