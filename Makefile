@@ -12,7 +12,7 @@ export BUNGU_VAR_DIR ?= $(CURDIR)/var
 PRIVACY_COVERAGE_FLOOR ?= 95
 .DEFAULT_GOAL := help
 
-.PHONY: help run install test test-fast lint bench bench-campaign browser wrk clean
+.PHONY: help run install test test-fast lint bench bench-campaign bench-list-comparison browser wrk clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -102,6 +102,9 @@ bench: install wrk ## the load scenarios with a same-run baseline (BENCH_ARGS="-
 # Not part of `make bench`: 100,000 recipients take minutes of their own.
 bench-campaign: install ## a campaign to 100,000 generated customers via a loopback SMTP sink
 	$(BIN)/python bench/campaign.py $(BENCH_ARGS)
+
+bench-list-comparison: install ## P8: compare a 1,000,000-line partner file; time and peak memory
+	$(BIN)/python bench/list_comparison.py $(BENCH_ARGS)
 
 clean: ## remove .venv and the benchmark's databases
 	rm -rf $(VENV) var/bench .coverage .coverage.*

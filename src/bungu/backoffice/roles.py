@@ -89,7 +89,14 @@ ROLES: tuple[Role, ...] = (
     Role("Customer service", frozenset({Purpose.CUSTOMER_SERVICE})),
     # Packers and the people who book couriers: names, addresses and phones, no e-mail.
     Role("Fulfilment", frozenset({Purpose.FULFILMENT, Purpose.DELIVERY})),
-    Role("Marketing", frozenset({Purpose.MARKETING_EMAIL, Purpose.MARKETING_POST})),
+    Role(
+        "Marketing",
+        frozenset({Purpose.MARKETING_EMAIL, Purpose.MARKETING_POST}),
+        # P8: they record the list-comparison agreements (in the admin).
+        extra=frozenset(
+            f"marketing.{action}_comparisonagreement" for action in ("add", "change", "view")
+        ),
+    ),
     Role("Fraud", frozenset({Purpose.FRAUD_DETECTION})),
     Role(
         "Privacy officer",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -172,3 +173,75 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"suppression #{self.pk} ({self.reason})"
+
+
+# P8: how long a comparison agreement may run, so its matches are kept no longer than this.
+AGREEMENT_MAX_DAYS = 730
+# The address normalisations an agreement may name (``suppressions.normalise_address``).
+NORMALISATIONS = (("v1", "v1: trimmed and lower-cased"),)
+COMPARISON_PURPOSE = "Avoid sending unnecessary messages"
+
+
+class ComparisonAgreement(models.Model):
+    """P8: an agreement with another company to compare customer lists, for one purpose only
+    (not sending people messages they need not get). Staff record it; its expiry bounds every
+    suppression the comparison leaves behind."""
+
+    partner = models.CharField(max_length=200, help_text="The other company.")
+    purpose = models.CharField(max_length=200, default=COMPARISON_PURPOSE, editable=False)
+    notice_version = models.PositiveIntegerField(
+        help_text="The version of the privacy notice the agreement was made under."
+    )
+    normalisation = models.CharField(max_length=10, choices=NORMALISATIONS, default="v1")
+    expires_at = models.DateTimeField()
+    reference = models.CharField(max_length=100, blank=True, help_text="The contract's reference.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"agreement #{self.pk} with {self.partner}"
+
+    def clean(self) -> None:
+        start = self.created_at or timezone.now()
+        if self.expires_at and self.expires_at > start + timedelta(days=AGREEMENT_MAX_DAYS):
+            raise ValidationError(
+                {"expires_at": f"An agreement runs at most {AGREEMENT_MAX_DAYS} days (P5)."}
+            )
+        if self.expires_at and self.expires_at <= timezone.now() and self._state.adding:
+            raise ValidationError({"expires_at": "The expiry is in the past."})
+
+    def in_force(self, *, now: datetime | None = None) -> bool:
+        return self.expires_at > (now or timezone.now())
+
+    @property
+    def source(self) -> str:
+        """What a suppression this agreement caused names as its source."""
+        return f"comparison agreement #{self.pk}"
+
+
+class ComparisonExchange(models.Model):
+    """One exchange of digests under an agreement, with its own random HMAC key (P8: a key per
+    exchange, so digests of two exchanges cannot be joined, and without the key a dictionary
+    of addresses reverses nothing). The key is wiped once the comparison is done; the lists
+    themselves are never stored, only the counts."""
+
+    agreement = models.ForeignKey(
+        ComparisonAgreement, on_delete=models.CASCADE, related_name="exchanges"
+    )
+    key = models.CharField(max_length=64, blank=True, help_text="Hex; blank once used.")
+    created_at = models.DateTimeField(default=timezone.now)
+    compared_at = models.DateTimeField(null=True, blank=True)
+    lines = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"exchange #{self.pk} of {self.agreement}"

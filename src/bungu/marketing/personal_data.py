@@ -1,10 +1,11 @@
 """What the marketing app holds about a customer (read by bungu.privacy's data map): for
 each campaign, whether it went to them, when, or why not. Campaigns themselves hold no
-personal data; a suppression holds a keyed digest of an address, no link to an account."""
+personal data; a suppression holds a keyed digest of an address, no link to an account, and
+is still personal data: the shop can tell whether a given address is suppressed, and why."""
 
 from bungu.privacy import DataCategory, Erase, Field, NotVersioned, PurgedBy, Purpose, Source
 
-from .models import RECIPIENT_RETENTION_DAYS
+from .models import AGREEMENT_MAX_DAYS, RECIPIENT_RETENTION_DAYS
 
 PERSONAL = [
     Field(
@@ -17,6 +18,19 @@ PERSONAL = [
         note="Which marketing e-mail the shop sent you, when, or why it did not (P21, P25).",
     )
     for name in ("state", "sent_at", "skip_reason", "last_error")
+] + [
+    # P8, P5: a match with another company's list (or a staff entry): kept until it expires,
+    # at most as long as an agreement may run, then deleted by prune_suppressions.
+    Field(
+        f"marketing.Suppression.{name}",
+        category=DataCategory.DERIVED,
+        source=Source.OTHER_SOURCE,
+        purposes={Purpose.MARKETING_EMAIL},
+        retention_days=AGREEMENT_MAX_DAYS,
+        erase=Erase.DELETE,
+        note="That the shop does not send you marketing e-mail, why, and until when (P8).",
+    )
+    for name in ("address_digest", "reason", "source", "created_at", "expires_at")
 ]
 
 NOT_PERSONAL = [
@@ -26,11 +40,42 @@ NOT_PERSONAL = [
     "marketing.CampaignRecipient.lease_owner",
     "marketing.CampaignRecipient.lease_expires_at",
     "marketing.CampaignRecipient.attempts",
+    # P8: an agreement and its exchanges are the shop's own records (their counts, no list);
+    # the staff member who recorded an agreement is named for accountability.
+    *(
+        f"marketing.ComparisonAgreement.{name}"
+        for name in (
+            "partner",
+            "purpose",
+            "notice_version",
+            "normalisation",
+            "expires_at",
+            "reference",
+            "created_at",
+            "created_by",
+        )
+    ),
+    *(
+        f"marketing.ComparisonExchange.{name}"
+        for name in (
+            "agreement",
+            "key",
+            "created_at",
+            "compared_at",
+            "lines",
+            "matched",
+            "rejected",
+        )
+    ),
 ]
 
 # P5: kept for a while after the campaign ends, then deleted.
-RETENTION = {"marketing.CampaignRecipient": PurgedBy("bungu.marketing.services.prune_recipients")}
+RETENTION = {
+    "marketing.CampaignRecipient": PurgedBy("bungu.marketing.services.prune_recipients"),
+    "marketing.Suppression": PurgedBy("bungu.marketing.comparison.prune_suppressions"),
+}
 
 PRIOR_VERSIONS = {
     "marketing.CampaignRecipient": NotVersioned("The sending record: written by the shop."),
+    "marketing.Suppression": NotVersioned("A match or an entry: replaced, never edited."),
 }
