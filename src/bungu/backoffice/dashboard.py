@@ -81,66 +81,68 @@ def sales_chart() -> Chart:
     )
 
 
-def _described(title: str, items: list[tuple[str, int]], unit: str) -> str:
+def _count_bars(
+    *, key: str, title: str, items: list[tuple[str, int]], unit: str, heading: str, empty: str
+) -> Chart:
+    """A bar chart of counts, described in words (its total and each non-zero bar)."""
     total = sum(n for _, n in items)
     parts = ", ".join(f"{label}: {n}" for label, n in items if n)
-    return f"{title}: {total} {unit}{pluralize(total)} in all" + (f"; {parts}." if parts else ".")
+    description = f"{title}: {total} {unit}{pluralize(total)} in all" + (
+        f"; {parts}." if parts else "."
+    )
+    return bars(
+        key=key,
+        title=title,
+        description=description,
+        items=items,
+        fmt=_count,
+        headings=[heading, f"{unit.capitalize()}s"],
+        empty=empty,
+    )
 
 
 def orders_by_state_chart() -> Chart:
     counted = reports.count_orders_by_state()
-    items = [(str(state.label), counted.get(state.value, 0)) for state in OrderState]
-    title = "Orders by state"
-    return bars(
+    return _count_bars(
         key="orders-by-state",
-        title=title,
-        description=_described(title, items, "order"),
-        items=items,
-        fmt=_count,
-        headings=["State", "Orders"],
+        title="Orders by state",
+        items=[(str(state.label), counted.get(state.value, 0)) for state in OrderState],
+        unit="order",
+        heading="State",
         empty="No orders yet.",
     )
 
 
 def top_products_chart() -> Chart:
-    items = reports.top_products(limit=TOP_PRODUCTS)
-    title = f"Top {TOP_PRODUCTS} products by units sold"
-    return bars(
+    return _count_bars(
         key="top-products",
-        title=title,
-        description=_described(title, items, "unit"),
-        items=items,
-        fmt=_count,
-        headings=["Product", "Units"],
+        title=f"Top {TOP_PRODUCTS} products by units sold",
+        items=reports.top_products(limit=TOP_PRODUCTS),
+        unit="unit",
+        heading="Product",
         empty="No orders yet, so no products sold.",
     )
 
 
 def returns_chart() -> Chart:
     counted = reports.count_returns_by_state()
-    items = [(str(state.label), counted.get(state.value, 0)) for state in ReturnState]
-    title = "Returns by state"
-    return bars(
+    return _count_bars(
         key="returns",
-        title=title,
-        description=_described(title, items, "return"),
-        items=items,
-        fmt=_count,
-        headings=["State", "Returns"],
+        title="Returns by state",
+        items=[(str(state.label), counted.get(state.value, 0)) for state in ReturnState],
+        unit="return",
+        heading="State",
         empty="No returns asked for yet.",
     )
 
 
 def privacy_requests_chart() -> Chart:
-    items = [(label.capitalize(), n) for label, n in count_privacy_requests_by_status()]
-    title = "Privacy requests by state"
-    return bars(
+    return _count_bars(
         key="privacy-requests",
-        title=title,
-        description=_described(title, items, "request"),
-        items=items,
-        fmt=_count,
-        headings=["State", "Requests"],
+        title="Privacy requests by state",
+        items=[(label.capitalize(), n) for label, n in count_privacy_requests_by_status()],
+        unit="request",
+        heading="State",
         empty="No privacy requests yet.",
     )
 
