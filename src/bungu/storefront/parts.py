@@ -28,6 +28,9 @@ from bungu.reviews.models import ReviewStatus
 
 from .summary import customer_summary, signed_in_id
 
+# Rendered parts kept per process, of each kind (a few KB each).
+PARTS_KEPT = 4096
+
 
 def csrf_field(request: HttpRequest) -> str:
     return format_html(
@@ -97,7 +100,9 @@ class _Viewer:
 # costs more than the whole cached page: each process keeps the latest few hundred made, by
 # their inputs (never a person's data beyond their wish lists' ids and names; the CSRF token
 # is a hole inside, filled per response).
-@lru_cache(maxsize=512)
+# Sized to hold every product page a visitor browses (the demo shop has about 2,200): at 512
+# the bench's rotation over 1,000 product pages rendered both parts again on every request.
+@lru_cache(maxsize=PARTS_KEPT)
 def _wish_list_part(
     sku_id: str, lists: tuple[tuple[int, str], ...] | None, saved: bool, path: str
 ) -> str:
@@ -144,7 +149,7 @@ class _OwnReview:
         return str(ReviewStatus(self.status).label)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=PARTS_KEPT)
 def _own_review_part(*, signed_in: bool, status: str | None, slug: str, path: str) -> str:
     # The same for every customer whose review of the product is in the same state.
     own = _OwnReview(status) if status is not None else None
