@@ -202,7 +202,13 @@ def _cache(url: str) -> dict[str, Any]:
     if url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bungu"}
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A Redis that stops answering costs a request a second or two, never a hang
+            # (bungu/shared_cache.py carries on without it).
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 2.0},
+        }
     raise ImproperlyConfigured(f"BUNGU_CACHE_URL: unknown cache {url!r}")
 
 
