@@ -72,7 +72,7 @@ PRIMARY_ONLY_APPS = frozenset(
 PRIMARY_ONLY_MODELS = frozenset({"catalog.sku", "catalog.catalogstate"})
 
 SESSION_KEY = "bungu_wrote_at"
-_CHANGED_KEY = "bungu:replica:catalog-changed-at"
+CATALOG_CHANGED_KEY = "bungu:replica:catalog-changed-at"
 
 
 @dataclass
@@ -112,11 +112,11 @@ def note_catalog_change() -> None:
     Nothing without a replica."""
     if REPLICA not in settings.DATABASES:
         return
-    shared_cache.set(_CHANGED_KEY, time.time(), None)
+    shared_cache.set(CATALOG_CHANGED_KEY, time.time(), None)
 
 
 def _catalog_changed_recently() -> bool:
-    changed_at = shared_cache.get(_CHANGED_KEY)
+    changed_at = shared_cache.get(CATALOG_CHANGED_KEY)
     # A lost or unreadable mark counts as a change just now: the primary is always right.
     if not isinstance(changed_at, float):
         return True
