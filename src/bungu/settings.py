@@ -534,5 +534,6 @@ if _REPLICA_URL:
 BUNGU_REPLICA_MAX_LAG = float(os.environ.get("BUNGU_REPLICA_MAX_LAG", "10"))
 # Redis stopped: a request that needed it where no fallback is safe answers 503 "try again
 # in a minute", not 500 (browsing carries on without it: bungu/shared_cache.py). It does
-# nothing unless a Redis error reaches it, so the single-node profiles keep it too.
+# nothing unless a Redis error reaches it, so the single-node profiles keep it too. It only
+# handles exceptions: FillPageHolesMiddleware's response still runs first.
 MIDDLEWARE.append("bungu.storefront.errors.SharedCacheDownMiddleware")
