@@ -26,6 +26,7 @@ from bungu.storefront.errors import SharedCacheDownMiddleware
 from tests.accounts.factories import CustomerFactory
 from tests.api.factories import bearer, token_for
 from tests.catalog.factories import ProductFactory
+from tests.storefront.html_checks import page_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,7 @@ def test_the_privacy_form_fails_closed_with_a_clear_503(redis_down) -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert "Please try again in a minute" in response.content.decode()
+    assert page_problems(response.content.decode()) == []
     # Nothing was sent or recorded.
     assert OutboxMessage.objects.count() == 0
     assert PendingPrivacyRequest.objects.count() == 0
@@ -153,6 +155,7 @@ def test_sign_in_limits_fail_closed_with_a_503_page_not_a_500(redis_down) -> Non
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert "Please try again in a minute" in response.content.decode()
+    assert page_problems(response.content.decode()) == []
 
 
 def test_positive_control_the_middleware_leaves_other_errors_alone(rf) -> None:
