@@ -125,6 +125,21 @@ def test_outside_a_request_every_read_is_from_the_primary() -> None:
     assert {router.db_for_read(m) for m in apps.get_models()} == {PRIMARY}
 
 
+def test_a_block_may_ask_for_the_primary_inside_a_request() -> None:
+    table: dict[str, str] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        table["before"] = router.db_for_read(Product)
+        with db_routing.primary_reads():
+            table["inside"] = router.db_for_read(Product)
+        table["after"] = router.db_for_read(Product)
+        return HttpResponse()
+
+    ReplicaReadsMiddleware(view)(_get())
+
+    assert table == {"before": REPLICA, "inside": PRIMARY, "after": REPLICA}
+
+
 def test_without_a_replica_every_read_is_from_the_primary() -> None:
     table: dict[str, str] = {}
 

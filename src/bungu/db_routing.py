@@ -77,8 +77,10 @@ CATALOG_CHANGED_KEY = "bungu:replica:catalog-changed-at"
 
 @dataclass
 class _Reads:
-    """One request's state: None until the first catalogue read asks the shared cache."""
+    """One request's state. ``may_use_replica`` is None until the first read of an allowed
+    model decides it, so a request that reads no catalogue (a page-cache hit) pays nothing."""
 
+    request: HttpRequest | None
     may_use_replica: bool | None
     wrote: bool = False
 
@@ -134,7 +136,9 @@ class ReplicaRouter:
         if self.replica is None or reads is None or not may_come_from_replica(model):
             return PRIMARY
         if reads.may_use_replica is None:
-            reads.may_use_replica = not _catalog_changed_recently()
+            # The session and the user are read from the primary: no recursion into here.
+            recent = _wrote_lately(reads.request) or _catalog_changed_recently()
+            reads.may_use_replica = not recent
         return self.replica if reads.may_use_replica else PRIMARY
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str:
@@ -172,27 +176,29 @@ class ReplicaReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        reads = _Reads(may_use_replica=None)
-        if request.method not in {"GET", "HEAD"} or self._wrote_lately(request):
+        reads = _Reads(request=request, may_use_replica=None)
+        if request.method not in {"GET", "HEAD"}:
             reads.may_use_replica = False
         token = _request.set(reads)
         try:
             response = self.get_response(request)
         finally:
             _request.reset(token)
-        if reads.wrote and self._signed_in(request):
+        if reads.wrote and _signed_in(request):
             request.session[SESSION_KEY] = time.time()
         return response
 
-    @staticmethod
-    def _signed_in(request: HttpRequest) -> bool:
-        user = getattr(request, "user", None)
-        return user is not None and user.is_authenticated and hasattr(request, "session")
 
-    def _wrote_lately(self, request: HttpRequest) -> bool:
-        if not self._signed_in(request):
-            return False
-        wrote_at = request.session.get(SESSION_KEY)
-        if not isinstance(wrote_at, float):
-            return False
-        return time.time() - wrote_at < float(settings.BUNGU_REPLICA_MAX_LAG)
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated and hasattr(request, "session")
+
+
+def _wrote_lately(request: HttpRequest | None) -> bool:
+    """Whether this signed-in customer wrote within the lag bound (through any node)."""
+    if request is None or not _signed_in(request):
+        return False
+    wrote_at = request.session.get(SESSION_KEY)
+    if not isinstance(wrote_at, float):
+        return False
+    return time.time() - wrote_at < float(settings.BUNGU_REPLICA_MAX_LAG)
