@@ -23,9 +23,10 @@ from typing import Any, overload
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
+
+from bungu import shared_cache
 
 from . import page_deps
 from .models import CatalogState
@@ -90,7 +91,8 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
         if request.method not in {"GET", "HEAD"}:
             return view(request, *args, **kwargs)
         key = page_cache_key(request, CatalogState.current())
-        cached = cache.get(key)
+        # The shared cache failing (Redis stopped) reads as a miss: the page is made anew.
+        cached = shared_cache.get(key)
         # Read before the page is made: a change committed while it is made leaves it stale.
         versions = page_deps.current_versions(set(depends_on(request, kwargs)))
         if cached is not None and cached[4] == versions:
@@ -111,7 +113,7 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
                     response.content,
                     versions,
                 )
-                cache.set(key, entry, settings.BUNGU_PAGE_CACHE_SECONDS)
+                shared_cache.set(key, entry, settings.BUNGU_PAGE_CACHE_SECONDS)
             response[CACHE_HEADER] = "miss"
         patch_vary_headers(response, ["Cookie"])
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
