@@ -70,6 +70,4 @@ class Command(BaseCommand):
                 "The task backend cannot hold a task for later: run `bungu housekeeping` "
                 "from cron instead (`--due` every few minutes runs each job when it is due)."
             )
-        self.stdout.write(
-            f"Housekeeping is already queued for {waiting.run_after:%Y-%m-%d %H:%M} UTC."
-        )
+        self.stdout.write(f"Housekeeping is already queued for {waiting:%Y-%m-%d %H:%M} UTC.")
