@@ -17,15 +17,15 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
-from django_rq.queues import DjangoRQ
+from django_rq.queues import DjangoRQ, get_queue
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 from django_tasks_rq import RQBackend
-from rq.job import Job as RQJob
-from rq.job import Retry
+from rq.job import Job as RQJob, Retry
+from rq.queue import Queue
 from rq.registry import ScheduledJobRegistry
 
 # /readyz must answer quickly even when Redis is unreachable behind a silent firewall.
@@ -56,16 +56,20 @@ def _redis_address(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"
 
 
-def _rq_queue(name: str) -> DjangoRQ:
-    queue = DjangoRQ(
+def _rq_url(name: str) -> str:
+    return str(settings.RQ_QUEUES[name]["URL"])
+
+
+def rq_queue(name: str) -> Queue:
+    """The RQ queue ``name`` on a connection with short timeouts (this module's questions)."""
+    return get_queue(
         name,
         connection=redis.Redis.from_url(
-            settings.RQ_QUEUES[name]["URL"],
+            _rq_url(name),
             socket_connect_timeout=READY_TIMEOUT_SECONDS,
             socket_timeout=READY_TIMEOUT_SECONDS,
         ),
     )
-    return queue
 
 
 def tasks_engine_ready() -> tuple[bool, str]:
@@ -75,9 +79,9 @@ def tasks_engine_ready() -> tuple[bool, str]:
     if isinstance(backend, RQBackend):
         waiting = 0
         for name in sorted(backend.queues):
-            where = _redis_address(settings.RQ_QUEUES[name]["URL"])
+            where = _redis_address(_rq_url(name))
             try:
-                waiting += _rq_queue(name).count
+                waiting += rq_queue(name).count
             except redis.RedisError as error:
                 return False, f"RQ: Redis at {where} does not answer ({type(error).__name__})"
         return True, f"RQ on Redis: {waiting} task(s) waiting"
@@ -91,8 +95,8 @@ def tasks_engine_ready() -> tuple[bool, str]:
     return True, f"{type(backend).__name__}: no separate engine"
 
 
-def _rq_waiting_run(task: Task[Any, Any], queue: DjangoRQ) -> datetime | None:
-    scheduled = ScheduledJobRegistry(queue=queue)
+def _rq_waiting_run(task: Task[Any, Any], queue: Queue) -> datetime | None:
+    scheduled = ScheduledJobRegistry(queue=queue)  # type: ignore[no-untyped-call]
     ids = scheduled.get_job_ids()
     times = []
     for job in RQJob.fetch_many(ids, connection=queue.connection):
@@ -109,7 +113,7 @@ def next_waiting_run(task: Task[Any, Any]) -> datetime | None:
     is due; None when none waits or the engine cannot tell."""
     backend = task.get_backend()
     if isinstance(backend, RQBackend):
-        return _rq_waiting_run(task, _rq_queue(task.queue_name))
+        return _rq_waiting_run(task, rq_queue(task.queue_name))
     if isinstance(backend, DatabaseBackend):
         result = (
             DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
@@ -118,5 +122,6 @@ def next_waiting_run(task: Task[Any, Any]) -> datetime | None:
         )
         if result is None:
             return None
-        return result.run_after or result.enqueued_at
+        waiting: datetime = result.run_after or result.enqueued_at
+        return waiting
     return None

@@ -27,7 +27,7 @@ if os.environ.get("RQ_TEST_UNCLAIMED") == "1":
     def _no_claim(job: Job, *, now: datetime, only_due: bool) -> bool:
         return True
 
-    services._claim = _no_claim  # noqa: SLF001 - the positive control's planted fault
+    services._claim = _no_claim  # the positive control's planted fault
 
 
 JOBS = [Job(NAME, count_run, every=timedelta(minutes=1))]
