@@ -96,8 +96,8 @@ def tasks_engine_ready() -> tuple[bool, str]:
 
 
 def _rq_waiting_run(task: Task[Any, Any], queue: Queue) -> datetime | None:
-    scheduled = ScheduledJobRegistry(queue=queue)  # type: ignore[no-untyped-call]
-    ids = scheduled.get_job_ids()
+    scheduled = ScheduledJobRegistry(queue=queue, job_class=queue.job_class)  # type: ignore[no-untyped-call]
+    ids = scheduled.get_job_ids(cleanup=False)
     times = []
     for job in RQJob.fetch_many(ids, connection=queue.connection):
         if job is not None and job.func_name == task.module_path:
