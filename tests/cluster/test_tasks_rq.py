@@ -19,9 +19,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend
 from rq.queue import Queue
@@ -329,6 +331,10 @@ def test_housekeeping_keeps_one_run_waiting_in_redis(rq_settings: RedisServer) -
     waiting = next_housekeeping()
     assert waiting is not None
     assert abs((waiting - later).total_seconds()) < 1
+    assert len(_ids(ScheduledJobRegistry)) == 1
+    out = StringIO()
+    call_command("housekeeping", "--schedule", stdout=out)
+    assert out.getvalue() == (f"Housekeeping is already queued for {waiting:%Y-%m-%d %H:%M} UTC.\n")
     assert len(_ids(ScheduledJobRegistry)) == 1
 
 

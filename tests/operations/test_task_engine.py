@@ -203,3 +203,13 @@ def test_bungu_worker_runs_the_database_s_tasks_by_default(
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.status == TaskResultStatus.SUCCESSFUL
     assert row.return_value == "skipped"
+
+
+def test_scheduling_housekeeping_with_redis_down_says_so(settings: object) -> None:
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    }
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{free_port()}/0"}}  # type: ignore[attr-defined]
+
+    with pytest.raises(CommandError, match=r"^The task engine \(RQ on Redis\) does not answer"):
+        call_command("housekeeping", "--schedule")

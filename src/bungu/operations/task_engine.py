@@ -80,10 +80,13 @@ def tasks_engine_ready() -> tuple[bool, str]:
         waiting = 0
         for name in sorted(backend.queues):
             where = _redis_address(_rq_url(name))
+            queue = rq_queue(name)
             try:
-                waiting += rq_queue(name).count
+                waiting += queue.count
             except redis.RedisError as error:
                 return False, f"RQ: Redis at {where} does not answer ({type(error).__name__})"
+            finally:
+                queue.connection.close()
         return True, f"RQ on Redis: {waiting} task(s) waiting"
     if isinstance(backend, DatabaseBackend):
         try:
@@ -110,10 +113,15 @@ def _rq_waiting_run(task: Task[Any, Any], queue: Queue) -> datetime | None:
 
 def next_waiting_run(task: Task[Any, Any]) -> datetime | None:
     """When the earliest run of ``task`` that waits in the engine (queued or held for later)
-    is due; None when none waits or the engine cannot tell."""
+    is due; None when none waits or the engine cannot tell. Raises redis.RedisError when
+    RQ's Redis does not answer."""
     backend = task.get_backend()
     if isinstance(backend, RQBackend):
-        return _rq_waiting_run(task, rq_queue(task.queue_name))
+        queue = rq_queue(task.queue_name)
+        try:
+            return _rq_waiting_run(task, queue)
+        finally:
+            queue.connection.close()
     if isinstance(backend, DatabaseBackend):
         result = (
             DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
