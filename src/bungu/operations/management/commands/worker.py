@@ -19,12 +19,15 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_rq import RQBackend
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq.defaults import (
-    DEFAULT_JOB_MONITORING_INTERVAL,
-    DEFAULT_MAINTENANCE_TASK_INTERVAL,
-    DEFAULT_WORKER_TTL,
-)
+from rq.defaults import DEFAULT_JOB_MONITORING_INTERVAL
 from rq.logutils import setup_loghandlers
+
+# Shorter than RQ's (600 s and 420 s): a dead node's job is found within about four minutes
+# (its last heartbeat + 90 s, then the next look by a worker, which an idle worker takes
+# between two waits for work of worker-ttl - 15 s) instead of about eighteen. A look is one
+# small Redis transaction per queue, under a lock, so only one worker does it at a time.
+MAINTENANCE_INTERVAL = 60
+WORKER_TTL = 90
 
 
 def _seconds(value: str) -> int:
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         rq.add_argument(
             "--maintenance-interval",
             type=_seconds,
-            default=DEFAULT_MAINTENANCE_TASK_INTERVAL,
+            default=MAINTENANCE_INTERVAL,
             help="seconds between looks for the jobs of dead workers (default: %(default)s)",
         )
         rq.add_argument(
@@ -57,12 +60,12 @@ class Command(BaseCommand):
             type=_seconds,
             default=DEFAULT_JOB_MONITORING_INTERVAL,
             help="seconds between heartbeats of a running job; a job is abandoned 60 s after "
-            "its last one (default: %(default)s)",
+            "the next one was due (default: %(default)s)",
         )
         rq.add_argument(
             "--worker-ttl",
             type=_seconds,
-            default=DEFAULT_WORKER_TTL,
+            default=WORKER_TTL,
             help="seconds an idle worker stays registered between heartbeats; it waits for "
             "work 15 s less than this at a time (default: %(default)s)",
         )
