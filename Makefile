@@ -49,7 +49,7 @@ run: install ## migrate, load the demo catalogue, serve the shop, the worker and
 	if [ -n "$$BUNGU_PROCESSOR_WEBHOOK_SECRETS" ]; then \
 		export CARDSANDBOX_WEBHOOK_SECRETS=$${CARDSANDBOX_WEBHOOK_SECRETS:-$$BUNGU_PROCESSOR_WEBHOOK_SECRETS}; fi; \
 	$(BIN)/python -m cardsandbox & processor=$$!; \
-	$(BUNGU) db_worker --no-reload & worker=$$!; \
+	$(BUNGU) worker & worker=$$!; \
 	trap 'kill $$worker $$processor 2>/dev/null; wait $$worker $$processor' EXIT; \
 	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --logger-class bungu.operations.logs.AccessLogger \

@@ -412,12 +412,53 @@ BUNGU_GUARDIAN_APPROVAL_DAYS = int(os.environ.get("BUNGU_GUARDIAN_APPROVAL_DAYS"
 BUNGU_PAYMENT_VOID_GRACE_MINUTES = int(os.environ.get("BUNGU_PAYMENT_VOID_GRACE_MINUTES", "30"))
 # How far back the reconciler asks the processor for payments.
 BUNGU_RECONCILE_LOOKBACK_HOURS = int(os.environ.get("BUNGU_RECONCILE_LOOKBACK_HOURS", "48"))
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+
+
+def _retry_seconds(value: str) -> list[int]:
+    try:
+        seconds = [int(item) for item in value.split(",") if item.strip()]
+    except ValueError:
+        seconds = [0]
+    if any(second < 1 for second in seconds):
+        raise ImproperlyConfigured(
+            f"BUNGU_TASK_RETRY_SECONDS: comma-separated whole seconds (1 or more), not {value!r}"
+        )
+    return seconds
+
+
+# Background work goes through the Django Tasks API. By default the tasks wait in the shop's
+# own database and `bungu worker` (django-tasks-db's worker) runs them: one machine, no other
+# service. With BUNGU_TASKS_URL=redis://host:port/db the same tasks go to RQ on that Redis
+# (several machines; docs/design.md says why RQ), and `bungu worker` is an RQ worker.
+TASKS_URL = os.environ.get("BUNGU_TASKS_URL", "").strip()
+# RQ only: a task that raises, or whose worker died under it, is tried again after each of
+# these pauses in turn, then marked failed (bungu.operations.task_engine).
+TASK_RETRY_SECONDS = _retry_seconds(os.environ.get("BUNGU_TASK_RETRY_SECONDS", "10,60,300"))
+if not TASKS_URL:
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default"],
+        }
     }
-}
+elif TASKS_URL.startswith(("redis://", "rediss://")):
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        # A campaign's task sends until the campaign is done: an hour before RQ stops it (its
+        # recipients' leases let the retry or the periodic job carry on).
+        "default": {"URL": TASKS_URL, "DEFAULT_TIMEOUT": 3600},
+    }
+    RQ = {
+        "JOB_CLASS": "django_tasks_rq.backend.Job",
+        "QUEUE_CLASS": "bungu.operations.task_engine.RetryingQueue",
+    }
+    RQ_SHOW_ADMIN_LINK = False
+else:
+    raise ImproperlyConfigured(
+        "BUNGU_TASKS_URL must be redis://host:port/db (or rediss://), "
+        f"not a {TASKS_URL.partition(':')[0]!r} URL"
+    )
 
 # ---------------------------------------------------------------- customer accounts (allauth)
 AUTHENTICATION_BACKENDS = [

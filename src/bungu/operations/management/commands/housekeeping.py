@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from redis import RedisError
 
 from bungu.operations.registry import housekeeping_interval, interval_of
 from bungu.operations.services import list_job_runs, run_jobs
@@ -58,6 +59,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{job.name}: every {interval_of(job)}, {last}")
 
     def _schedule(self) -> None:
+        try:
+            self._queue_housekeeping()
+        except RedisError as error:
+            raise CommandError(
+                f"The task engine (RQ on Redis) does not answer: {type(error).__name__}"
+            ) from error
+
+    def _queue_housekeeping(self) -> None:
         if schedule_housekeeping():
             self.stdout.write(
                 "Housekeeping queued; the worker runs each job when it is due from now on "
@@ -70,6 +79,4 @@ class Command(BaseCommand):
                 "The task backend cannot hold a task for later: run `bungu housekeeping` "
                 "from cron instead (`--due` every few minutes runs each job when it is due)."
             )
-        self.stdout.write(
-            f"Housekeeping is already queued for {waiting.run_after:%Y-%m-%d %H:%M} UTC."
-        )
+        self.stdout.write(f"Housekeeping is already queued for {waiting:%Y-%m-%d %H:%M} UTC.")
