@@ -190,7 +190,9 @@ def read_journal_copy() -> list[CopiedEntry]:
 
 def sync_journal_copy() -> int:
     """Copy the entries of the journal table that the copy lacks (a write lost between
-    commit and file); returns how many. Nothing when the table cannot be read."""
+    commit and file); returns how many. Nothing when the table cannot be read. Makes the
+    copy's directory if it is missing (a backup does so: a restore refuses without it)."""
+    journal_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     known = {entry.digest for entry in read_journal_copy()}
     try:
         missing = [
@@ -248,4 +250,4 @@ def record_restore(*, backup: str, taken_at: datetime) -> Path:
         "backup": backup,
         "taken_at": taken_at.isoformat(),
     }
-    return _write_file(suffix=RESTORE_SUFFIX, document=document, name_part="restore")
+    return _write_file(suffix=RESTORE_SUFFIX, document=document, name_part=Path(backup).name)
