@@ -100,6 +100,9 @@ def take_backup(*, to: Path | None = None, now: datetime | None = None) -> Backu
     path = parent / f"bungu-{now:%Y%m%dT%H%M%SZ}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupFailed(f"Cannot write the backup under {parent}: {error.strerror}.") from error
+    try:
         path.mkdir(mode=0o700)
     except FileExistsError as error:
         raise BackupFailed(f"{path} already exists; a backup is never overwritten.") from error

@@ -132,7 +132,7 @@ def postgres_tool(name: str) -> str:
 def _postgres_environment() -> dict[str, str]:
     """The connection of DATABASE_URL as libpq's variables (the password never on a
     command line)."""
-    database = settings.DATABASES["default"]
+    database: dict[str, Any] = dict(settings.DATABASES["default"])
     environment = dict(os.environ)
     for variable, key in [
         ("PGDATABASE", "NAME"),
