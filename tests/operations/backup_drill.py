@@ -171,7 +171,24 @@ def pairs() -> dict[str, Any]:
     return {"pairs": len(counts), "broken": sum(1 for _, count in counts if count != 2)}
 
 
+def wipe() -> dict[str, Any]:
+    """Drop every table: the database is lost (a disk gone, a bad migration)."""
+    from django.db import connection  # noqa: PLC0415
+
+    tables = _tables()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)}")
+        else:
+            names = ", ".join(connection.ops.quote_name(table) for table in tables)
+            cursor.execute(f"DROP TABLE {names} CASCADE")
+    return {"dropped": len(tables)}
+
+
 STEPS = {
+    "wipe": wipe,
     "seed": seed,
     "digests": digests,
     "find": find,
