@@ -181,28 +181,28 @@ def dump_postgres(*, target: Path) -> dict[str, list[str]]:
 
 def load_postgres(*, source: Path) -> None:
     """Replace the database's content with the dump's, in one transaction: every table
-    dropped, then the dump's objects made and filled (the shop must be stopped)."""
+    dropped, then the dump's objects made and filled (the shop must be stopped). The dump
+    becomes a whole SQL script first, so a failing ``pg_restore`` never feeds ``psql`` half."""
     pg_restore, psql = postgres_tool("pg_restore"), postgres_tool("psql")
     tables = list_tables()
     connection.close()
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", encoding="utf-8") as prelude:
-        if tables:
-            names = ", ".join(connection.ops.quote_name(name) for name in tables)
-            prelude.write(f"DROP TABLE IF EXISTS {names} CASCADE;\n")
-        prelude.flush()
-        script = _run(
+    with tempfile.TemporaryDirectory(prefix="bungu-restore-") as work:
+        prelude, script = Path(work) / "prelude.sql", Path(work) / "dump.sql"
+        names = ", ".join(connection.ops.quote_name(name) for name in tables)
+        prelude.write_text(f"DROP TABLE IF EXISTS {names} CASCADE;\n" if tables else "")
+        result = _run(
             [
                 pg_restore,
                 "--clean",
                 "--if-exists",
                 "--no-owner",
                 "--no-privileges",
-                "--file=-",
+                f"--file={script}",
                 str(source),
             ]
         )
-        if script.returncode != 0:
-            raise _failed("pg_restore", script)
+        if result.returncode != 0:
+            raise _failed("pg_restore", result)
         result = _run(
             [
                 psql,
@@ -212,11 +212,10 @@ def load_postgres(*, source: Path) -> None:
                 "ON_ERROR_STOP=1",
                 "--single-transaction",
                 "-f",
-                prelude.name,
+                str(prelude),
                 "-f",
-                "-",
-            ],
-            input=script.stdout,
+                str(script),
+            ]
         )
     if result.returncode != 0:
         raise _failed("psql (restoring the dump)", result)
