@@ -27,6 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
@@ -119,6 +121,8 @@ def _fill(path: Path, *, now: datetime) -> dict[str, Any]:
     kind = dumps.engine()
     if kind == "postgresql":
         dumps.postgres_tool("pg_dump")  # a missing program is said before anything else
+    elif kind == "sqlite":
+        dumps.check_sqlite_file()
     dumps.ensure_reachable()
     # The journal's copy catches up first, so that it holds every erasure this backup holds.
     privacy.sync_journal_copy()
@@ -264,6 +268,28 @@ def restore_backup(
         privacy.sync_journal_copy()
     except privacy.RestoreRefused as error:
         raise BackupFailed(str(error)) from error
+    try:
+        migrated, replayed = _put_back(source=source, manifest=manifest, taken_at=taken_at)
+    except (BackupFailed, DatabaseError, OSError, CommandError, privacy.RestoreRefused) as error:
+        # The database may hold the backup without the erasures done since: never serve it.
+        raise BackupFailed(
+            f"The restore stopped part-way: {error}. Do not start the shop; fix the cause and "
+            "run the same restore again (it starts over and replays the journal)."
+        ) from error
+    return RestoreReport(
+        backup=source.name,
+        taken_at=taken_at,
+        migrated=migrated,
+        journal_entries=replayed.entries,
+        rows_erased_again=replayed.rows,
+        accounts_erased_again=replayed.accounts,
+    )
+
+
+def _put_back(
+    *, source: Path, manifest: dict[str, Any], taken_at: datetime
+) -> tuple[bool, privacy.ReplayReport]:
+    """The database, the media, migrations if the code is newer, the journal's replay."""
     database = source / str(manifest["database"])
     if dumps.engine() == "sqlite":
         dumps.load_sqlite(source=database)
@@ -276,14 +302,7 @@ def restore_backup(
     cache.clear()
     replayed = privacy.replay_journal_copy(written_since=taken_at - CLOCK_SKEW)
     privacy.record_restore(backup=source.name, taken_at=taken_at)
-    return RestoreReport(
-        backup=source.name,
-        taken_at=taken_at,
-        migrated=migrated,
-        journal_entries=replayed.entries,
-        rows_erased_again=replayed.rows,
-        accounts_erased_again=replayed.accounts,
-    )
+    return migrated, replayed
 
 
 def _restore_media(*, source: Path) -> None:

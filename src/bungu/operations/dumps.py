@@ -72,13 +72,23 @@ def _sqlite_path() -> Path:
     return Path(settings.DATABASES["default"]["NAME"])
 
 
-def dump_sqlite(*, target: Path) -> dict[str, list[str]]:
-    """Copy the live database into ``target`` with the online backup API; returns the
-    migrations the copy records (read from the copy: the same snapshot)."""
+def check_sqlite_file() -> None:
+    """Raise BackupFailed when the database file is missing (connecting would make an empty
+    one, and back that up)."""
     live = _sqlite_path()
     if not live.is_file():
         raise BackupFailed(f"The database file {live} does not exist.")
-    source = sqlite3.connect(f"file:{live}?mode=ro", uri=True, timeout=20)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=20)
+
+
+def dump_sqlite(*, target: Path) -> dict[str, list[str]]:
+    """Copy the live database into ``target`` with the online backup API; returns the
+    migrations the copy records (read from the copy: the same snapshot)."""
+    check_sqlite_file()
+    source = _read_only(_sqlite_path())
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # every page in one step: one read snapshot
@@ -103,7 +113,7 @@ def load_sqlite(*, source: Path) -> None:
     live = _sqlite_path()
     live.parent.mkdir(parents=True, exist_ok=True)
     connection.close()
-    backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    backup = _read_only(source)
     target = sqlite3.connect(live, timeout=20)
     try:
         backup.backup(target)
