@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,23 @@ def test_p22_a_backup_from_an_abandoned_history_is_refused() -> None:
     privacy.check_restorable(taken_at=older)
     privacy.check_restorable(taken_at=older - datetime.timedelta(days=1))
     privacy.check_restorable(taken_at=mark.restored_at + datetime.timedelta(seconds=1))
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "read"),
+    [
+        ("x-erasure.json", {"format": 1, "written_at": "2027-01-01T00:00"}, read_journal_copy),
+        ("x-erasure.json", {"format": 99, "entries": []}, read_journal_copy),
+        ("x-restore.json", {"format": 1, "backup": "bungu-x"}, list_restores),
+    ],
+)
+def test_p22_a_journal_file_missing_its_parts_stops_a_restore(
+    name: str,
+    document: dict[str, object],
+    read: Callable[[], object],
+) -> None:
+    privacy.journal_dir().mkdir(parents=True)
+    (privacy.journal_dir() / f"20270101T000000.000000Z-{name}").write_text(json.dumps(document))
+
+    with pytest.raises(privacy.RestoreRefused, match=r"damaged|not in a known format"):
+        read()
