@@ -135,9 +135,11 @@ def write_journal_copy(entries: Iterable[ErasureJournalEntry]) -> Path | None:
 
 
 def keep_journal_copy(entries: list[ErasureJournalEntry]) -> None:
-    """Once the erasure commits, write its entries to the copy (nothing if it rolls back)."""
+    """Once the erasure commits, write its entries to the copy (nothing if it rolls back).
+    A failed write is logged, not raised: the erasure is done, and the next backup or
+    restore catches the copy up from the table (``sync_journal_copy``)."""
     if entries:
-        transaction.on_commit(lambda: write_journal_copy(entries))
+        transaction.on_commit(lambda: write_journal_copy(entries), robust=True)
 
 
 def _read(path: Path) -> dict[str, Any]:
