@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -324,7 +325,7 @@ def test_a_backup_never_overwrites_and_says_why(tmp_path: Path) -> None:
     existing = tmp_path / "bungu-20270131T020000Z"
     existing.mkdir()
     (existing / "kept.txt").write_text("earlier")
-    moment = backups.datetime.fromisoformat("2027-01-31T02:00:00+00:00")
+    moment = datetime.fromisoformat("2027-01-31T02:00:00+00:00")
 
     with pytest.raises(BackupFailed, match="already exists; a backup is never overwritten"):
         backups.take_backup(to=tmp_path, now=moment)
