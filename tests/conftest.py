@@ -1,4 +1,5 @@
 from importlib import import_module
+from uuid import uuid4
 
 import pytest
 
@@ -62,6 +63,13 @@ def _migrated_models(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         loader = MigrationLoader(connection)
         return loader.project_state().apps
+
+
+@pytest.fixture(autouse=True)
+def _own_erasure_journal_copy(settings, tmp_path_factory):
+    """Each test writes the erasure journal's copy (P22, written when an erasure commits) to a
+    directory of its own, made only if something is written."""
+    settings.BUNGU_ERASURE_JOURNAL_DIR = tmp_path_factory.getbasetemp() / f"journal-{uuid4().hex}"
 
 
 @pytest.fixture(autouse=True)

@@ -358,6 +358,15 @@ BUNGU_UNSUBSCRIBE_LINK_DAYS = int(os.environ.get("BUNGU_UNSUBSCRIBE_LINK_DAYS", 
 # P22: how long a request to delete an account waits (the customer can cancel) before the
 # worker or cron's `bungu privacy run-due-deletions` erases it.
 BUNGU_DELETION_GRACE_DAYS = int(os.environ.get("BUNGU_DELETION_GRACE_DAYS", "14"))
+# P22: the erasure journal's copy outside the database, replayed after a backup is restored;
+# put it on storage that survives the database (and shared by the nodes). See `bungu restore`.
+BUNGU_ERASURE_JOURNAL_DIR = Path(
+    os.environ.get("BUNGU_ERASURE_JOURNAL_DIR", str(VAR_DIR / "erasure-journal"))
+).resolve()
+# `bungu backup`: where backups go without --to, and where PostgreSQL's client programs are
+# looked for when they are not on PATH (Debian's place).
+BUNGU_BACKUP_DIR = Path(os.environ.get("BUNGU_BACKUP_DIR", str(VAR_DIR / "backups"))).resolve()
+BUNGU_PG_BIN_DIR = os.environ.get("BUNGU_PG_BIN_DIR", "/usr/lib/postgresql/15/bin")
 # How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
 # runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))

@@ -118,6 +118,13 @@ _PUBLIC: dict[str, str] = {
     "record_disclosure": "sharing.disclosures",
     "record_gpc_signal": "notices.gpc",
     "replay_erasures": "rights.erasure",
+    "replay_journal_copy": "rights.erasure",
+    "ReplayReport": "rights.erasure",
+    "RestoreRefused": "exceptions",
+    "check_restorable": "rights.journal_copy",
+    "journal_dir": "rights.journal_copy",
+    "record_restore": "rights.journal_copy",
+    "sync_journal_copy": "rights.journal_copy",
     "request_account_deletion": "rights.deletion",
     "send_notice_reminders": "notices.publishing",
     "set_open_recording": "notices.open_tracking",
@@ -178,6 +185,7 @@ if TYPE_CHECKING:
         NoticeInForce as NoticeInForce,
         PrivacyError as PrivacyError,
         PurposeNotAllowed as PurposeNotAllowed,
+        RestoreRefused as RestoreRefused,
         UnknownPractice as UnknownPractice,
     )
     from bungu.privacy.models import (
@@ -231,9 +239,17 @@ if TYPE_CHECKING:
         request_account_deletion as request_account_deletion,
     )
     from bungu.privacy.rights.erasure import (
+        ReplayReport as ReplayReport,
         erase_subject as erase_subject,
         journal_erasure as journal_erasure,
         replay_erasures as replay_erasures,
+        replay_journal_copy as replay_journal_copy,
+    )
+    from bungu.privacy.rights.journal_copy import (
+        check_restorable as check_restorable,
+        journal_dir as journal_dir,
+        record_restore as record_restore,
+        sync_journal_copy as sync_journal_copy,
     )
     from bungu.privacy.rights.retention import (
         enforce_retention as enforce_retention,

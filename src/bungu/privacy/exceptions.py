@@ -51,3 +51,7 @@ class DeletionAlreadyRequested(PrivacyError):  # noqa: N818  # domain nouns (sty
 
 class NoDeletionPending(PrivacyError):  # noqa: N818  # domain nouns (style.md)
     """There is no pending deletion to cancel or carry out (P22)."""
+
+
+class RestoreRefused(PrivacyError):  # noqa: N818  # domain nouns (style.md)
+    """A backup may not be restored over this shop's erasure journal; the message says why."""

@@ -28,7 +28,9 @@ replay after a restore leaves what the erasure left, and privacy never imports t
 
 Each step is written to the erasure journal without the erased values, and
 ``replay_erasures`` applies the journal again after a backup restore; it changes only what is
-not erased yet, so running it twice is harmless.
+not erased yet, so running it twice is harmless. The journal is also copied outside the
+database once the erasure commits (``journal_copy``), since a restore takes the table back to
+the backup's moment; ``replay_journal_copy`` replays that copy (what ``bungu restore`` runs).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from bungu.privacy.datamap.registry import DataMap, Erase, data_map
 from bungu.privacy.datamap.walk import find_subject_rows
 from bungu.privacy.models import AppendOnly, ErasureAction, ErasureJournalEntry
 from bungu.privacy.notices.consent import Subject, subject_id
+from bungu.privacy.rights.journal_copy import keep_journal_copy, read_journal_copy
 
 # Deterministic, so a replay writes exactly what the erasure wrote.
 ERASED_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "erased"
@@ -185,6 +188,7 @@ def erase_subject(
         for step in _steps(model, rules):
             _apply(step, row_ids, at=at, datamap=datamap)
             entries.append(_journal(step, owner=owner, row_ids=row_ids, actor=actor, at=at))
+    keep_journal_copy(entries)
     return entries
 
 
@@ -221,13 +225,15 @@ def journal_erasure(
         if data_map.find(f"{label}.{name}") is None:
             raise ImproperlyConfigured(f"{label}.{name} is not declared personal data")
     step = _Step(model, tuple(sorted(fields)), Erase.DELETE, ErasureAction.BLANKED)
-    return _journal(
+    entry = _journal(
         step,
         owner=subject_id(subject),
         row_ids=list(row_ids),
         actor=actor,
         at=now or timezone.now(),
     )
+    keep_journal_copy([entry])
+    return entry
 
 
 def erasure_hook_problems(datamap: DataMap) -> list[str]:
@@ -255,15 +261,64 @@ def replay_erasures(*, since: datetime | None = None) -> int:
     entries = ErasureJournalEntry.objects.order_by("at", "id")
     if since is not None:
         entries = entries.filter(at__gte=since)
-    redone = 0
+    return sum(
+        _replay_one(
+            model_label=entry.model,
+            fields=entry.fields,
+            rule=entry.rule,
+            action=entry.action,
+            row_ids=entry.row_ids,
+            at=entry.at,
+        )
+        for entry in entries
+    )
+
+
+def _replay_one(
+    *,
+    model_label: str,
+    fields: Sequence[str],
+    rule: str,
+    action: str,
+    row_ids: Sequence[Any],
+    at: datetime,
+) -> int:
+    if action in {ErasureAction.KEPT, ErasureAction.UNLINKED}:
+        return 0
+    try:
+        model = apps.get_model(model_label)
+    except LookupError:
+        return 0
+    step = _Step(model, tuple(fields), Erase(rule), ErasureAction(action))
+    with transaction.atomic():
+        return _apply(step, list(row_ids), at=at, datamap=data_map)
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    entries: int
+    rows: int
+    accounts: int
+
+
+def replay_journal_copy(*, written_since: datetime) -> ReplayReport:
+    """Apply the journal's copy outside the database again (after a restore): every entry
+    written since this moment, oldest first. Returns how many entries, how many (step, row)
+    pairs still held erased data, and how many accounts those were. Raises RestoreRefused
+    when a file of the copy cannot be read."""
+    entries = [entry for entry in read_journal_copy() if entry.written_at >= written_since]
+    rows = 0
+    accounts: set[int] = set()
     for entry in entries:
-        if entry.action in {ErasureAction.KEPT, ErasureAction.UNLINKED}:
-            continue
-        try:
-            model = apps.get_model(entry.model)
-        except LookupError:
-            continue
-        step = _Step(model, tuple(entry.fields), Erase(entry.rule), ErasureAction(entry.action))
-        with transaction.atomic():
-            redone += _apply(step, list(entry.row_ids), at=entry.at, datamap=data_map)
-    return redone
+        redone = _replay_one(
+            model_label=entry.model,
+            fields=entry.fields,
+            rule=entry.rule,
+            action=entry.action,
+            row_ids=entry.row_ids,
+            at=entry.at,
+        )
+        rows += redone
+        if redone:
+            accounts.add(entry.account_ref)
+    return ReplayReport(entries=len(entries), rows=rows, accounts=len(accounts))
