@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -102,7 +103,10 @@ def planted(smtp_server: Any) -> dict[str, Any]:
         sent_at=timezone.now(),
     )
     OpenTracking.objects.create(
-        message=message, recipient=customer, token="f" * 64, first_opened_at=timezone.now(),
+        message=message,
+        recipient=customer,
+        token="f" * 64,
+        first_opened_at=timezone.now(),
         opens=1,
     )
     return {"customer": customer, "partner": partner, "offer": offer, "code": code}
@@ -179,8 +183,6 @@ def test_the_search_catches_a_planted_leak_in_a_copy_of_the_report(planted: Any)
 
 
 def _file(data: bytes, name: str = "codes.txt") -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="text/plain")
 
 
@@ -283,13 +285,16 @@ def test_a_partner_sees_its_own_offers_only_and_a_link_altered_to_another_is_ref
         assert response.status_code == 403
         page = response.content.decode()
         assert "This link is not valid." in page
-        assert "Their private offer" not in page and "Other Ink" not in page
+        assert "Their private offer" not in page
+        assert "Other Ink" not in page
     assert Client().get(link(theirs, token=theirs_token)).status_code == 200
 
 
 def test_expired_revoked_and_stopped_links_are_refused_with_the_reason(planted: Any) -> None:
     partner = planted["partner"]
-    old = make_link_token(partner, days=1, now=timezone.now() - datetime.timedelta(days=1, seconds=1))
+    old = make_link_token(
+        partner, days=1, now=timezone.now() - datetime.timedelta(days=1, seconds=1)
+    )
     response = Client().get(link(partner, token=old))
     assert response.status_code == 403
     assert "expired" in response.content.decode()

@@ -3,6 +3,7 @@ customers who did not say no to partner offers get it, each with their own rando
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -19,6 +20,7 @@ from bungu.marketing.models import (
     RecipientState,
     SkipReason,
 )
+from bungu.marketing.partners import prune_offer_codes
 from bungu.marketing.runner import send_due_campaigns
 from tests.accounts.factories import CustomerFactory
 
@@ -56,8 +58,9 @@ def test_each_recipient_gets_the_offer_with_their_own_code(smtp_server) -> None:
         code = _CODE_IN_MAIL.search(mail.text).group(1)
         assert f"<strong>{code}</strong>" in mail.html
         assert "does not receive your name, address or e-mail address" in mail.text
-        stored = OfferCode.objects.get(recipient__campaign_id=offer.campaign_id,
-                                       recipient__customer=customer)
+        stored = OfferCode.objects.get(
+            recipient__campaign_id=offer.campaign_id, recipient__customer=customer
+        )
         assert offer_codes.display(stored.code) == code
         assert stored.offer_id == offer.pk
         shown[customer.email] = code
@@ -169,12 +172,10 @@ def test_erasure_removes_the_customers_offer_codes(smtp_server) -> None:
 
 
 def test_codes_are_forgotten_after_their_retention(smtp_server) -> None:
-    from bungu.marketing.partners import prune_offer_codes
-
     CustomerFactory()
     offer = make_offer()
     _send(offer)
     now = timezone.now()
     assert prune_offer_codes(now=now) == 0
-    assert prune_offer_codes(now=now + timezone.timedelta(days=731)) == 1
+    assert prune_offer_codes(now=now + datetime.timedelta(days=731)) == 1
     assert OfferCode.objects.count() == 0

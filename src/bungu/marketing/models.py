@@ -253,7 +253,6 @@ class ComparisonExchange(models.Model):
         return f"exchange #{self.pk} of {self.agreement}"
 
 
-
 # P14: partners, their offers and the offer codes, in their own module (Django finds models
 # imported here).
 from .partner_models import OfferCode, Partner, PartnerOffer  # noqa: E402, F401

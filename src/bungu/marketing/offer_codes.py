@@ -43,9 +43,7 @@ def issue_codes(*, offer_id: int, recipient_ids: Sequence[int]) -> dict[int, str
     missing ones: a recipient sent again after a crash gets the code it was given before.
     Two queries, three when codes are issued."""
     codes = dict(
-        OfferCode.objects.filter(recipient_id__in=recipient_ids).values_list(
-            "recipient_id", "code"
-        )
+        OfferCode.objects.filter(recipient_id__in=recipient_ids).values_list("recipient_id", "code")
     )
     for _ in range(_TRIES):
         missing = [pk for pk in recipient_ids if pk not in codes]

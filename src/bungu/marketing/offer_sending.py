@@ -55,9 +55,7 @@ def offer_refusals(
     return refusals
 
 
-def codes_for(
-    campaign: Campaign, *, recipient_ids: Sequence[int]
-) -> dict[int, str]:
+def codes_for(campaign: Campaign, *, recipient_ids: Sequence[int]) -> dict[int, str]:
     """The offer code to show each recipient (by recipient id), as the customer reads it."""
     offer = offer_of(campaign)
     if offer is None or not recipient_ids:

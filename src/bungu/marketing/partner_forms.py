@@ -22,10 +22,11 @@ def _segment_choices() -> list[tuple[str, str]]:
     return [(key, segment.label) for key, segment in declared_segments().items()]
 
 
-def _no_braces(value: str) -> str:
+def _no_braces(value: str) -> None:
+    # The partner's name and the title go into the campaign's text, where braces mark
+    # placeholders.
     if "{" in value or "}" in value:
         raise forms.ValidationError("Write it without braces.")
-    return value
 
 
 class PartnerForm(forms.Form):
@@ -82,7 +83,9 @@ class OfferForm(forms.Form):
         if "segment" in data:
             try:
                 segment_size(
-                    key=data["segment"], argument=data.get("segment_argument", ""), now=timezone.now()
+                    key=data["segment"],
+                    argument=data.get("segment_argument", ""),
+                    now=timezone.now(),
                 )
             except UnknownSegment as error:
                 self.add_error("segment_argument", str(error))

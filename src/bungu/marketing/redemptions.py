@@ -114,15 +114,15 @@ def record_redemptions(
             known[row.code] = row
     to_record: list[int] = []
     for number, code in wanted:
-        row = known.get(code)
-        if row is None:
+        found = known.get(code)
+        if found is None:
             result.note("unknown", number)
-        elif row.redeemed_at is not None:
+        elif found.redeemed_at is not None:
             result.note("already_redeemed", number)
-        elif not row.offer.reportable_on(today):
+        elif not found.offer.reportable_on(today):
             result.note("expired", number)
         else:
-            to_record.append(row.pk)
+            to_record.append(found.pk)
     for start in range(0, len(to_record), _CHUNK):
         result.recorded += OfferCode.objects.filter(
             pk__in=to_record[start : start + _CHUNK], redeemed_at__isnull=True
