@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
 
 from bungu import privacy
 from bungu.mail.kinds import Category
-from bungu.mail.preferences import set_preferences
+from bungu.mail.preferences import get_preferences, set_preferences
 from bungu.marketing import offer_codes, services
 from bungu.marketing.models import (
     CampaignKind,
@@ -179,3 +180,44 @@ def test_codes_are_forgotten_after_their_retention(smtp_server) -> None:
     assert prune_offer_codes(now=now) == 0
     assert prune_offer_codes(now=now + datetime.timedelta(days=731)) == 1
     assert OfferCode.objects.count() == 0
+
+
+def test_the_switch_on_the_e_mail_choices_page_stops_partner_offers_only(
+    smtp_server, client
+) -> None:
+    customer = CustomerFactory(email="choosy@example.com")
+    client.force_login(customer)
+    response = client.post("/mail/preferences/", {"marketing": "on", "other_mail": "on"})
+    assert response.status_code == 302
+    # The switch writes the practice's opt-out to the ledger too (P25 sees it).
+    decision = privacy.may_use(
+        subject=customer,
+        data_category=privacy.DataCategory.EMAIL,
+        purpose=privacy.Purpose.PARTNER_OFFERS,
+        recipient="shop",
+        collected_at=customer.date_joined,
+    )
+    assert not decision
+    offer = make_offer()
+    _send(offer)
+    campaign = CampaignFactory()
+    services.start_campaign(campaign_id=campaign.pk)
+    send_due_campaigns()
+
+    assert _state(offer, customer) == (RecipientState.SKIPPED, SkipReason.PARTNER_OFFERS)
+    assert [m["Subject"] for m in smtp_server.messages] == [f"New inks for {customer.name}"]
+
+
+def test_one_click_unsubscribe_from_an_offer_stops_partner_offers_not_all_marketing(
+    smtp_server, client
+) -> None:
+    customer = CustomerFactory()
+    offer = make_offer()
+    _send(offer)
+    (mail,) = smtp_server.messages
+    path = urlsplit(mail["List-Unsubscribe"].strip().strip("<>")).path
+
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+
+    chosen = get_preferences(user=customer)
+    assert (chosen.partner_offers, chosen.marketing) == (False, True)

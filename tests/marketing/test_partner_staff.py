@@ -21,7 +21,6 @@ from .factories import PartnerFactory, make_offer
 pytestmark = pytest.mark.django_db
 
 
-
 def _offer_form(**changes: str) -> dict[str, str]:
     today = timezone.localdate()
     form = {

@@ -13,6 +13,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from bungu import privacy
+from bungu.mail.kinds import Category
+from bungu.mail.preferences import get_preferences_many
 
 from .eligibility import Refusal, refusals_for
 from .models import Campaign, SkipReason
@@ -28,17 +30,26 @@ def offer_refusals(
     campaign: Campaign, customers: Sequence[AbstractBaseUser], *, now: datetime
 ) -> dict[int, Refusal | None]:
     """Why each customer (by id) must not be sent this partner offer now, or None if they
-    may. One query more than ``refusals_for``, two for the notice's partner-offer practice."""
+    may. Two queries more than ``refusals_for``, two for the notice's partner-offer practice:
+    the customer's switch for partner offers (P21: on the e-mail choices page, and the
+    one-click unsubscribe of a partner offer turns it off) and the practice's opt-out in the
+    ledger, which the switch writes."""
     refusals = refusals_for(customers, now=now)
     offer = offer_of(campaign)
     if offer is None or not offer.partner.active or offer.valid_until < timezone.localdate(now):
         ended = Refusal(SkipReason.OFFER_ENDED)
         return {pk: refusal or ended for pk, refusal in refusals.items()}
+    open_ = [int(c.pk) for c in customers if refusals[int(c.pk)] is None]
+    preferences = get_preferences_many(user_ids=open_)
     collected_at: dict[int, datetime] = {}
     for customer in customers:
         pk = int(customer.pk)
         joined = getattr(customer, "date_joined", None)
-        if refusals[pk] is None and isinstance(joined, datetime):
+        if refusals[pk] is not None:
+            continue
+        if not preferences[pk].allows(Category.PARTNER_OFFERS):
+            refusals[pk] = Refusal(SkipReason.PARTNER_OFFERS)
+        elif isinstance(joined, datetime):
             collected_at[pk] = min(joined, now)
     if collected_at:
         decisions = privacy.may_use_many(

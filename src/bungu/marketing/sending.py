@@ -203,10 +203,15 @@ class _Transport:
 
 
 def _build(
-    recipient: CampaignRecipient, *, message: PreparedMessage, domain: str, offer_code: str = ""
+    recipient: CampaignRecipient,
+    *,
+    message: PreparedMessage,
+    domain: str,
+    offer_code: str = "",
+    category: Category = Category.MARKETING,
 ) -> EmailMultiAlternatives:
     customer = recipient.customer
-    link = unsubscribe_url(user_id=int(customer.pk), category=Category.MARKETING)
+    link = unsubscribe_url(user_id=int(customer.pk), category=category)
     rendered = message.for_customer(
         name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link, offer_code=offer_code
     )
@@ -280,7 +285,9 @@ def send_batch(
     )
     customers = [r.customer for r in recipients]
     codes: dict[int, str] = {}
+    category = Category.MARKETING
     if campaign.kind == CampaignKind.PARTNER_OFFER:
+        category = Category.PARTNER_OFFERS
         # P14: the offer's own checks, and a code for each recipient it goes to.
         refusals = offer_refusals(campaign, customers, now=timezone.now())
         allowed = [r.pk for r in recipients if refusals[r.customer_id] is None]
@@ -302,7 +309,11 @@ def send_batch(
             tally.skipped += 1
             continue
         email = _build(
-            recipient, message=message, domain=domain, offer_code=codes.get(recipient.pk, "")
+            recipient,
+            message=message,
+            domain=domain,
+            offer_code=codes.get(recipient.pk, ""),
+            category=category,
         )
         pacer.wait()
         try:
