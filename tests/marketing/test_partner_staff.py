@@ -154,3 +154,10 @@ def test_staff_stop_and_start_a_partner(client: Any, marketer: Any) -> None:
     client.post(reverse("marketing:partner_active", args=[partner.pk]), {"active": "1"})
     partner.refresh_from_db()
     assert partner.active is True
+
+
+def test_the_preview_of_an_offer_shows_where_the_code_goes(client: Any, marketer: Any) -> None:
+    CustomerFactory(name="Hana")
+    offer = make_offer()
+    page = client.get(reverse("marketing:campaign", args=[offer.campaign_id])).content.decode()
+    assert "Your offer code: <strong>XXXX-XXXX-XXXX (each customer&#x27;s own)</strong>" in page
