@@ -20,6 +20,7 @@ from bungu.mail.models import OpenTracking, OutboxMessage
 from bungu.marketing import offer_codes, partners, services
 from bungu.marketing.models import CampaignRecipient, OfferCode, PartnerOffer
 from bungu.marketing.partner_access import SALT, make_link_token
+from bungu.marketing.partner_report import offer_counts
 from bungu.marketing.redemptions import MAX_UPLOAD_BYTES
 from bungu.marketing.runner import send_due_campaigns
 from tests.accounts.factories import AddressFactory, CustomerFactory
@@ -205,11 +206,15 @@ def test_bad_lists_are_refused_with_a_reason_and_change_nothing(planted: Any) ->
             "not both",
         ),
         "nothing": ({}, "no codes"),
+        "huge paste": ({"codes_text": "A" * (MAX_UPLOAD_BYTES + 1)}, "at most 1000000 characters"),
     }
     for name, (data, reason) in cases.items():
         response = _post(partner, **data)
         assert response.status_code == 400, name
         assert reason in response.content.decode(), name
+    # Beyond what the shop reads of any request at all: a 400 too, never a 500.
+    too_big = _post(partner, codes_text="A" * (6 * 1024 * 1024))
+    assert too_big.status_code == 400
     assert not OfferCode.objects.filter(redeemed_at__isnull=False).exists()
 
 
@@ -322,3 +327,25 @@ def test_partner_pages_are_private_to_the_link(planted: Any) -> None:
     assert '<meta name="referrer" content="no-referrer">' in response.content.decode()
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     assert not any(name == "sessionid" for name in response.cookies)
+
+
+def test_opened_counts_the_recorded_opens_of_this_offers_messages_only(planted: Any) -> None:
+    offer = planted["offer"]
+    # An open of another campaign's message whose number starts with this one's.
+    other = OutboxMessage.objects.create(
+        to_address="x@example.com",
+        kind="marketing.campaign",
+        from_address="shop@bungu.test",
+        subject="",
+        text_body="",
+        message_id=f"<campaign{offer.campaign_id}0.recipient1.bungu@bungu.test>",
+    )
+    OpenTracking.objects.create(
+        message=other,
+        recipient=planted["customer"],
+        token="e" * 64,
+        first_opened_at=timezone.now(),
+        opens=1,
+    )
+    (counts,) = offer_counts([offer])
+    assert (counts.sent, counts.opened, counts.redeemed) == (12, 1, 0)

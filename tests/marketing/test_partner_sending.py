@@ -4,6 +4,7 @@ customers who did not say no to partner offers get it, each with their own rando
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from bungu.marketing.models import (
 )
 from bungu.marketing.partners import prune_offer_codes
 from bungu.marketing.runner import send_due_campaigns
+from bungu.privacy.rights.mydata import build_my_data
 from tests.accounts.factories import CustomerFactory
 
 from .factories import CampaignFactory, PartnerFactory, make_offer
@@ -221,3 +223,14 @@ def test_one_click_unsubscribe_from_an_offer_stops_partner_offers_not_all_market
 
     chosen = get_preferences(user=customer)
     assert (chosen.partner_offers, chosen.marketing) == (False, True)
+
+
+def test_the_customer_finds_their_offer_code_in_my_data(smtp_server) -> None:
+    customer = CustomerFactory()
+    offer = make_offer()
+    _send(offer)
+    code = OfferCode.objects.get(recipient__customer=customer).code
+
+    shown = json.dumps(build_my_data(subject=customer), default=str)
+
+    assert code in shown
