@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import bungu
 from bungu.catalog.models import SKU, Brand, Category, Product
+from bungu.marketing.models import Partner
+from bungu.marketing.partner_access import make_link_token
 from tests.catalog.factories import CategoryFactory, ProductFactory
 
 TEMPLATE_ROOT = Path(bungu.__file__).parent
@@ -31,6 +33,11 @@ class Shop:
     brand: Brand
     product: Product
     sku: SKU
+
+
+def _partner_link() -> str:
+    partner, _ = Partner.objects.get_or_create(name="Kami Paper", defaults={"notice_version": 1})
+    return make_link_token(partner, days=1)
 
 
 SAMPLES: dict[str, Callable[[Shop], str]] = {
@@ -116,6 +123,19 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "marketing:campaign_pause": lambda shop: reverse("marketing:campaign_pause", args=[1]),
     "marketing:campaign_resume": lambda shop: reverse("marketing:campaign_resume", args=[1]),
     "marketing:campaign_cancel": lambda shop: reverse("marketing:campaign_cancel", args=[1]),
+    "marketing:partner": lambda shop: reverse("marketing:partner", args=[1]),
+    "marketing:offer_new": lambda shop: reverse("marketing:offer_new", args=[1]),
+    "marketing:partner_link": lambda shop: reverse("marketing:partner_link", args=[1]),
+    "marketing:partner_revoke": lambda shop: reverse("marketing:partner_revoke", args=[1]),
+    "marketing:partner_active": lambda shop: reverse("marketing:partner_active", args=[1]),
+    # P14: the partner's report as the partner sees it, and a refused link.
+    "partners:report": lambda shop: reverse("partners:report", kwargs={"token": _partner_link()}),
+    "partners:report_csv": lambda shop: reverse(
+        "partners:report_csv", kwargs={"token": "not-signed"}
+    ),
+    "partners:redemptions": lambda shop: reverse(
+        "partners:redemptions", kwargs={"token": "not-signed"}
+    ),
     # P13: the agents' API without a token answers 401 (405 to a GET of a POST endpoint).
     "api-v1:post_tracking_event": lambda shop: reverse("api-v1:post_tracking_event", args=[1]),
 }

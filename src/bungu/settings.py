@@ -373,6 +373,8 @@ BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "6
 # How long a campaign worker holds the recipients it claimed; a dead worker's are claimed
 # again after this (bungu.marketing.sending).
 BUNGU_CAMPAIGN_LEASE_SECONDS = int(os.environ.get("BUNGU_CAMPAIGN_LEASE_SECONDS", "120"))
+# P14: a count under this in a partner's report is shown as "fewer than N".
+BUNGU_PARTNER_REPORT_MIN_COUNT = int(os.environ.get("BUNGU_PARTNER_REPORT_MIN_COUNT", "10"))
 # The card processor's adapter (bungu/payments/interface.py); the sandbox's by default.
 BUNGU_PAYMENT_GATEWAY = os.environ.get(
     "BUNGU_PAYMENT_GATEWAY", "bungu.payments.sandbox.SandboxGateway"

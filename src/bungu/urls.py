@@ -16,6 +16,8 @@ admin.site.site_title = f"{settings.BUNGU_SHOP_NAME} back office"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("backoffice/campaigns/", include("bungu.marketing.urls")),
+    # P14: a partner's report and redeemed codes, by its signed link.
+    path("partners/", include("bungu.marketing.partner_urls")),
     path("backoffice/", include("bungu.backoffice.urls")),
     path("privacy/", include("bungu.privacy.urls")),
     # P22: where account deletion used to be; the links in e-mails already sent still work.

@@ -112,11 +112,13 @@ def test_the_preferences_page_shows_and_saves_only_the_customers_own_choices(
         "marketing": False,
         "other_mail": True,
         "legal_notices": True,
+        "partner_offers": False,
     }
     assert MailPreferences.objects.get(user=bo).as_dict() == {
         "marketing": False,
         "other_mail": True,
         "legal_notices": True,
+        "partner_offers": True,
     }
     assert MailPreferences.objects.count() == 2
 
@@ -152,6 +154,7 @@ def test_the_link_first_asks_then_unsubscribes(
         "marketing": True,
         "other_mail": True,
         "legal_notices": False,
+        "partner_offers": True,
     }
 
 

@@ -11,6 +11,14 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text="New pens, inks and paper, and offers.",
     )
+    partner_offers = forms.BooleanField(
+        label="Offers for other businesses",
+        required=False,
+        help_text=(
+            "Offers we send ourselves on behalf of other businesses, with marketing e-mail on. "
+            "They never get your name, address or e-mail address."
+        ),
+    )
     other_mail = forms.BooleanField(
         label="Service news and other e-mail",
         required=False,
@@ -29,6 +37,7 @@ class PreferencesForm(forms.Form):
         data = self.cleaned_data
         return {
             Category.MARKETING: data["marketing"],
+            Category.PARTNER_OFFERS: data["partner_offers"],
             Category.OTHER: data["other_mail"],
             Category.LEGAL: data["legal_notices"],
         }

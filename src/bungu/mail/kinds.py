@@ -44,10 +44,18 @@ class Category(StrEnum):
     # P21, P24: changes to the notice. The notice applies even to those who stop these.
     LEGAL = "legal"
     MARKETING = "marketing"
+    # P14: offers the shop sends itself on behalf of other businesses: marketing e-mail, with
+    # a switch of its own (turning marketing off stops them too).
+    PARTNER_OFFERS = "partner_offers"
 
     @property
     def may_be_stopped(self) -> bool:
-        return self in {Category.OTHER, Category.LEGAL, Category.MARKETING}
+        return self in {
+            Category.OTHER,
+            Category.LEGAL,
+            Category.MARKETING,
+            Category.PARTNER_OFFERS,
+        }
 
     @property
     def label(self) -> str:
@@ -71,17 +79,20 @@ _LABELS = {
     Category.OTHER: "service news and other e-mail",
     Category.LEGAL: "e-mail about changes to our privacy notice",
     Category.MARKETING: "marketing e-mail",
+    Category.PARTNER_OFFERS: "offers we send for other businesses",
 }
 
 _PURPOSES = {
     Category.OTHER: Purpose.NOTIFICATIONS,
     Category.LEGAL: Purpose.LEGAL_NOTICES,
     Category.MARKETING: Purpose.MARKETING_EMAIL,
+    Category.PARTNER_OFFERS: Purpose.PARTNER_OFFERS,
 }
 
 _PRACTICES = {
     Category.MARKETING: f"{Purpose.MARKETING_EMAIL.value}@shop",
     Category.LEGAL: f"{Purpose.LEGAL_NOTICES.value}@shop",
+    Category.PARTNER_OFFERS: f"{Purpose.PARTNER_OFFERS.value}@shop",
 }
 
 _BY_PREFIX = {
@@ -92,7 +103,7 @@ _BY_PREFIX = {
     "news": Category.OTHER,
     "legal": Category.LEGAL,
     "marketing": Category.MARKETING,
-    "partner": Category.MARKETING,
+    "partner": Category.PARTNER_OFFERS,
 }
 
 

@@ -162,6 +162,7 @@ PREFERENCE_FIELDS: dict[Category, str] = {
     Category.MARKETING: "marketing",
     Category.OTHER: "other_mail",
     Category.LEGAL: "legal_notices",
+    Category.PARTNER_OFFERS: "partner_offers",
 }
 
 
@@ -176,6 +177,8 @@ class MailPreferences(KeepsPriorVersions):
     other_mail = models.BooleanField("service news and other e-mail", default=True)
     # P21: even legal notices may be stopped by e-mail; they apply all the same (P24).
     legal_notices = models.BooleanField("changes to the privacy notice by e-mail", default=True)
+    # P14: offers the shop sends for other businesses (marketing too: both switches must be on).
+    partner_offers = models.BooleanField("offers for other businesses", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

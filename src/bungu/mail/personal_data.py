@@ -97,7 +97,7 @@ PERSONAL = [
             erase=Erase.DELETE,
             note="Your e-mail choices (P21).",
         )
-        for name in ("marketing", "other_mail", "legal_notices", "updated_at")
+        for name in ("marketing", "other_mail", "legal_notices", "partner_offers", "updated_at")
     ),
     # P7, P5: whether and when the customer opened a message that carried the tracking image
     # (only with their choice), kept OPEN_RETENTION_DAYS after the image was added.

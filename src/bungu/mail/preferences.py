@@ -41,11 +41,15 @@ def send_refusal(*, user: AbstractBaseUser | None, kind: str) -> str | None:
     if user is None:
         return (
             "No account: marketing needs a choice on record."
-            if category is Category.MARKETING
+            if category in {Category.MARKETING, Category.PARTNER_OFFERS}
             else None
         )
-    if not get_preferences(user=user).allows(category):
+    chosen = get_preferences(user=user)
+    if not chosen.allows(category):
         return f"The customer turned off {category.label}."
+    # P14: an offer for another business is marketing e-mail as well.
+    if category is Category.PARTNER_OFFERS and not chosen.allows(Category.MARKETING):
+        return f"The customer turned off {Category.MARKETING.label}."
     purpose = category.purpose
     if purpose is None:
         return None

@@ -53,15 +53,22 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 def render_message(
-    *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
+    *,
+    subject: str,
+    body: str,
+    name: str,
+    unsubscribe_url: str,
+    preferences_url: str,
+    offer_code: str = "",
 ) -> RenderedMessage:
-    """The message as one customer receives it."""
+    """The message as one customer receives it (P14: with their offer code, if any)."""
     return _render(
         subject=subject,
         body=body,
         name=name.strip() or "there",
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        offer_code=offer_code,
     )
 
 
@@ -82,23 +89,38 @@ class PreparedMessage:
     link_marker: str
     text: str
     html: str
+    # P14: where a partner offer's code goes ("" for other campaigns).
+    code_marker: str = ""
 
     @classmethod
-    def of(cls, *, subject: str, body: str, preferences_url: str) -> PreparedMessage:
+    def of(
+        cls, *, subject: str, body: str, preferences_url: str, with_code: bool = False
+    ) -> PreparedMessage:
         marker = f"bungu{secrets.token_hex(12)}"
         name_marker, link_marker = f"{marker}name", f"{marker}link"
+        code_marker = f"{marker}code" if with_code else ""
         rendered = _render(
             subject=subject,
             body=body,
             name=name_marker,
             unsubscribe_url=link_marker,
             preferences_url=preferences_url,
+            offer_code=code_marker,
         )
         return cls(
-            subject, body, preferences_url, name_marker, link_marker, rendered.text, rendered.html
+            subject,
+            body,
+            preferences_url,
+            name_marker,
+            link_marker,
+            rendered.text,
+            rendered.html,
+            code_marker,
         )
 
-    def for_customer(self, *, name: str, unsubscribe_url: str) -> RenderedMessage:
+    def for_customer(
+        self, *, name: str, unsubscribe_url: str, offer_code: str = ""
+    ) -> RenderedMessage:
         if "\n" in name or "\r" in name:
             return render_message(
                 subject=self.subject,
@@ -106,18 +128,28 @@ class PreparedMessage:
                 name=name,
                 unsubscribe_url=unsubscribe_url,
                 preferences_url=self.preferences_url,
+                offer_code=offer_code if self.code_marker else "",
             )
         name = name.strip() or "there"
         text = self.text.replace(self.name_marker, name).replace(self.link_marker, unsubscribe_url)
         html = self.html.replace(self.name_marker, escape(name)).replace(
             self.link_marker, escape(unsubscribe_url)
         )
+        if self.code_marker:
+            text = text.replace(self.code_marker, offer_code)
+            html = html.replace(self.code_marker, escape(offer_code))
         values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
         return RenderedMessage(" ".join(fill(self.subject, values).split())[:998], text, html)
 
 
 def _render(
-    *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
+    *,
+    subject: str,
+    body: str,
+    name: str,
+    unsubscribe_url: str,
+    preferences_url: str,
+    offer_code: str = "",
 ) -> RenderedMessage:
     values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
     context: dict[str, Any] = {
@@ -126,6 +158,7 @@ def _render(
         "site_url": settings.BUNGU_SITE_URL,
         "unsubscribe_url": unsubscribe_url,
         "preferences_url": preferences_url,
+        "offer_code": offer_code,
     }
     # Plain text is not HTML: rendered without escaping, so "Pens & Ink" stays as written.
     text = get_template("marketing/email/campaign.txt").template.render(  # type: ignore[attr-defined]

@@ -12,3 +12,15 @@ class BadTemplate(MarketingError):  # noqa: N818 - a domain noun
 
 class WrongState(MarketingError):  # noqa: N818 - a domain noun
     """The campaign is not in a state that allows this (e.g. editing one that was sent)."""
+
+
+class OfferRefused(MarketingError):  # noqa: N818 - a domain noun
+    """A partner offer the rules refuse (an inactive partner, dates that do not hold)."""
+
+
+class BadPartnerLink(MarketingError):  # noqa: N818 - a domain noun
+    """A partner's link that is forged, expired, revoked, or whose partner was stopped."""
+
+
+class BadUpload(MarketingError):  # noqa: N818 - a domain noun
+    """A partner's list of redeemed codes that cannot be read (empty, too big, not text)."""

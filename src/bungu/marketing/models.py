@@ -30,6 +30,8 @@ class CampaignState(models.TextChoices):
 
 class CampaignKind(models.TextChoices):
     MARKETING = "marketing", "marketing e-mail"
+    # P14: an offer the shop sends itself on behalf of a partner (``partner_models.py``).
+    PARTNER_OFFER = "partner_offer", "offer on behalf of a partner"
 
 
 class Campaign(models.Model):
@@ -108,6 +110,10 @@ class SkipReason(models.TextChoices):
     GPC = "gpc", "the customer's browser sent Global Privacy Control (P17)"
     SUPPRESSED = "suppressed", "the address is suppressed (bounce, complaint or list)"
     NOTICE = "notice", "the notice the address was given under does not allow it (P25)"
+    # P14: a partner offer goes only where the notice's partner-offer practice allows it and
+    # the customer did not say no to it; and only while the offer runs.
+    PARTNER_OFFERS = "partner_offers", "the customer said no to offers for other businesses (P14)"
+    OFFER_ENDED = "offer_ended", "the partner offer ended or its partner was stopped"
 
 
 class RecipientQuerySet(models.QuerySet["CampaignRecipient"]):
@@ -245,3 +251,8 @@ class ComparisonExchange(models.Model):
 
     def __str__(self) -> str:
         return f"exchange #{self.pk} of {self.agreement}"
+
+
+# P14: partners, their offers and the offer codes, in their own module (Django finds models
+# imported here).
+from .partner_models import OfferCode, Partner, PartnerOffer  # noqa: E402, F401

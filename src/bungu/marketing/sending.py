@@ -45,10 +45,12 @@ from .eligibility import address_of, refusals_for
 from .models import (
     MAX_ATTEMPTS,
     Campaign,
+    CampaignKind,
     CampaignRecipient,
     CampaignState,
     RecipientState,
 )
+from .offer_sending import codes_for, offer_refusals
 
 logger = logging.getLogger(__name__)
 
@@ -201,12 +203,17 @@ class _Transport:
 
 
 def _build(
-    recipient: CampaignRecipient, *, message: PreparedMessage, domain: str
+    recipient: CampaignRecipient,
+    *,
+    message: PreparedMessage,
+    domain: str,
+    offer_code: str = "",
+    category: Category = Category.MARKETING,
 ) -> EmailMultiAlternatives:
     customer = recipient.customer
-    link = unsubscribe_url(user_id=int(customer.pk), category=Category.MARKETING)
+    link = unsubscribe_url(user_id=int(customer.pk), category=category)
     rendered = message.for_customer(
-        name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link
+        name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link, offer_code=offer_code
     )
     email = EmailMultiAlternatives(
         subject=rendered.subject,
@@ -230,6 +237,7 @@ def prepare(campaign: Campaign) -> PreparedMessage:
         subject=campaign.subject,
         body=campaign.body,
         preferences_url=settings.BUNGU_SITE_URL + reverse("mail:preferences"),
+        with_code=campaign.kind == CampaignKind.PARTNER_OFFER,
     )
 
 
@@ -275,7 +283,17 @@ def send_batch(
         .select_related("customer")
         .order_by("pk")
     )
-    refusals = refusals_for([r.customer for r in recipients], now=timezone.now())
+    customers = [r.customer for r in recipients]
+    codes: dict[int, str] = {}
+    category = Category.MARKETING
+    if campaign.kind == CampaignKind.PARTNER_OFFER:
+        category = Category.PARTNER_OFFERS
+        # P14: the offer's own checks, and a code for each recipient it goes to.
+        refusals = offer_refusals(campaign, customers, now=timezone.now())
+        allowed = [r.pk for r in recipients if refusals[r.customer_id] is None]
+        codes = codes_for(campaign, recipient_ids=allowed)
+    else:
+        refusals = refusals_for(customers, now=timezone.now())
     mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
@@ -290,7 +308,13 @@ def send_batch(
             )
             tally.skipped += 1
             continue
-        email = _build(recipient, message=message, domain=domain)
+        email = _build(
+            recipient,
+            message=message,
+            domain=domain,
+            offer_code=codes.get(recipient.pk, ""),
+            category=category,
+        )
         pacer.wait()
         try:
             transport.send(email, customer=recipient.customer)

@@ -21,11 +21,14 @@ from .lifecycle import begin_campaign
 from .models import (
     RECIPIENT_RETENTION_DAYS,
     Campaign,
+    CampaignKind,
     CampaignRecipient,
     CampaignState,
     RecipientState,
 )
 from .tasks import schedule_sending
+
+SAMPLE_OFFER_CODE = "XXXX-XXXX-XXXX (each customer's own)"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def preview_campaign(
         name=name,
         unsubscribe_url="#unsubscribe",
         preferences_url="#preferences",
+        # P14: each recipient of a partner offer gets a code of their own, in this place.
+        offer_code=SAMPLE_OFFER_CODE if campaign.kind == CampaignKind.PARTNER_OFFER else "",
     )
     return rendered, customer_id
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import partner_staff_views, views
 
 app_name = "marketing"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("<id:campaign_id>/pause/", views.campaign_pause, name="campaign_pause"),
     path("<id:campaign_id>/resume/", views.campaign_resume, name="campaign_resume"),
     path("<id:campaign_id>/cancel/", views.campaign_cancel, name="campaign_cancel"),
+    # P14: partners and the offers sent on their behalf.
+    path("partners/", partner_staff_views.partner_list, name="partners"),
+    path("partners/<id:partner_id>/", partner_staff_views.partner_detail, name="partner"),
+    path("partners/<id:partner_id>/offers/", partner_staff_views.offer_new, name="offer_new"),
+    path("partners/<id:partner_id>/link/", partner_staff_views.partner_link, name="partner_link"),
+    path(
+        "partners/<id:partner_id>/revoke/",
+        partner_staff_views.partner_revoke,
+        name="partner_revoke",
+    ),
+    path(
+        "partners/<id:partner_id>/active/",
+        partner_staff_views.partner_active,
+        name="partner_active",
+    ),
 ]
