@@ -149,7 +149,7 @@ def test_the_settings_put_the_filter_on_every_root_handler() -> None:
     assert logging_settings["filters"]["scrub"]["()"] == "bungu.operations.logs.ScrubFilter"
     assert logging_settings["root"]["handlers"] == list(logging_settings["handlers"])
     for name, handler in logging_settings["handlers"].items():
-        assert handler["filters"] == ["scrub"], name
+        assert handler["filters"] == ["scrub", "context"], name
 
 
 def test_the_daily_handler_writes_one_file_a_day(tmp_path: Path) -> None:
