@@ -20,8 +20,10 @@ import socket
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponseBase
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -59,13 +61,19 @@ class RequestIdMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID") if settings.BUNGU_TRUSTED_PROXIES else None
         request_id = choose_request_id(incoming)
         request.META[REQUEST_ID_KEY] = request_id
-        token = current_request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request_id.reset(token)
+        # Kept until the response is closed (``request_finished``), not only while the
+        # middleware runs: Django logs a 4xx or 5xx after the last middleware returned.
+        current_request_id.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _forget_request_id(**kwargs: Any) -> None:
+    current_request_id.set(NO_REQUEST)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="bungu.operations.request_ids")
 
 
 class RequestContextFilter(logging.Filter):
