@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import socket
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -47,7 +47,7 @@ def choose_request_id(incoming: str | None) -> str:
     """``incoming`` when it looks like a safe token, else a new random id."""
     if incoming and _SAFE_ID.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 32 hex digits, like nginx's own
 
 
 class RequestIdMiddleware:
