@@ -256,6 +256,10 @@ def test_the_json_access_log_goes_to_the_daily_file_too(
     _access_line(AccessLogger, _environ("/catalog/", f"t={TOKEN}"), tmp_path)
 
     [daily] = (tmp_path / "log").glob("access-*.log")
+    # The same daily files as the text lines: declared, and deleted after their retention.
+    declared = privacy.log_registry.find(daily.name)
+    assert declared is not None
+    assert declared.retention_days == 14
     record = json.loads(daily.read_text())
     assert record["client"] == "203.0.113.0"
     assert record["path"] == "/catalog/"
