@@ -21,6 +21,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     ):
         name = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
         database.setdefault("TEST", {})["NAME"] = name
+    # With DATABASE_REPLICA_URL set (a node's environment), the suite still runs on one
+    # database: a test mirror is another connection, which cannot see a test's uncommitted rows,
+    # so the replica is left out and every read is from the primary. The routing itself is
+    # tested on its own (tests/test_db_routing.py).
+    settings.DATABASES.pop("replica", None)
 
 
 # What the data migrations write, and a transactional test's flush takes away again: the notice

@@ -134,4 +134,5 @@ def test_an_unknown_profile_is_refused(tmp_path):
     result = _run(["-m", "bungu", "check"], _env(tmp_path, BUNGU_PROFILE="staging"))
 
     assert result.returncode != 0
-    assert "BUNGU_PROFILE must be development or production, not 'staging'" in result.stderr
+    refused = "BUNGU_PROFILE must be development, production or cluster, not 'staging'"
+    assert refused in result.stderr

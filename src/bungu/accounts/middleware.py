@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from allauth.account.adapter import get_adapter
 from allauth.usersessions.internal import usersessionkit
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from bungu import shared_cache
 
 SEEN_EVERY = 60
 
@@ -30,7 +31,7 @@ class UserSessionsMiddleware:
         if key and user is not None and user.is_authenticated:
             seen = (get_adapter().get_client_ip(request), request.headers.get("user-agent", ""))
             remembered = f"accounts:session-seen:{key}"
-            if cache.get(remembered) != seen:
+            if shared_cache.get(remembered) != seen:
                 usersessionkit.track_activity(request, user=user, session=session)
-                cache.set(remembered, seen, SEEN_EVERY)
+                shared_cache.set(remembered, seen, SEEN_EVERY)
         return self.get_response(request)

@@ -25,8 +25,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
+
+from bungu import shared_cache
 
 KEEP_SECONDS = 3600
 
@@ -56,12 +57,12 @@ def read_summary(*, user_id: int) -> tuple[str, CustomerSummary | None]:
     """The customer's summary if it is current (else None), and the version under which one
     made now must be stored (``store_summary``). One cache read."""
     version_key, summary_key = _version_key(user_id), _summary_key(user_id)
-    found = cache.get_many([version_key, summary_key])
+    found = shared_cache.get_many([version_key, summary_key])
     version = found.get(version_key)
     if not isinstance(version, str):
         # Never set, or evicted: a fresh version, which no stored summary can carry.
         version = secrets.token_hex(8)
-        cache.set(version_key, version, None)
+        shared_cache.set(version_key, version, None)
         return version, None
     entry = found.get(summary_key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
@@ -72,11 +73,11 @@ def read_summary(*, user_id: int) -> tuple[str, CustomerSummary | None]:
 
 
 def store_summary(*, user_id: int, version: str, summary: CustomerSummary) -> None:
-    cache.set(_summary_key(user_id), (version, summary), KEEP_SECONDS)
+    shared_cache.set(_summary_key(user_id), (version, summary), KEEP_SECONDS)
 
 
 def _new_version(user_id: int) -> None:
-    cache.set(_version_key(user_id), secrets.token_hex(8), None)
+    shared_cache.set(_version_key(user_id), secrets.token_hex(8), None)
 
 
 def summary_changed(*, user_id: int | None) -> None:
@@ -92,5 +93,5 @@ def summary_changed(*, user_id: int | None) -> None:
 def forget_summary(*, user_id: int) -> None:
     """Delete the customer's summary (sign-out, erasure): their data leaves the cache."""
     summary_changed(user_id=user_id)
-    cache.delete(_summary_key(user_id))
-    transaction.on_commit(lambda: cache.delete(_summary_key(user_id)))
+    shared_cache.delete(_summary_key(user_id))
+    transaction.on_commit(lambda: shared_cache.delete(_summary_key(user_id)))

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from bungu.shared_cache import CacheUnavailable
+
 from .endpoints import analysis, catalogue, delivery, mail, warehouse
 from .gate import AgentTokenAuth, TooManyCalls, Unauthenticated, WrongFunction
 
@@ -62,6 +64,16 @@ def _wrong_function(request: HttpRequest, error: WrongFunction) -> HttpResponse:
 def _too_many(request: HttpRequest, error: TooManyCalls) -> HttpResponse:
     response = _answer(request, 429, str(error))
     response["Retry-After"] = str(error.wait)
+    return response
+
+
+@api.exception_handler(CacheUnavailable)
+def _cannot_count(request: HttpRequest, error: CacheUnavailable) -> HttpResponse:
+    # The rate limit cannot be counted (the shared cache is down): it fails closed.
+    response = _answer(
+        request, 503, "The shop cannot count calls right now; try again in a minute."
+    )
+    response["Retry-After"] = "60"
     return response
 
 

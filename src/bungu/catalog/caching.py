@@ -23,11 +23,10 @@ from typing import Any, overload
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
-from bungu import metrics
+from bungu import metrics, shared_cache
 
 from . import page_deps
 from .models import CatalogState
@@ -92,7 +91,8 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
         if request.method not in {"GET", "HEAD"}:
             return view(request, *args, **kwargs)
         key = page_cache_key(request, CatalogState.current())
-        cached = cache.get(key)
+        # The shared cache failing (Redis stopped) reads as a miss: the page is made anew.
+        cached = shared_cache.get(key)
         # Read before the page is made: a change committed while it is made leaves it stale.
         versions = page_deps.current_versions(set(depends_on(request, kwargs)))
         if cached is not None and cached[4] == versions:
@@ -114,7 +114,7 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
                     response.content,
                     versions,
                 )
-                cache.set(key, entry, settings.BUNGU_PAGE_CACHE_SECONDS)
+                shared_cache.set(key, entry, settings.BUNGU_PAGE_CACHE_SECONDS)
             response[CACHE_HEADER] = "miss"
             metrics.PAGE_CACHE_MISS.inc()
         patch_vary_headers(response, ["Cookie"])

@@ -14,6 +14,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 
+from bungu import db_routing
+
 from . import page_deps
 
 LOW_STOCK_THRESHOLD = 5
@@ -63,6 +65,9 @@ class CatalogState(models.Model):
     def bump(cls) -> None:
         if not cls.objects.filter(id=1).update(generation=models.F("generation") + 1):
             cls.objects.get_or_create(id=1, defaults={"generation": 2})
+        # With a replica, pages are made from the primary until it has replayed this.
+        db_routing.note_catalog_change()
+        transaction.on_commit(db_routing.note_catalog_change)
         cls.forget()
         transaction.on_commit(cls.forget)
 

@@ -13,6 +13,11 @@ Versions live in the shared cache, not in the database: a hit reads them with on
 made), so losing one can only make pages re-render, never serve a stale page. Changes that
 concern every page (brands, categories, product types, a bulk import) still move the
 catalogue generation of ``CatalogState``, which is part of every page's key.
+
+When the shared cache cannot be reached (Redis stopped), reads give no versions (pages are
+made anew, never a 500), and a change that cannot move its versions moves the catalogue
+generation in the database instead: the pages cached before the outage are not served
+again once the cache is back.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ import hashlib
 import secrets
 from collections.abc import Collection, Iterable
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
+
+from bungu import db_routing, shared_cache
 
 _PREFIX = "pagedep:"
 # Every product change moves this one: a page that names no narrower dependency uses it.
@@ -60,13 +69,13 @@ def current_versions(names: Collection[str]) -> dict[str, str]:
     if not names:
         return {}
     keys = {_key(name): name for name in names}
-    found = cache.get_many(list(keys))
+    found = shared_cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     for key in missing:
         # add, not set: two workers making the same lost version agree on the winner.
-        cache.add(key, _new_version(), _VERSION_SECONDS)
+        shared_cache.add(key, _new_version(), _VERSION_SECONDS)
     if missing:
-        found.update(cache.get_many(missing))
+        found.update(shared_cache.get_many(missing))
     return {keys[key]: str(value) for key, value in found.items()}
 
 
@@ -81,10 +90,23 @@ def mark_changed(names: Iterable[str]) -> None:
         return
 
     def move_on() -> None:
-        cache.set_many(dict.fromkeys(keys, _new_version()), _VERSION_SECONDS)
+        db_routing.note_catalog_change()
+        try:
+            shared_cache.strict(
+                lambda: cache.set_many(dict.fromkeys(keys, _new_version()), _VERSION_SECONDS)
+            )
+        except shared_cache.CacheUnavailable:
+            _move_generation_on()
 
     move_on()
     transaction.on_commit(move_on)
+
+
+def _move_generation_on() -> None:
+    """Every page's key moves on (the catalogue generation, kept in the database). Looked up
+    by name: the models module imports this one."""
+    state = apps.get_model("catalog", "CatalogState")
+    state.objects.filter(id=1).update(generation=F("generation") + 1)
 
 
 def ancestors(path: str) -> list[str]:

@@ -11,11 +11,12 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Prefetch
 from django.db.models.functions import Greatest
 from django.utils import timezone
+
+from bungu import shared_cache
 
 from . import page_deps
 from .models import (
@@ -34,10 +35,10 @@ from .models import (
 def list_top_categories() -> list[Category]:
     """The top-level categories with their children, cached until the catalogue changes."""
     key = f"nav:{CatalogState.current()}"
-    tree: list[Category] | None = cache.get(key)
+    tree: list[Category] | None = shared_cache.get(key)
     if tree is None:
         tree = list(Category.objects.filter(parent=None).prefetch_related("children"))
-        cache.set(key, tree, 3600)
+        shared_cache.set(key, tree, 3600)
     return tree
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from bungu import shared_cache
 from bungu.privacy.datamap import versions
 from bungu.privacy.notices import gpc, publishing
 
@@ -38,9 +38,9 @@ class GlobalPrivacyControlMiddleware:
         if sent and user is not None and user.is_authenticated:
             # Once on record it stays; the cache spares the ledger a look-up per request.
             key = f"privacy:gpc:{user.pk}"
-            if cache.get(key) is None:
+            if shared_cache.get(key) is None:
                 gpc.record_gpc_signal(subject=user.pk, page=request.path)
-                cache.set(key, True, ASKED_SECONDS)
+                shared_cache.set(key, True, ASKED_SECONDS)
         return self.get_response(request)
 
 
@@ -70,7 +70,8 @@ class NoticeConsentMiddleware:
         # customer's first page of the day.
         customer = int(str(request.user.pk))
         key = f"privacy:asked:{customer}:{timezone.localdate().isoformat()}"
-        if not cache.add(key, True, ASKED_SECONDS):
+        # The shared cache down: not asked now (a page never fails for it); asked later.
+        if not shared_cache.add(key, True, ASKED_SECONDS):
             return
         notice = publishing.notice_awaiting_answer(subject=customer)
         if notice is None:

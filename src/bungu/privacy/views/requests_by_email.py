@@ -22,14 +22,24 @@ def _too_many(request: HttpRequest, wait_seconds: int) -> HttpResponse:
     return response
 
 
+def _busy(request: HttpRequest) -> HttpResponse:
+    """The limits cannot be counted (the shared cache is down): they fail closed."""
+    response = render(request, "privacy/requests/busy.html", status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_by_email(request: HttpRequest) -> HttpResponse:
     form = PrivacyRequestByEmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        wait = throttle.use(throttle.PER_VISITOR, key=throttle.client_ip(request))
-        if wait is None and form.is_valid():
-            wait = throttle.use(throttle.PER_ADDRESS, key=form.cleaned_data["email"])
+        try:
+            wait = throttle.use(throttle.PER_VISITOR, key=throttle.client_ip(request))
+            if wait is None and form.is_valid():
+                wait = throttle.use(throttle.PER_ADDRESS, key=form.cleaned_data["email"])
+        except throttle.CacheUnavailable:
+            return _busy(request)
         if wait is not None:
             return _too_many(request, wait)
         if form.is_valid():

@@ -8,7 +8,12 @@ The counters live in Django's cache, keyed by an HMAC of the address or IP (with
 project's secret key), so the cache never holds either in clear. The cache is shared by the
 shop's processes (a directory, or Redis); a lost cache only resets the counters early.
 Counting uses only the cache's atomic operations (``add``, then ``incr``), so requests
-arriving at once are each counted (the file cache makes both atomic: ``bungu.file_cache``).
+arriving at once are each counted (the file cache makes both atomic: ``bungu.file_cache``;
+on Redis they are SET NX and INCR), never a read-modify-write in Python.
+
+A cache that cannot be reached (Redis stopped) fails closed: ``use`` raises
+``CacheUnavailable`` rather than letting every request through, and the form answers 503
+"try again in a minute" (``bungu.shared_cache`` says why browsing fails open instead).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from bungu import shared_cache
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ RateLimit = Limit
 
 def use(limit: Limit, *, key: str) -> int | None:
     """Count one use of ``key`` (an IP or an address) against the limit. None while within
-    it; once over it, the whole seconds until the window ends (for Retry-After)."""
+    it; once over it, the whole seconds until the window ends (for Retry-After). Raises
+    CacheUnavailable when the shared cache cannot be reached (the limit fails closed)."""
     digest = salted_hmac(limit.name, key.strip().lower()).hexdigest()[:40]
     base = f"bungu:throttle:{limit.name}:{digest}"
     window = limit.per.total_seconds()
@@ -63,14 +71,16 @@ def use(limit: Limit, *, key: str) -> int | None:
     # The window opens with the first use: its start is added once and expires with the
     # window, so every process agrees on it. Each window counts in its own key, so the count
     # never depends on a backend keeping an entry's expiry when it is counted up.
-    cache.add(f"{base}:start", now, timeout=window)
-    start = float(cache.get(f"{base}:start", now))
+    shared_cache.strict(lambda: cache.add(f"{base}:start", now, timeout=window))
+    start = float(shared_cache.strict(lambda: cache.get(f"{base}:start", now)))
     count = _count_one(f"{base}:{start!r}", timeout=window + _SLACK_SECONDS)
     remaining = max(1, int(start + window - now) + 1)
     return None if count <= limit.uses else remaining
 
 
 count_use = use
+# Re-exported for the views: what ``use`` raises when it cannot count.
+CacheUnavailable = shared_cache.CacheUnavailable
 
 # The count outlives its window's start by this much, so it never expires first.
 _SLACK_SECONDS = 60
@@ -79,9 +89,9 @@ _SLACK_SECONDS = 60
 def _count_one(key: str, *, timeout: float) -> int:
     """Add one to the counter at ``key`` atomically (cache.add, then cache.incr)."""
     for _ in range(3):
-        cache.add(key, 0, timeout=timeout)
+        shared_cache.strict(lambda: cache.add(key, 0, timeout=timeout))
         try:
-            return int(cache.incr(key))
+            return int(shared_cache.strict(lambda: cache.incr(key)))
         except ValueError:
             # Gone between the add and the incr (evicted, or the cache was cleared): the next
             # add starts it again.
