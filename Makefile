@@ -39,7 +39,8 @@ run: install ## migrate, load the demo catalogue, serve the shop, the worker and
 # The sandbox card processor (its own process, port and database) and the background worker
 # (e-mail delivery, the periodic housekeeping) run beside gunicorn and stop with it. Both
 # sides use their matching development key and webhook secret unless the environment sets
-# them; the processor posts its webhooks to the shop. The shop's access and application logs
+# them; the processor posts its webhooks to the shop. `bungu metrics` serves the workers'
+# Prometheus metrics on BUNGU_METRICS_ADDRESS (127.0.0.1:8002; gunicorn_conf sets them up). The shop's access and application logs
 # go to the terminal and to one file a day under $BUNGU_LOG_DIR (P5: see operations/logs.py).
 	export PROCESSOR_PORT=$(PROCESSOR_PORT) BUNGU_LOG_DIR=$${BUNGU_LOG_DIR:-$(BUNGU_VAR_DIR)/log} \
 		CARDSANDBOX_VAR_DIR=$${CARDSANDBOX_VAR_DIR:-$(BUNGU_VAR_DIR)/cardsandbox} \
@@ -50,8 +51,10 @@ run: install ## migrate, load the demo catalogue, serve the shop, the worker and
 		export CARDSANDBOX_WEBHOOK_SECRETS=$${CARDSANDBOX_WEBHOOK_SECRETS:-$$BUNGU_PROCESSOR_WEBHOOK_SECRETS}; fi; \
 	$(BIN)/python -m cardsandbox & processor=$$!; \
 	$(BUNGU) worker & worker=$$!; \
-	trap 'kill $$worker $$processor 2>/dev/null; wait $$worker $$processor' EXIT; \
-	$(BIN)/gunicorn bungu.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+	$(BUNGU) metrics & metrics=$$!; \
+	trap 'kill $$worker $$processor $$metrics 2>/dev/null; wait $$worker $$processor $$metrics' EXIT; \
+	$(BIN)/gunicorn bungu.wsgi --config python:bungu.gunicorn_conf \
+		--bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 		--access-logfile - --logger-class bungu.operations.logs.AccessLogger \
 		--graceful-timeout 5 --no-control-socket
 

@@ -74,7 +74,7 @@ def test_the_contracts_break_on_planted_imports(tmp_path: Path) -> None:
     assert "bungu.db_routing -> bungu.catalog.models" in out
     # The one import between the two is allowed.
     assert "bungu.db_routing -> bungu.shared_cache" not in out
-    assert "Contracts: 3 kept, 5 broken." in out
+    assert "Contracts: 4 kept, 5 broken." in out
 
 
 def test_public_names_and_privacys_own_modules_are_allowed(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_public_names_and_privacys_own_modules_are_allowed(tmp_path: Path) -> No
     result = _lint_copy(tmp_path, allowed)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 8 kept, 0 broken." in result.stdout
+    assert "Contracts: 9 kept, 0 broken." in result.stdout
 
 
 def test_the_declaration_of_periodic_jobs_may_import_no_app(tmp_path: Path) -> None:
@@ -100,3 +100,14 @@ def test_the_declaration_of_periodic_jobs_may_import_no_app(tmp_path: Path) -> N
     out = result.stdout
     assert "The declaration of periodic jobs (bungu.periodic) imports no app BROKEN" in out
     assert "bungu.periodic -> bungu.operations.models" in out
+
+
+def test_the_declaration_of_the_metrics_may_import_no_app(tmp_path: Path) -> None:
+    own = (ROOT / "src" / "bungu" / "metrics.py").read_text()
+    # The metrics reaching up into the app that serves them.
+    result = _lint_copy(tmp_path, {"bungu/metrics.py": own + "import bungu.operations.health\n"})
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "The declaration of the metrics (bungu.metrics) imports no app BROKEN" in out
+    assert "bungu.metrics -> bungu.operations.health" in out

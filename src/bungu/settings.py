@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Operations (issue 14): the load balancer's /healthz and /readyz, answered before any
+    # other middleware runs (bungu/operations/health.py); then each request's id for the logs
+    # and its count and time for the metrics.
+    "bungu.operations.health.HealthMiddleware",
+    "bungu.operations.request_ids.RequestIdMiddleware",
+    "bungu.operations.metrics.RequestMetricsMiddleware",
     # P5: the access log shows a route's secrets (a link's token) by name, not value.
     "bungu.operations.logs.LogPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -544,7 +551,7 @@ if LOG_DIR is not None:
         "formatter": "plain",
         "filters": ["scrub"],
     }
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
@@ -589,3 +596,28 @@ BUNGU_REPLICA_MAX_LAG = float(os.environ.get("BUNGU_REPLICA_MAX_LAG", "10"))
 # nothing unless a Redis error reaches it, so the single-node profiles keep it too. It only
 # handles exceptions: FillPageHolesMiddleware's response still runs first.
 MIDDLEWARE.append("bungu.storefront.errors.SharedCacheDownMiddleware")
+
+# ---------------------------------------------------------------- operations: logs, probes, metrics
+# Issue 14. JSON logs (BUNGU_LOG_FORMAT=json): one object a line with the time, level, logger,
+# the request's id and the node's name (bungu/operations/request_ids.py); gunicorn's access
+# log reads the same two variables (bungu/operations/logs.py). The text format stays the
+# default.
+BUNGU_LOG_FORMAT = os.environ.get("BUNGU_LOG_FORMAT", "text").strip().lower() or "text"
+if BUNGU_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"BUNGU_LOG_FORMAT must be text or json, not {BUNGU_LOG_FORMAT!r}")
+BUNGU_NODE_NAME = os.environ.get("BUNGU_NODE_NAME", "").strip() or socket.gethostname()
+LOGGING["formatters"]["json"] = {"()": "bungu.operations.logs.JsonLogFormatter"}
+LOGGING["filters"]["context"] = {"()": "bungu.operations.request_ids.RequestContextFilter"}
+for _handler in _LOG_HANDLERS.values():
+    _handler["filters"] = [*_handler["filters"], "context"]
+    if BUNGU_LOG_FORMAT == "json":
+        _handler["formatter"] = "json"
+# /readyz waits this long for each part (database, cache, task engine) before it says 503.
+BUNGU_READYZ_TIMEOUT = float(os.environ.get("BUNGU_READYZ_TIMEOUT", "2"))
+if not 0 < BUNGU_READYZ_TIMEOUT <= 30:
+    raise ImproperlyConfigured("BUNGU_READYZ_TIMEOUT must be more than 0 and at most 30 seconds.")
+# Prometheus metrics: `bungu metrics` serves them on this loopback or private address
+# ("off": not at all), never on the shop's own port. The gunicorn workers write theirs under
+# BUNGU_METRICS_DIR (bungu/gunicorn_conf.py computes the same folder before Django starts).
+BUNGU_METRICS_ADDRESS = os.environ.get("BUNGU_METRICS_ADDRESS", "127.0.0.1:8002")
+BUNGU_METRICS_DIR = VAR_DIR / "metrics"

@@ -3,6 +3,7 @@ longer than the data map declares."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -28,19 +29,23 @@ from bungu.operations.logs import (
     scrub,
     truncate_address,
 )
+from bungu.operations.request_ids import REQUEST_ID_KEY
 
 TOKEN = "AbCdEf0123456789SeCrEtToKeN"
 FULL_IPV4 = "203.0.113.77"
 FULL_IPV6 = "2001:db8:1234:5678:9abc:def0:1234:5678"
 
 
-def _access_line(logger_class: type[Any], environ: dict[str, Any], tmp_path: Path) -> str:
+def _access_line(
+    logger_class: type[Any], environ: dict[str, Any], tmp_path: Path, status: str = "200 OK"
+) -> str:
     """One access-log line written by gunicorn's logger class to a file, as `make run` has it."""
+    (tmp_path / "access.txt").unlink(missing_ok=True)
     cfg = Config()
     cfg.set("accesslog", str(tmp_path / "access.txt"))
     logger = logger_class(cfg)
     request = SimpleNamespace(headers=[("X-FORWARDED-FOR", FULL_IPV4)])
-    response = SimpleNamespace(status="200 OK", headers=[], sent=42, response_length=42)
+    response = SimpleNamespace(status=status, headers=[], sent=42, response_length=42)
     logger.access(response, request, environ, request_time=_Elapsed())
     for log in (logger.access_log, logger.error_log):
         for handler in list(log.handlers):
@@ -149,7 +154,7 @@ def test_the_settings_put_the_filter_on_every_root_handler() -> None:
     assert logging_settings["filters"]["scrub"]["()"] == "bungu.operations.logs.ScrubFilter"
     assert logging_settings["root"]["handlers"] == list(logging_settings["handlers"])
     for name, handler in logging_settings["handlers"].items():
-        assert handler["filters"] == ["scrub"], name
+        assert handler["filters"] == ["scrub", "context"], name
 
 
 def test_the_daily_handler_writes_one_file_a_day(tmp_path: Path) -> None:
@@ -208,3 +213,67 @@ def test_the_logs_are_in_the_data_map_with_their_retention() -> None:
             retention_days=0,
             holds="x",
         )
+
+
+def test_the_json_access_line_keeps_no_token_and_no_full_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNGU_LOG_FORMAT", "json")
+    monkeypatch.setenv("BUNGU_NODE_NAME", "node-b")
+    environ = _environ(
+        f"/orders/guest/{TOKEN}/",
+        f"payment={TOKEN}&utm_source=x",
+        address=FULL_IPV6,
+        **{ROUTE_KEY: "/orders/guest/<token>/", REQUEST_ID_KEY: "0f1e2d3c4b5a6978"},
+    )
+    line = _access_line(AccessLogger, environ, tmp_path)
+
+    record = json.loads(line)
+    assert {k: v for k, v in record.items() if k != "time"} == {
+        "level": "INFO",
+        "logger": "gunicorn.access",
+        "node": "node-b",
+        "request_id": "0f1e2d3c4b5a6978",
+        "message": "GET /orders/guest/<token>/ HTTP/1.1",
+        "client": "2001:db8:1234::",
+        "method": "GET",
+        "path": "/orders/guest/<token>/",
+        "status": 200,
+        "bytes": 42,
+        "referrer": "https://shop.example.com",
+        "user_agent": "Firefox",
+        "duration_ms": 1.5,
+    }
+    assert TOKEN not in line
+    assert "5678" not in line
+
+
+def test_the_json_access_log_goes_to_the_daily_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNGU_LOG_FORMAT", "json")
+    monkeypatch.setenv("BUNGU_LOG_DIR", str(tmp_path / "log"))
+    _access_line(AccessLogger, _environ("/catalog/", f"t={TOKEN}"), tmp_path)
+
+    [daily] = (tmp_path / "log").glob("access-*.log")
+    # The same daily files as the text lines: declared, and deleted after their retention.
+    declared = privacy.log_registry.find(daily.name)
+    assert declared is not None
+    assert declared.retention_days == 14
+    record = json.loads(daily.read_text())
+    assert record["client"] == "203.0.113.0"
+    assert record["path"] == "/catalog/"
+    assert TOKEN not in daily.read_text()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_a_successful_probe_is_not_in_the_access_log_a_failing_one_is(
+    tmp_path: Path, path: str
+) -> None:
+    assert _access_line(AccessLogger, _environ(path, ""), tmp_path) == ""
+    failing = _access_line(AccessLogger, _environ(path, ""), tmp_path, status="503 Unavailable")
+    assert f"GET {path} HTTP/1.1" in failing
+    # The control: any other page is logged.
+    assert "GET /catalog/ HTTP/1.1" in _access_line(
+        AccessLogger, _environ("/catalog/", ""), tmp_path
+    )

@@ -26,7 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
-from bungu import shared_cache
+from bungu import metrics, shared_cache
 
 from . import page_deps
 from .models import CatalogState
@@ -100,6 +100,7 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
             response = HttpResponse(content, status=status, content_type=content_type)
             response["ETag"] = etag
             response[CACHE_HEADER] = "hit"
+            metrics.PAGE_CACHE_HIT.inc()
         else:
             response = _render_as_anonymous(view, request, args, kwargs)
             if response.status_code == 200 and not response.streaming and not response.cookies:
@@ -115,6 +116,7 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
                 )
                 shared_cache.set(key, entry, settings.BUNGU_PAGE_CACHE_SECONDS)
             response[CACHE_HEADER] = "miss"
+            metrics.PAGE_CACHE_MISS.inc()
         patch_vary_headers(response, ["Cookie"])
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
         return response

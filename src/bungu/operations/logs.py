@@ -11,7 +11,11 @@ retention; this module keeps them within what that declaration says:
   addresses the same way, traceback included;
 * ``DailyFileHandler`` writes one file a day with the day in its name, which several processes
   may share (none renames a file another holds open) and which the retention job deletes by
-  its name (``bungu.operations.jobs``).
+  its name (``bungu.operations.jobs``);
+* with ``BUNGU_LOG_FORMAT=json`` both logs are written one JSON object a line
+  (``JsonLogFormatter``): time, level, logger, message, the request's id and the node's name,
+  and for the access log the same few fields as the text line, nothing else. Successful
+  health probes (``/healthz``, ``/readyz``) are not written to the access log at all.
 
 This module is imported by the logging configuration before the apps are ready: it imports
 no model and no other app.
@@ -32,6 +36,9 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponseBase
 from gunicorn import glogging  # type: ignore[import-untyped]  # gunicorn ships no types
+from pythonjsonlogger.json import JsonFormatter
+
+from bungu.operations.request_ids import REQUEST_ID_KEY, RequestContextFilter
 
 # Set by ``make run``; without it the logs go to the terminal only.
 LOG_DIR_VARIABLE = "BUNGU_LOG_DIR"
@@ -39,6 +46,11 @@ ACCESS_LOG_PREFIX = "access"
 APPLICATION_LOG_PREFIX = "bungu"
 # The WSGI environ key the middleware leaves the loggable path under.
 ROUTE_KEY = "bungu.log_path"
+LOG_FORMAT_VARIABLE = "BUNGU_LOG_FORMAT"
+LOG_FORMATS = frozenset({"text", "json"})
+# The load balancer's probes (bungu.operations.health): every few seconds from every
+# balancer, so only a failing one is worth a line in the access log.
+QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 # URL parameters that are secrets: the shop's signed links and allauth's keys.
 SECRET_PARAMETERS = frozenset({"token", "key", "uidb36", "uidb64"})
 
@@ -124,6 +136,7 @@ class AccessLogger(glogging.Logger):
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
+        self.json = log_format() == "json"
         directory = os.environ.get(LOG_DIR_VARIABLE, "")
         if directory:
             for log, prefix, fmt in (
@@ -142,6 +155,33 @@ class AccessLogger(glogging.Logger):
         # gunicorn's own messages ("Invalid request from ip=...") are scrubbed too.
         for handler in self.error_log.handlers:
             handler.addFilter(ScrubFilter())
+        for log in (self.access_log, self.error_log):
+            for handler in log.handlers:
+                handler.addFilter(RequestContextFilter())
+                if self.json:
+                    handler.setFormatter(JsonLogFormatter())
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if environ.get("PATH_INFO") in QUIET_PATHS and str(resp.status).startswith("200"):
+            return
+        if not self.json:
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        fields = {
+            "request_id": environ.get(REQUEST_ID_KEY) or "-",
+            "client": atoms["h"],
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+            "bytes": atoms["B"],
+            "referrer": atoms["f"],
+            "user_agent": atoms["a"],
+            "duration_ms": round(int(atoms["D"]) / 1000, 3),
+        }
+        self.access_log.info(atoms["r"], extra=fields)
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:  # type: ignore[type-arg]
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
@@ -185,6 +225,57 @@ class ScrubFilter(logging.Filter):
 
 
 _FORMATTER = logging.Formatter()
+
+
+def log_format() -> str:
+    """``BUNGU_LOG_FORMAT``: ``text`` (the default) or ``json``. Raises ValueError otherwise."""
+    chosen = os.environ.get(LOG_FORMAT_VARIABLE, "").strip().lower() or "text"
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"{LOG_FORMAT_VARIABLE} must be text or json, not {chosen!r}")
+    return chosen
+
+
+# What a JSON line may hold: the common fields, then the access log's. Anything else a caller
+# passes in ``extra`` (Django's ``request`` object, whose text holds the query string) is left
+# out, so the JSON lines hold no more than the text ones (P5).
+JSON_FIELDS = ("time", "level", "logger", "node", "request_id", "message", "exc_info")
+ACCESS_FIELDS = (
+    "client",
+    "method",
+    "path",
+    "status",
+    "bytes",
+    "referrer",
+    "user_agent",
+    "duration_ms",
+)
+_ALLOWED_JSON_FIELDS = frozenset((*JSON_FIELDS, "stack_info", *ACCESS_FIELDS))
+
+
+class JsonLogFormatter(JsonFormatter):
+    """One JSON object a line with ``JSON_FIELDS`` (and an access record's ``ACCESS_FIELDS``);
+    the traceback as ``ScrubFilter`` left it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "{levelname}{name}{node}{request_id}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_text:
+            # The filter's scrubbed text, not a fresh (unscrubbed) rendering of the exception.
+            exc_info, record.exc_info = record.exc_info, None
+            try:
+                return super().format(record)
+            finally:
+                record.exc_info = exc_info
+        return super().format(record)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in log_data.items() if key in _ALLOWED_JSON_FIELDS}
 
 
 class DailyFileHandler(logging.FileHandler):

@@ -20,8 +20,10 @@ LOGS = [
         retention_days=14,
         holds=(
             "each request's time, page (without what follows a '?', and with the secret part "
-            "of a link hidden), result, the browser's name and the referring site; your "
-            "address only truncated to its network (the last part of it removed)"
+            "of a link hidden), result, size and duration, the browser's name and the "
+            "referring site, a random id of the request and the name of the server that "
+            "answered; your address only truncated to its network (the last part of it "
+            "removed). The same, whether written as lines of text or of JSON"
         ),
     ),
     privacy.LogFile(
@@ -31,8 +33,9 @@ LOGS = [
         purposes=_PURPOSES,
         retention_days=30,
         holds=(
-            "errors and events of the shop's programs, which may name a page or a truncated "
-            "address, never a full address or a link's secret"
+            "errors and events of the shop's programs, with the random id of the request "
+            "they belong to and the name of the server, which may name a page or a truncated "
+            "address, never a full address or a link's secret (as text or JSON alike)"
         ),
     ),
 ]

@@ -9,6 +9,7 @@ What differs lives here: RQ's retries (``RetryingQueue``), whether the engine an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import redis
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import Count
 from django.utils import timezone
 from django_rq.queues import DjangoRQ, get_queue
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
@@ -26,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_rq import RQBackend
 from rq.job import Job as RQJob, Retry
 from rq.queue import Queue
-from rq.registry import ScheduledJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 # /readyz must answer quickly even when Redis is unreachable behind a silent firewall.
 READY_TIMEOUT_SECONDS = 2.0
@@ -133,3 +135,41 @@ def next_waiting_run(task: Task[Any, Any]) -> datetime | None:
         waiting: datetime = result.run_after or result.enqueued_at
         return waiting
     return None
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """Ready tasks by queue, and the failed tasks the engine still keeps (for the metrics)."""
+
+    ready_by_queue: dict[str, int]
+    failed: int
+
+
+def count_tasks() -> TaskCounts:
+    """The waiting tasks by queue and the failed ones the engine keeps; empty for an engine
+    without a queue of its own. Raises what the engine raises when it does not answer (the
+    metrics endpoint reports that as a failed scrape of these two series)."""
+    backend = _backend()
+    if isinstance(backend, RQBackend):
+        ready: dict[str, int] = {}
+        failed = 0
+        for name in sorted(backend.queues):
+            queue = rq_queue(name)
+            try:
+                ready[name] = queue.count
+                failed += FailedJobRegistry(queue=queue).count  # type: ignore[no-untyped-call]
+            finally:
+                queue.connection.close()
+        return TaskCounts(ready_by_queue=ready, failed=failed)
+    if isinstance(backend, DatabaseBackend):
+        rows = (
+            DBTaskResult.objects.ready()
+            .order_by()
+            .values("queue_name")
+            .annotate(n=Count("pk"))
+            .values_list("queue_name", "n")
+        )
+        return TaskCounts(
+            ready_by_queue=dict(rows), failed=DBTaskResult.objects.failed().count()
+        )
+    return TaskCounts(ready_by_queue={}, failed=0)
