@@ -157,7 +157,7 @@ def count_tasks() -> TaskCounts:
             queue = rq_queue(name)
             try:
                 ready[name] = queue.count
-                failed += FailedJobRegistry(queue=queue).count  # type: ignore[no-untyped-call]
+                failed += FailedJobRegistry(queue=queue).count
             finally:
                 queue.connection.close()
         return TaskCounts(ready_by_queue=ready, failed=failed)
@@ -169,7 +169,5 @@ def count_tasks() -> TaskCounts:
             .annotate(n=Count("pk"))
             .values_list("queue_name", "n")
         )
-        return TaskCounts(
-            ready_by_queue=dict(rows), failed=DBTaskResult.objects.failed().count()
-        )
+        return TaskCounts(ready_by_queue=dict(rows), failed=DBTaskResult.objects.failed().count())
     return TaskCounts(ready_by_queue={}, failed=0)
