@@ -35,7 +35,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from bungu.mail import services as mail_services
+from bungu.mail import opens, services as mail_services
 from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_configured
 from bungu.mail.kinds import Category
 from bungu.mail.tokens import unsubscribe_url
@@ -201,13 +201,21 @@ class _Transport:
 
 
 def _build(
-    recipient: CampaignRecipient, *, message: PreparedMessage, domain: str
+    recipient: CampaignRecipient,
+    *,
+    message: PreparedMessage,
+    domain: str,
+    image_token: str | None = None,
 ) -> EmailMultiAlternatives:
     customer = recipient.customer
     link = unsubscribe_url(user_id=int(customer.pk), category=Category.MARKETING)
     rendered = message.for_customer(
         name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link
     )
+    html = rendered.html
+    if image_token is not None:
+        # P7: the image only where the customer's choice allowed it (``_track_opens``).
+        html = opens.with_tracking_image(html, token=image_token)
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -220,7 +228,7 @@ def _build(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    email.attach_alternative(rendered.html, "text/html")
+    email.attach_alternative(html, "text/html")
     return email
 
 
@@ -255,6 +263,24 @@ def _note_error(campaign: Campaign, error: str) -> bool:
     return bool(paused)
 
 
+def _track_opens(
+    recipients: list[CampaignRecipient], *, domain: str, now: datetime
+) -> dict[int, str]:
+    """P7: the image token of each recipient (by row id) whose choice allows open
+    confirmations now, the mail app's rule asked for all of them at once."""
+    if not recipients:
+        return {}
+    customers = [r.customer for r in recipients]
+    refusals = opens.open_tracking_refusals(users=customers, kind=OUTBOX_KIND, now=now)
+    allowed = {
+        r.message_id(domain=domain): r for r in recipients if refusals[r.customer_id] is None
+    }
+    tokens = opens.track_opens(
+        messages={mid: r.customer_id for mid, r in allowed.items()}, kind=OUTBOX_KIND, now=now
+    )
+    return {r.pk: tokens[mid] for mid, r in allowed.items()}
+
+
 def send_batch(
     campaign: Campaign,
     *,
@@ -275,7 +301,16 @@ def send_batch(
         .select_related("customer")
         .order_by("pk")
     )
-    refusals = refusals_for([r.customer for r in recipients], now=timezone.now())
+    now = timezone.now()
+    refusals = refusals_for([r.customer for r in recipients], now=now)
+    # Mail left in the outbox gets its image there, at delivery (``mail.delivery``).
+    tokens = (
+        _track_opens(
+            [r for r in recipients if refusals[r.customer_id] is None], domain=domain, now=now
+        )
+        if transport.smtp is not None
+        else {}
+    )
     mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
@@ -290,7 +325,9 @@ def send_batch(
             )
             tally.skipped += 1
             continue
-        email = _build(recipient, message=message, domain=domain)
+        email = _build(
+            recipient, message=message, domain=domain, image_token=tokens.get(recipient.pk)
+        )
         pacer.wait()
         try:
             transport.send(email, customer=recipient.customer)
@@ -301,6 +338,8 @@ def send_batch(
                 mine.filter(pk=recipient.pk).update(
                     state=RecipientState.FAILED, last_error=text[:500], lease_owner=""
                 )
+                if recipient.pk in tokens:
+                    opens.forget_tracking(message_ids=[str(email.extra_headers["Message-ID"])])
                 tally.failed += 1
             else:
                 # Claimable again once this "lease" of nobody's runs out.

@@ -105,6 +105,7 @@ _PUBLIC: dict[str, str] = {
     "list_disclosures_for": "sharing.disclosures",
     "log_registry": "datamap.logs",
     "may_record_opens": "notices.open_tracking",
+    "may_record_opens_many": "notices.open_tracking",
     "may_use": "notices.consent",
     "may_use_many": "notices.consent",
     "notice_awaiting_answer": "notices.publishing",
@@ -201,6 +202,7 @@ if TYPE_CHECKING:
     )
     from bungu.privacy.notices.open_tracking import (
         may_record_opens as may_record_opens,
+        may_record_opens_many as may_record_opens_many,
         open_recording_answer as open_recording_answer,
         set_open_recording as set_open_recording,
     )
