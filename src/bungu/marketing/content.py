@@ -27,6 +27,8 @@ PLACEHOLDERS = {
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # A body is an e-mail, not a book.
 MAX_BODY_LENGTH = 20_000
+# The templates (``.txt``, ``.html``) that wrap a marketing campaign's body.
+CAMPAIGN_TEMPLATE = "marketing/email/campaign"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,13 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 def render_message(
-    *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
+    *,
+    subject: str,
+    body: str,
+    name: str,
+    unsubscribe_url: str,
+    preferences_url: str,
+    template: str = CAMPAIGN_TEMPLATE,
 ) -> RenderedMessage:
     """The message as one customer receives it."""
     return _render(
@@ -62,6 +70,7 @@ def render_message(
         name=name.strip() or "there",
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        template=template,
     )
 
 
@@ -78,13 +87,16 @@ class PreparedMessage:
     subject: str
     body: str
     preferences_url: str
+    template: str
     name_marker: str
     link_marker: str
     text: str
     html: str
 
     @classmethod
-    def of(cls, *, subject: str, body: str, preferences_url: str) -> PreparedMessage:
+    def of(
+        cls, *, subject: str, body: str, preferences_url: str, template: str = CAMPAIGN_TEMPLATE
+    ) -> PreparedMessage:
         marker = f"bungu{secrets.token_hex(12)}"
         name_marker, link_marker = f"{marker}name", f"{marker}link"
         rendered = _render(
@@ -93,9 +105,17 @@ class PreparedMessage:
             name=name_marker,
             unsubscribe_url=link_marker,
             preferences_url=preferences_url,
+            template=template,
         )
         return cls(
-            subject, body, preferences_url, name_marker, link_marker, rendered.text, rendered.html
+            subject,
+            body,
+            preferences_url,
+            template,
+            name_marker,
+            link_marker,
+            rendered.text,
+            rendered.html,
         )
 
     def for_customer(self, *, name: str, unsubscribe_url: str) -> RenderedMessage:
@@ -106,6 +126,7 @@ class PreparedMessage:
                 name=name,
                 unsubscribe_url=unsubscribe_url,
                 preferences_url=self.preferences_url,
+                template=self.template,
             )
         name = name.strip() or "there"
         text = self.text.replace(self.name_marker, name).replace(self.link_marker, unsubscribe_url)
@@ -117,7 +138,13 @@ class PreparedMessage:
 
 
 def _render(
-    *, subject: str, body: str, name: str, unsubscribe_url: str, preferences_url: str
+    *,
+    subject: str,
+    body: str,
+    name: str,
+    unsubscribe_url: str,
+    preferences_url: str,
+    template: str,
 ) -> RenderedMessage:
     values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
     context: dict[str, Any] = {
@@ -128,8 +155,8 @@ def _render(
         "preferences_url": preferences_url,
     }
     # Plain text is not HTML: rendered without escaping, so "Pens & Ink" stays as written.
-    text = get_template("marketing/email/campaign.txt").template.render(  # type: ignore[attr-defined]
+    text = get_template(f"{template}.txt").template.render(  # type: ignore[attr-defined]
         Context(context, autoescape=False)
     )
-    html = get_template("marketing/email/campaign.html").render(context)
+    html = get_template(f"{template}.html").render(context)
     return RenderedMessage(" ".join(fill(subject, values).split())[:998], text, html)

@@ -12,3 +12,7 @@ class BadTemplate(MarketingError):  # noqa: N818 - a domain noun
 
 class WrongState(MarketingError):  # noqa: N818 - a domain noun
     """The campaign is not in a state that allows this (e.g. editing one that was sent)."""
+
+
+class UnknownNotice(MarketingError):  # noqa: N818 - a domain noun
+    """A notice reminder was asked for a notice version that does not exist."""

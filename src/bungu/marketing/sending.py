@@ -35,16 +35,18 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from bungu import privacy
 from bungu.mail import opens, services as mail_services
 from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_configured
-from bungu.mail.kinds import Category
 from bungu.mail.tokens import unsubscribe_url
 
 from .content import PreparedMessage
 from .eligibility import address_of, refusals_for
+from .kinds import RULES, KindRules, rules_of
 from .models import (
     MAX_ATTEMPTS,
     Campaign,
+    CampaignKind,
     CampaignRecipient,
     CampaignState,
     RecipientState,
@@ -56,7 +58,8 @@ BATCH_SIZE = 100
 # A recipient the SMTP server refused for now (4xx, or no answer) waits this long per
 # attempt before it is claimable again.
 RETRY_PAUSE = timedelta(seconds=30)
-OUTBOX_KIND = "marketing.campaign"
+# The mail app's kind of a marketing campaign's messages (``kinds.py``).
+OUTBOX_KIND = RULES[CampaignKind.MARKETING].mail_kind
 # How often a worker on SQLite tries again when other workers claimed every row it chose.
 _SQLITE_CLAIM_TRIES = 5
 
@@ -173,12 +176,12 @@ class _Transport:
     def __init__(self) -> None:
         self.smtp = open_connection() if smtp_configured() else None
 
-    def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser) -> None:
+    def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser, kind: str) -> None:
         if self.smtp is None:
             html = next((str(c) for c, mime in email.alternatives if mime == "text/html"), "")
             mail_services.queue_message(
                 to=email.to[0],
-                kind=OUTBOX_KIND,
+                kind=kind,
                 subject=str(email.subject),
                 text_body=str(email.body),
                 html_body=html,
@@ -200,16 +203,35 @@ class _Transport:
         self.reset()
 
 
+@dataclass(frozen=True)
+class CampaignMessage:
+    """A campaign's message rendered once for all its recipients: for a notice reminder, in
+    both its versions (the one that asks the customer to answer goes to those whose older
+    data the new notice treats less protectively, P25)."""
+
+    rules: KindRules
+    plain: PreparedMessage
+    asking: PreparedMessage | None = None
+    reminder: privacy.NoticeReminderText | None = None
+
+    def for_customer(self, customer: AbstractBaseUser) -> PreparedMessage:
+        if self.reminder is None or self.asking is None:
+            return self.plain
+        joined = getattr(customer, "date_joined", None)
+        asks = self.reminder.asks_consent(collected_since=joined)
+        return self.asking if asks else self.plain
+
+
 def _build(
     recipient: CampaignRecipient,
     *,
-    message: PreparedMessage,
+    message: CampaignMessage,
     domain: str,
     image_token: str | None = None,
 ) -> EmailMultiAlternatives:
     customer = recipient.customer
-    link = unsubscribe_url(user_id=int(customer.pk), category=Category.MARKETING)
-    rendered = message.for_customer(
+    link = unsubscribe_url(user_id=int(customer.pk), category=message.rules.category)
+    rendered = message.for_customer(customer).for_customer(
         name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link
     )
     html = rendered.html
@@ -232,13 +254,30 @@ def _build(
     return email
 
 
-def prepare(campaign: Campaign) -> PreparedMessage:
-    """The campaign's message, rendered once for all its recipients."""
-    return PreparedMessage.of(
-        subject=campaign.subject,
-        body=campaign.body,
-        preferences_url=settings.BUNGU_SITE_URL + reverse("mail:preferences"),
+def prepare(campaign: Campaign) -> CampaignMessage:
+    """The campaign's message, rendered once for all its recipients. Raises
+    Notice.DoesNotExist for a reminder of a version that is gone."""
+    rules = rules_of(campaign.kind)
+    preferences_url = settings.BUNGU_SITE_URL + reverse("mail:preferences")
+    if campaign.notice_version is None:
+        plain = PreparedMessage.of(
+            subject=campaign.subject,
+            body=campaign.body,
+            preferences_url=preferences_url,
+            template=rules.template,
+        )
+        return CampaignMessage(rules, plain)
+    reminder = privacy.notice_reminder(notice_version=campaign.notice_version)
+    plain, asking = (
+        PreparedMessage.of(
+            subject=reminder.subject,
+            body=text,
+            preferences_url=preferences_url,
+            template=rules.template,
+        )
+        for text in (reminder.text, reminder.asking_text)
     )
+    return CampaignMessage(rules, plain, asking, reminder)
 
 
 def _campaign_state(campaign_id: int) -> str | None:
@@ -264,19 +303,19 @@ def _note_error(campaign: Campaign, error: str) -> bool:
 
 
 def _track_opens(
-    recipients: list[CampaignRecipient], *, domain: str, now: datetime
+    recipients: list[CampaignRecipient], *, mail_kind: str, domain: str, now: datetime
 ) -> dict[int, str]:
     """P7: the image token of each recipient (by row id) whose choice allows open
-    confirmations now, the mail app's rule asked for all of them at once."""
+    confirmations of this kind of mail now, the mail app's rule asked for all at once."""
     if not recipients:
         return {}
     customers = [r.customer for r in recipients]
-    refusals = opens.open_tracking_refusals(users=customers, kind=OUTBOX_KIND, now=now)
+    refusals = opens.open_tracking_refusals(users=customers, kind=mail_kind, now=now)
     allowed = {
         r.message_id(domain=domain): r for r in recipients if refusals[r.customer_id] is None
     }
     tokens = opens.track_opens(
-        messages={mid: r.customer_id for mid, r in allowed.items()}, kind=OUTBOX_KIND, now=now
+        messages={mid: r.customer_id for mid, r in allowed.items()}, kind=mail_kind, now=now
     )
     return {r.pk: tokens[mid] for mid, r in allowed.items()}
 
@@ -288,7 +327,7 @@ def send_batch(
     owner: str,
     transport: _Transport,
     pacer: Pacer,
-    message: PreparedMessage | None = None,
+    message: CampaignMessage | None = None,
 ) -> Tally:
     """Send the claimed recipients one by one, all checked again first (each kind of check
     one query for the batch); stops early when the campaign is paused or cancelled
@@ -302,11 +341,15 @@ def send_batch(
         .order_by("pk")
     )
     now = timezone.now()
-    refusals = refusals_for([r.customer for r in recipients], now=now)
+    mail_kind = message.rules.mail_kind
+    refusals = refusals_for([r.customer for r in recipients], now=now, kind=campaign.kind)
     # Mail left in the outbox gets its image there, at delivery (``mail.delivery``).
     tokens = (
         _track_opens(
-            [r for r in recipients if refusals[r.customer_id] is None], domain=domain, now=now
+            [r for r in recipients if refusals[r.customer_id] is None],
+            mail_kind=mail_kind,
+            domain=domain,
+            now=now,
         )
         if transport.smtp is not None
         else {}
@@ -330,7 +373,7 @@ def send_batch(
         )
         pacer.wait()
         try:
-            transport.send(email, customer=recipient.customer)
+            transport.send(email, customer=recipient.customer, kind=mail_kind)
         except (smtplib.SMTPException, OSError) as error:
             transport.reset()
             text = describe(error)
