@@ -122,8 +122,20 @@ def open_tracking_refusals(
     return {pk: None if decision else decision.reason for pk, decision in decisions.items()}
 
 
+# The image's address around its token, by site address and URL configuration: resolved
+# once, not for each message of a campaign.
+_IMAGE_URLS: dict[tuple[str, str], tuple[str, str]] = {}
+_ANY_TOKEN = "0" * 64
+
+
 def _image(token: str) -> str:
-    url = settings.BUNGU_SITE_URL + reverse("mail:open", kwargs={"token": token})
+    key = (settings.BUNGU_SITE_URL, str(settings.ROOT_URLCONF))
+    if key not in _IMAGE_URLS:
+        url = settings.BUNGU_SITE_URL + reverse("mail:open", kwargs={"token": _ANY_TOKEN})
+        before, _, after = url.rpartition(_ANY_TOKEN)
+        _IMAGE_URLS[key] = (before, after)
+    before, after = _IMAGE_URLS[key]
+    url = before + token + after
     return f'<img src="{escape(url)}" width="1" height="1" alt="" style="display:block">'
 
 

@@ -23,7 +23,7 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -38,10 +38,10 @@ from django.utils import timezone
 from bungu import privacy
 from bungu.mail import opens, services as mail_services
 from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_configured
-from bungu.mail.tokens import unsubscribe_url
+from bungu.mail.tokens import unsubscribe_urls
 
-from .content import PreparedMessage
-from .eligibility import address_of, refusals_for
+from .content import PreparedMessage, RenderedMessage
+from .eligibility import Refusal, address_of, refusals_for
 from .kinds import RULES, KindRules, rules_of
 from .models import (
     MAX_ATTEMPTS,
@@ -51,6 +51,7 @@ from .models import (
     CampaignState,
     RecipientState,
 )
+from .wire import Wire
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ BATCH_SIZE = 100
 RETRY_PAUSE = timedelta(seconds=30)
 # The mail app's kind of a marketing campaign's messages (``kinds.py``).
 OUTBOX_KIND = RULES[CampaignKind.MARKETING].mail_kind
+# What ``CampaignRecipient.objects.filter(pk=..., lease_owner=...).update(...)`` writes,
+# without building the query again for every message.
+_MARK_SENT = (
+    f'UPDATE "{CampaignRecipient._meta.db_table}" '  # noqa: S608 - the model's own table
+    """SET "state" = %s, "sent_at" = %s, "lease_owner" = '', "last_error" = '' """
+    'WHERE "id" = %s AND "lease_owner" = %s'
+)
 # How often a worker on SQLite tries again when other workers claimed every row it chose.
 _SQLITE_CLAIM_TRIES = 5
 
@@ -175,6 +183,18 @@ class _Transport:
 
     def __init__(self) -> None:
         self.smtp = open_connection() if smtp_configured() else None
+        self.wire = Wire.for_sender(
+            settings.DEFAULT_FROM_EMAIL, localtime=settings.EMAIL_USE_LOCALTIME
+        )
+
+    def send_bytes(self, *, to: str, data: bytes) -> None:
+        """Hand the server a message written by ``Wire`` (SMTP only)."""
+        if self.smtp is None:
+            raise RuntimeError("written messages go to an SMTP server, not the outbox")
+        self.smtp.open()
+        if self.smtp.connection is None:
+            raise smtplib.SMTPServerDisconnected("no connection to the SMTP server")
+        self.smtp.connection.sendmail(self.wire.envelope_from, [to], data)
 
     def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser, kind: str) -> None:
         if self.smtp is None:
@@ -222,36 +242,93 @@ class CampaignMessage:
         return self.asking if asks else self.plain
 
 
-def _build(
-    recipient: CampaignRecipient,
-    *,
-    message: CampaignMessage,
-    domain: str,
-    image_token: str | None = None,
-) -> EmailMultiAlternatives:
+def _rendered(
+    recipient: CampaignRecipient, *, message: CampaignMessage, link: str, image_token: str | None
+) -> RenderedMessage:
     customer = recipient.customer
-    link = unsubscribe_url(user_id=int(customer.pk), category=message.rules.category)
     rendered = message.for_customer(customer).for_customer(
         name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link
     )
-    html = rendered.html
-    if image_token is not None:
-        # P7: the image only where the customer's choice allowed it (``_track_opens``).
-        html = opens.with_tracking_image(html, token=image_token)
+    if image_token is None:
+        return rendered
+    # P7: the image only where the customer's choice allowed it (``_track_opens``).
+    return replace(rendered, html=opens.with_tracking_image(rendered.html, token=image_token))
+
+
+def _email(
+    recipient: CampaignRecipient, *, rendered: RenderedMessage, link: str, message_id: str
+) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address_of(customer)],
+        to=[address_of(recipient.customer)],
         headers={
-            "Message-ID": recipient.message_id(domain=domain),
+            "Message-ID": message_id,
             # RFC 8058: mail clients offer a one-click unsubscribe that POSTs here (P21).
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    email.attach_alternative(html, "text/html")
+    email.attach_alternative(rendered.html, "text/html")
     return email
+
+
+def _deliver(
+    recipient: CampaignRecipient,
+    *,
+    message: CampaignMessage,
+    transport: _Transport,
+    link: str,
+    image_token: str | None,
+    message_id: str,
+) -> None:
+    """Hand one message to the server (written directly when ``Wire`` can) or the outbox."""
+    rendered = _rendered(recipient, message=message, link=link, image_token=image_token)
+    if transport.smtp is not None:
+        data = transport.wire.message(
+            to=address_of(recipient.customer),
+            subject=rendered.subject,
+            message_id=message_id,
+            list_unsubscribe=f"<{link}>",
+            text=rendered.text,
+            html=rendered.html,
+        )
+        if data is not None:
+            transport.send_bytes(to=address_of(recipient.customer), data=data)
+            return
+    email = _email(recipient, rendered=rendered, link=link, message_id=message_id)
+    transport.send(email, customer=recipient.customer, kind=message.rules.mail_kind)
+
+
+def _mark_sent(recipient_id: int, *, owner: str, at: datetime) -> None:
+    """One row marked sent, by one UPDATE written once: the server has its message."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_SENT,
+            [
+                RecipientState.SENT.value,
+                connection.ops.adapt_datetimefield_value(at),
+                recipient_id,
+                owner,
+            ],
+        )
+
+
+def _mark_skipped(refused: dict[int, Refusal], *, owner: str) -> None:
+    """The refused rows of a batch, one UPDATE per reason: a row left claimed by a crash
+    before this is checked again by the next worker, so nothing here needs to be at once."""
+    by_reason: dict[tuple[str, str], list[int]] = {}
+    for pk, refusal in refused.items():
+        by_reason.setdefault((refusal.reason, refusal.detail[:500]), []).append(pk)
+    for (reason, detail), ids in by_reason.items():
+        CampaignRecipient.objects.filter(pk__in=ids, lease_owner=owner).update(
+            state=RecipientState.SKIPPED,
+            skip_reason=reason,
+            last_error=detail,
+            lease_owner="",
+            lease_expires_at=None,
+        )
 
 
 def prepare(campaign: Campaign) -> CampaignMessage:
@@ -354,26 +431,29 @@ def send_batch(
         if transport.smtp is not None
         else {}
     )
+    refused = {r.pk: refusal for r in recipients if (refusal := refusals[r.customer_id])}
+    _mark_skipped(refused, owner=owner)
+    tally.skipped += len(refused)
+    links = unsubscribe_urls(
+        user_ids=[r.customer_id for r in recipients if r.pk not in refused],
+        category=message.rules.category,
+    )
     mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
-        refusal = refusals[recipient.customer_id]
-        if refusal is not None:
-            mine.filter(pk=recipient.pk).update(
-                state=RecipientState.SKIPPED,
-                skip_reason=refusal.reason,
-                last_error=refusal.detail[:500],
-                lease_owner="",
-                lease_expires_at=None,
-            )
-            tally.skipped += 1
+        if recipient.pk in refused:
             continue
-        email = _build(
-            recipient, message=message, domain=domain, image_token=tokens.get(recipient.pk)
-        )
+        message_id = recipient.message_id(domain=domain)
         pacer.wait()
         try:
-            transport.send(email, customer=recipient.customer, kind=mail_kind)
+            _deliver(
+                recipient,
+                message=message,
+                transport=transport,
+                link=links[recipient.customer_id],
+                image_token=tokens.get(recipient.pk),
+                message_id=message_id,
+            )
         except (smtplib.SMTPException, OSError) as error:
             transport.reset()
             text = describe(error)
@@ -382,7 +462,7 @@ def send_batch(
                     state=RecipientState.FAILED, last_error=text[:500], lease_owner=""
                 )
                 if recipient.pk in tokens:
-                    opens.forget_tracking(message_ids=[str(email.extra_headers["Message-ID"])])
+                    opens.forget_tracking(message_ids=[message_id])
                 tally.failed += 1
             else:
                 # Claimable again once this "lease" of nobody's runs out.
@@ -398,9 +478,9 @@ def send_batch(
                 return tally
             continue
         # The server has the message: say so at once, before anything else can go wrong.
-        mine.filter(pk=recipient.pk).update(
-            state=RecipientState.SENT, sent_at=timezone.now(), lease_owner="", last_error=""
-        )
+        # Not in batches: a worker killed before a batch's UPDATE would leave every message
+        # of it to be sent a second time, where this leaves at most the one.
+        _mark_sent(recipient.pk, owner=owner, at=timezone.now())
         tally.sent += 1
         if had_error:
             Campaign.objects.filter(pk=campaign.pk).update(consecutive_errors=0)

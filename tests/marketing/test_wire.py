@@ -1,0 +1,115 @@
+"""A campaign message written directly (``wire.py``) reads, header by header and part by
+part, as the one Django's email package builds; what it cannot write simply, it leaves to
+the email package."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+from django.core.mail import EmailMultiAlternatives
+
+from bungu.marketing.wire import Wire
+
+SENDER = "Bungu Pens & Ink <shop@bungu.test>"
+LINK = "https://shop.example/mail/unsubscribe/eyJ1IjoxfQ:1t:abc-_/"
+HEADERS = ["From", "To", "Subject", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"]
+
+
+def _both(*, sender: str = SENDER, to: str, subject: str, text: str, html: str):  # type: ignore[no-untyped-def]
+    wire = Wire.for_sender(sender)
+    data = wire.message(
+        to=to,
+        subject=subject,
+        message_id="<campaign1.recipient2.bungu@bungu.test>",
+        list_unsubscribe=f"<{LINK}>",
+        text=text,
+        html=html,
+    )
+    assert data is not None
+    django = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=sender,
+        to=[to],
+        headers={
+            "Message-ID": "<campaign1.recipient2.bungu@bungu.test>",
+            "List-Unsubscribe": f"<{LINK}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    django.attach_alternative(html, "text/html")
+    theirs = message_from_bytes(django.message().as_bytes(linesep="\r\n"), policy=policy.default)
+    return data, message_from_bytes(data, policy=policy.default), theirs
+
+
+def _parts(message):  # type: ignore[no-untyped-def]
+    return [
+        (part.get_content_type(), part.get_content_charset(), part.get_content().replace("\r", ""))
+        for part in message.iter_parts()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("New inks for Hana", "Dear Hana,\n\nThe autumn inks are in.\n"),
+        ("Nouvelles encres pour Kévin", "Cher Kévin,\n\nLes encres sont là.\n"),
+        ("渡辺さんへ: 新しいインク", "渡辺さん\n\n秋のインクが入荷しました。\n"),
+        (("A subject " + "long " * 30).strip(), "A line starting with a dot:\n.\nand more\n"),
+        ("=?utf-8?q?not_an_encoded_word?=", "Tom & 'Jerry' <b>\n"),
+    ],
+)
+def test_a_written_message_reads_as_the_one_django_builds(subject: str, text: str) -> None:
+    html = f"<p>{text}</p><img src='x' alt=''>"
+
+    data, ours, theirs = _both(to="hana@example.com", subject=subject, text=text, html=html)
+
+    for name in HEADERS:
+        assert str(ours[name]) == str(theirs[name]), name
+    assert ours.get_content_type() == "multipart/alternative"
+    assert _parts(ours) == _parts(theirs)
+    assert ours["Date"] is not None
+    assert ours.defects == []
+    assert all(len(line) <= 998 for line in data.split(b"\r\n"))
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize(
+    ("to", "text"),
+    [
+        ("ké@example.com", "Hello"),  # a non-ASCII address: the email package's business
+        ("hana@example.com", "x" * 1200),  # a line longer than 998 bytes: quoted-printable
+        ("a@example.com>, b@example.com", "Hello"),  # never two recipients in one To
+    ],
+)
+def test_what_is_not_simple_is_left_to_the_email_package(to: str, text: str) -> None:
+    wire = Wire.for_sender(SENDER)
+
+    assert (
+        wire.message(
+            to=to,
+            subject="Hello",
+            message_id="<m@bungu.test>",
+            list_unsubscribe=f"<{LINK}>",
+            text=text,
+            html="<p>Hello</p>",
+        )
+        is None
+    )
+
+
+def test_a_part_holding_the_boundary_is_left_to_the_email_package() -> None:
+    wire = Wire.for_sender(SENDER)
+
+    assert (
+        wire.message(
+            to="hana@example.com",
+            subject="Hello",
+            message_id="<m@bungu.test>",
+            list_unsubscribe=f"<{LINK}>",
+            text=f"--{wire.boundary}--",
+            html="<p>Hello</p>",
+        )
+        is None
+    )
