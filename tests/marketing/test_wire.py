@@ -9,7 +9,14 @@ from email import message_from_bytes, policy
 import pytest
 from django.core.mail import EmailMultiAlternatives
 
+from bungu.mail.kinds import Category
+from bungu.mail.tokens import read_unsubscribe_token, unsubscribe_url, unsubscribe_urls
+from bungu.marketing import services
+from bungu.marketing.runner import send_due_campaigns
 from bungu.marketing.wire import Wire
+from tests.accounts.factories import CustomerFactory
+
+from .factories import CampaignFactory
 
 SENDER = "Bungu Pens & Ink <shop@bungu.test>"
 LINK = "https://shop.example/mail/unsubscribe/eyJ1IjoxfQ:1t:abc-_/"
@@ -113,3 +120,32 @@ def test_a_part_holding_the_boundary_is_left_to_the_email_package() -> None:
         )
         is None
     )
+
+
+@pytest.mark.django_db
+def test_a_campaign_whose_lines_are_too_long_for_8bit_still_goes_through_the_email_package(
+    smtp_server,
+) -> None:
+    CustomerFactory(email="hana@example.com", name="Hana")
+    long_line = "Ink " * 300  # 1,200 characters on one line
+    campaign = CampaignFactory(body=f"Dear {{{{ name }}}},\n\n{long_line}")
+    services.start_campaign(campaign_id=campaign.pk)
+
+    send_due_campaigns()
+
+    (mail,) = smtp_server.messages
+    assert mail.rcpt_tos == ["hana@example.com"]
+    assert long_line.strip() in mail.text
+    assert "Dear Hana," in mail.text
+
+
+@pytest.mark.django_db
+def test_unsubscribe_links_made_for_a_batch_are_the_ones_made_one_by_one() -> None:
+    links = unsubscribe_urls(user_ids=[7, 8], category=Category.MARKETING)
+
+    single = unsubscribe_url(user_id=7, category=Category.MARKETING)
+    prefix = single[: single.index("/unsubscribe/") + len("/unsubscribe/")]
+    for user_id, link in links.items():
+        assert link.startswith(prefix)
+        token = link[len(prefix) :].rstrip("/")
+        assert read_unsubscribe_token(token) == (user_id, Category.MARKETING)
