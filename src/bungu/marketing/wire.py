@@ -29,7 +29,8 @@ _POLICY = policy.SMTP
 def _fold(name: str, value: str) -> bytes:
     """The header as the email package's SMTP policy writes it: encoded words for what is
     not ASCII, folded at 78 characters."""
-    return _POLICY.header_factory(name, value).fold(policy=_POLICY).encode("ascii")
+    folded: str = _POLICY.header_factory(name, value).fold(policy=_POLICY)
+    return folded.encode("ascii")
 
 
 def _body(text: str) -> bytes | None:
