@@ -377,6 +377,8 @@ BUNGU_PG_BIN_DIR = os.environ.get("BUNGU_PG_BIN_DIR", "/usr/lib/postgresql/15/bi
 # How often the worker runs the periodic jobs each app declares in its jobs.py (bungu.operations
 # runs them): deletions, P5 retention, sessions, notice reminders. A job may declare its own.
 BUNGU_HOUSEKEEPING_MINUTES = int(os.environ.get("BUNGU_HOUSEKEEPING_MINUTES", "60"))
+# P21: a maildir (or mbox) where returned mail arrives; a periodic job reads it.
+BUNGU_RETURNS_MAILBOX = os.environ.get("BUNGU_RETURNS_MAILBOX", "")
 # How long a campaign worker holds the recipients it claimed; a dead worker's are claimed
 # again after this (bungu.marketing.sending).
 BUNGU_CAMPAIGN_LEASE_SECONDS = int(os.environ.get("BUNGU_CAMPAIGN_LEASE_SECONDS", "120"))

@@ -83,4 +83,4 @@ def test_staff_build_preview_and_send_and_the_customer_unsubscribes(
     second = Campaign.objects.get(name="Winter inks")
     row = CampaignRecipient.objects.get(campaign=second)
     assert row.skip_reason == SkipReason.PREFERENCES
-    expect(page.get_by_text("the customer turned off marketing e-mail (P21)")).to_be_visible()
+    expect(page.get_by_text("the customer turned off this kind of e-mail (P21)")).to_be_visible()

@@ -11,15 +11,14 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from bungu.mail.kinds import Category
-from bungu.mail.models import OutboxMessage
-from bungu.mail.preferences import set_preferences
 from bungu.privacy import (
     LessProtectiveUnconfirmed,
+    list_customers_to_remind,
     may_use,
     notice_awaiting_answer,
+    notice_reminder,
     publish_notice,
-    send_notice_reminders,
+    record_notice_reminders,
 )
 from bungu.privacy.models import ConsentEvent, Notice, NoticeReminder
 from tests.accounts.factories import CustomerFactory
@@ -269,34 +268,30 @@ def test_with_nothing_to_answer_the_page_says_so(client: Client) -> None:
 
 
 # ---------------------------------------------------------------- e-mail reminders (P24, P21)
-def test_p24_reminders_go_once_and_respect_the_legal_notice_choice(settings: object) -> None:
-    # Django's test runner swaps in its in-memory backend; the outbox is what applies P21.
-    settings.EMAIL_BACKEND = "bungu.mail.backends.OutboxBackend"  # type: ignore[attr-defined]
-    keen = customer_under_v1(email="keen@example.com")
-    quiet = customer_under_v1(email="quiet@example.com")
-    set_preferences(user=quiet, choices={Category.LEGAL: False}, method="form")
-    newcomer_joined = timezone.now() + datetime.timedelta(days=1)
+# Sent as a campaign of the notice-reminder kind: tests/marketing/test_notice_reminders.py.
+def test_p24_a_reminder_says_what_changed_and_asks_only_those_it_concerns() -> None:
+    customer = customer_under_v1()
     v2 = in_force_today()
-    CustomerFactory(email="new@example.com", date_joined=newcomer_joined)
 
-    assert send_notice_reminders(notice_version=v2.version) == 2
-    assert send_notice_reminders(notice_version=v2.version) == 0
+    reminder = notice_reminder(notice_version=v2.version)
 
-    sent = {m.to_address: m for m in OutboxMessage.objects.all()}
-    assert set(sent) == {"keen@example.com", "quiet@example.com"}
-    assert sent["keen@example.com"].state != "suppressed"
-    assert sent["keen@example.com"].kind == "legal.notice"
-    assert "/privacy/consent/" in sent["keen@example.com"].text_body
-    # P21: the customer who stopped legal-notice e-mail is not sent it; the notice applies.
-    assert sent["quiet@example.com"].state == "suppressed"
-    assert NoticeReminder.objects.filter(notice=v2).count() == 2
-    assert {keen.pk, quiet.pk} == set(NoticeReminder.objects.values_list("subject_id", flat=True))
+    assert reminder.asks_consent(collected_since=JOINED_UNDER_V1) is True
+    assert reminder.text_for(collected_since=timezone.now()) == reminder.text
+    assert "/privacy/consent/" in reminder.asking_text
+    assert "/privacy/consent/" not in reminder.text
+    assert list(list_customers_to_remind(notice_version=v2.version)) == [customer.pk]
+    record_notice_reminders(notice_version=v2.version, subject_ids=[customer.pk])
+    record_notice_reminders(notice_version=v2.version, subject_ids=[customer.pk])
+    assert list(list_customers_to_remind(notice_version=v2.version)) == []
+    assert NoticeReminder.objects.filter(subject=customer, notice=v2).count() == 1
 
 
 def test_a_reminder_of_an_unknown_version_is_refused() -> None:
     with pytest.raises(Notice.DoesNotExist):
-        send_notice_reminders(notice_version=9)
-    assert OutboxMessage.objects.count() == 0
+        notice_reminder(notice_version=9)
+    with pytest.raises(Notice.DoesNotExist):
+        list_customers_to_remind(notice_version=9)
+    assert NoticeReminder.objects.count() == 0
 
 
 def test_the_service_validates_before_comparing() -> None:

@@ -216,9 +216,16 @@ class OpenTracking(models.Model):
     loading images ahead of any reader are counted apart and never as opens. Neither the
     address a fetch came from nor its browser string is kept: only the verdict."""
 
+    # The outbox message; empty for mail sent on another path (a campaign's own SMTP
+    # connection), which names its kind below instead.
     message = models.OneToOneField(
-        OutboxMessage, on_delete=models.CASCADE, related_name="open_tracking"
+        OutboxMessage,
+        on_delete=models.CASCADE,
+        related_name="open_tracking",
+        null=True,
+        blank=True,
     )
+    kind = models.CharField(max_length=64, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_open_trackings"
     )
@@ -240,7 +247,7 @@ class OpenTracking(models.Model):
         ordering = ["-added_at", "-id"]
 
     def __str__(self) -> str:
-        return f"open confirmations of message #{self.message_id}"
+        return f"open confirmations of message #{self.message_id or self.token[:8]}"
 
 
 class SuppressionKind(models.TextChoices):

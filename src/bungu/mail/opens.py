@@ -4,7 +4,11 @@
   the customer's choice (the consent ledger, ``privacy.may_record_opens``: the notice that
   binds their address, their own answer, GPC) allows it does the HTML part go out with a 1x1
   image at ``/mail/open/<token>.gif``, the token being an HMAC of the Message-ID (no address,
-  no customer number). Plain-text mail and mail to guests never carry one.
+  no customer number). Plain-text mail and mail to guests never carry one. Campaign mail,
+  sent on marketing's own SMTP connection rather than through the outbox, asks the same rule
+  for its whole batch (``open_tracking_refusals``), records the message (``track_opens``: a
+  row naming its kind, with no outbox message) and gets the same image
+  (``with_tracking_image``).
 * The open. ``record_open`` asks the rule again at that moment, so turning confirmations off
   stops the recording at once, even for mail already delivered; a request that carries
   Global Privacy Control records nothing either. Recording an open writes no consent and no
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,19 +91,60 @@ def open_tracking_refusal(
         return "No account: nobody has made a choice about open confirmations."
     if purpose is None:
         return "The notice records opens of no mail of this kind."
-    joined = getattr(user, "date_joined", None)
-    if not isinstance(joined, datetime):
-        raise TypeError(f"{type(user).__name__} has no date_joined to date the address by")
     now = now or timezone.now()
     decision = privacy.may_record_opens(
-        subject=user, purpose=purpose, collected_at=min(joined, now), now=now
+        subject=user, purpose=purpose, collected_at=_collected_at(user, now), now=now
     )
     return None if decision else decision.reason
 
 
+def _collected_at(user: AbstractBaseUser, now: datetime) -> datetime:
+    joined = getattr(user, "date_joined", None)
+    if not isinstance(joined, datetime):
+        raise TypeError(f"{type(user).__name__} has no date_joined to date the address by")
+    return min(joined, now)
+
+
+def open_tracking_refusals(
+    *, users: Sequence[AbstractBaseUser], kind: str, now: datetime
+) -> dict[int, str | None]:
+    """``open_tracking_refusal`` for many customers (a campaign's batch), by customer id,
+    with two queries in all. Raises UnknownMailKind."""
+    purpose = category_of(kind).purpose
+    if purpose is None:
+        return {int(user.pk): "The notice records opens of no mail of this kind." for user in users}
+    decisions = privacy.may_record_opens_many(
+        subjects=users,
+        collected_at={int(user.pk): _collected_at(user, now) for user in users},
+        purpose=purpose,
+        now=now,
+    )
+    return {pk: None if decision else decision.reason for pk, decision in decisions.items()}
+
+
+# The image's address around its token, by site address and URL configuration: resolved
+# once, not for each message of a campaign.
+_IMAGE_URLS: dict[tuple[str, str], tuple[str, str]] = {}
+_ANY_TOKEN = "0" * 64
+
+
 def _image(token: str) -> str:
-    url = settings.BUNGU_SITE_URL + reverse("mail:open", kwargs={"token": token})
+    key = (settings.BUNGU_SITE_URL, str(settings.ROOT_URLCONF))
+    if key not in _IMAGE_URLS:
+        url = settings.BUNGU_SITE_URL + reverse("mail:open", kwargs={"token": _ANY_TOKEN})
+        before, _, after = url.rpartition(_ANY_TOKEN)
+        _IMAGE_URLS[key] = (before, after)
+    before, after = _IMAGE_URLS[key]
+    url = before + token + after
     return f'<img src="{escape(url)}" width="1" height="1" alt="" style="display:block">'
+
+
+def with_tracking_image(html: str, *, token: str) -> str:
+    """The HTML part with the image of ``token`` at the end of its body."""
+    closing = html.lower().rfind("</body>")
+    if closing < 0:
+        return html + _image(token)
+    return html[:closing] + _image(token) + html[closing:]
 
 
 def html_to_send(message: OutboxMessage, *, now: datetime | None = None) -> str:
@@ -115,14 +161,36 @@ def html_to_send(message: OutboxMessage, *, now: datetime | None = None) -> str:
         defaults={
             "recipient": message.recipient,
             "token": token,
+            "kind": message.kind,
             "added_at": now or timezone.now(),
         },
     )
-    body = message.html_body
-    closing = body.lower().rfind("</body>")
-    if closing < 0:
-        return body + _image(token)
-    return body[:closing] + _image(token) + body[closing:]
+    return with_tracking_image(message.html_body, token=token)
+
+
+def track_opens(*, messages: Mapping[str, int], kind: str, now: datetime) -> dict[str, str]:
+    """Start recording opens of mail sent outside the outbox (a campaign's own SMTP path):
+    ``messages`` maps each Message-ID to its recipient's customer id, all of them allowed by
+    ``open_tracking_refusals`` just before. One query; a Message-ID tracked before (the same
+    message sent again after a crash) keeps its row. Returns the image token of each
+    Message-ID, for ``with_tracking_image``."""
+    tokens = {message_id: tracking_token(message_id) for message_id in messages}
+    OpenTracking.objects.bulk_create(
+        [
+            OpenTracking(recipient_id=user_id, token=tokens[message_id], kind=kind, added_at=now)
+            for message_id, user_id in messages.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return tokens
+
+
+def forget_tracking(*, message_ids: Iterable[str]) -> None:
+    """Drop the open records of messages that were not sent after all (refused by the SMTP
+    server), so the counts of tracked mail hold only mail that went."""
+    OpenTracking.objects.filter(
+        message__isnull=True, token__in=[tracking_token(m) for m in message_ids]
+    ).delete()
 
 
 def proxy_reason(*, user_agent: str, ip: str, sent_at: datetime | None, now: datetime) -> str:
@@ -163,9 +231,15 @@ def record_open(
     now = now or timezone.now()
     if gpc:
         return False
-    if open_tracking_refusal(user=found.recipient, kind=found.message.kind, now=now) is not None:
+    # Mail sent outside the outbox went within a moment of its image being added.
+    kind, sent_at = (
+        (found.message.kind, found.message.sent_at)
+        if found.message is not None
+        else (found.kind, found.added_at)
+    )
+    if open_tracking_refusal(user=found.recipient, kind=kind, now=now) is not None:
         return False
-    reason = proxy_reason(user_agent=user_agent, ip=ip, sent_at=found.message.sent_at, now=now)
+    reason = proxy_reason(user_agent=user_agent, ip=ip, sent_at=sent_at, now=now)
     rows = OpenTracking.objects.filter(pk=found.pk)
     with transaction.atomic():
         if reason:

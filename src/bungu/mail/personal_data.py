@@ -140,6 +140,8 @@ NOT_PERSONAL = [
     # The message it belongs to (mapped above), and an HMAC of its public Message-ID.
     "mail.OpenTracking.message",
     "mail.OpenTracking.token",
+    # The kind of mail ("marketing.campaign") when no outbox message says it.
+    "mail.OpenTracking.kind",
 ]
 
 # P19 corrections: where the customer changes their e-mail choices (read by "My data").

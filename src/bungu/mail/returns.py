@@ -146,28 +146,47 @@ def _open(path: Path) -> mailbox.Mailbox[Any]:
     return mailbox.mbox(path, create=False)
 
 
-def _messages(box: mailbox.Mailbox[Any]) -> Iterator[tuple[str, Message | str]]:
-    """Each message with a name for it, or the reason it could not be read."""
+def _messages(box: mailbox.Mailbox[Any]) -> Iterator[tuple[Any, str, Message | str]]:
+    """Each message's key, a name for it, and it or the reason it could not be read."""
     for key in sorted(box.iterkeys(), key=str):
         # An mbox numbers its messages from 0; a maildir names each by its file.
         name = f"message {key + 1}" if isinstance(key, int) else f"message {key}"
         try:
-            yield name, box.get_message(key)
+            yield key, name, box.get_message(key)
         except (OSError, KeyError, ValueError, LookupError) as error:
-            yield name, f"cannot be read from the mailbox ({type(error).__name__})"
+            yield key, name, f"cannot be read from the mailbox ({type(error).__name__})"
 
 
-def read_returns(path: Path, *, source: str = SOURCE) -> ReturnsReport:
+def _seen(message: Message | str) -> bool:
+    return isinstance(message, mailbox.MaildirMessage) and "S" in message.get_flags()
+
+
+def read_returns(path: Path, *, source: str = SOURCE, mark_seen: bool = False) -> ReturnsReport:
     """Read a maildir or mbox of returned mail and suppress what it reports. Raises
-    ReturnsError when it cannot be opened; a bad message is counted as unreadable."""
+    ReturnsError when it cannot be opened; a bad message is counted as unreadable.
+    ``mark_seen`` (the periodic job): in a maildir, skip the messages marked seen and mark
+    the others once read, so each is acted on once; an mbox is read whole every time (acting
+    on a report twice changes nothing)."""
     report = ReturnsReport()
     box = _open(path)
     try:
-        for name, message in _messages(box):
+        for key, name, message in _messages(box):
+            if mark_seen and _seen(message):
+                continue
             if isinstance(message, str):
                 report.unreadable(name, message)
                 continue
             record_returned_message(message, name=name, report=report, source=source)
+            if mark_seen and isinstance(box, mailbox.Maildir):
+                _mark_seen(box, key=key, message=message)
     finally:
         box.close()
     return report
+
+
+def _mark_seen(box: mailbox.Maildir, *, key: str, message: Message) -> None:
+    if not isinstance(message, mailbox.MaildirMessage):
+        return
+    message.set_subdir("cur")
+    message.add_flag("S")
+    box[key] = message

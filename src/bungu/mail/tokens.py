@@ -3,6 +3,7 @@ signature is the only thing that says which customer and which kind of mail they
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -49,3 +50,15 @@ def unsubscribe_url(*, user_id: int, category: Category) -> str:
     """The absolute address of the link, for a mail (no request to build it from)."""
     token = make_unsubscribe_token(user_id=user_id, category=category)
     return settings.BUNGU_SITE_URL + reverse("mail:unsubscribe", kwargs={"token": token})
+
+
+def unsubscribe_urls(*, user_ids: Iterable[int], category: Category) -> dict[int, str]:
+    """``unsubscribe_url`` for many customers (a campaign's batch), the address resolved
+    once, by customer id."""
+    placeholder = "bungutoken"
+    base = settings.BUNGU_SITE_URL + reverse("mail:unsubscribe", kwargs={"token": placeholder})
+    before, _, after = base.rpartition(placeholder)
+    return {
+        pk: before + make_unsubscribe_token(user_id=pk, category=category) + after
+        for pk in user_ids
+    }

@@ -27,6 +27,8 @@ PLACEHOLDERS = {
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # A body is an e-mail, not a book.
 MAX_BODY_LENGTH = 20_000
+# The templates (``.txt``, ``.html``) that wrap a marketing campaign's body.
+CAMPAIGN_TEMPLATE = "marketing/email/campaign"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def render_message(
     name: str,
     unsubscribe_url: str,
     preferences_url: str,
+    template: str = CAMPAIGN_TEMPLATE,
     offer_code: str = "",
 ) -> RenderedMessage:
     """The message as one customer receives it (P14: with their offer code, if any)."""
@@ -68,6 +71,7 @@ def render_message(
         name=name.strip() or "there",
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        template=template,
         offer_code=offer_code,
     )
 
@@ -85,6 +89,7 @@ class PreparedMessage:
     subject: str
     body: str
     preferences_url: str
+    template: str
     name_marker: str
     link_marker: str
     text: str
@@ -94,7 +99,13 @@ class PreparedMessage:
 
     @classmethod
     def of(
-        cls, *, subject: str, body: str, preferences_url: str, with_code: bool = False
+        cls,
+        *,
+        subject: str,
+        body: str,
+        preferences_url: str,
+        template: str = CAMPAIGN_TEMPLATE,
+        with_code: bool = False,
     ) -> PreparedMessage:
         marker = f"bungu{secrets.token_hex(12)}"
         name_marker, link_marker = f"{marker}name", f"{marker}link"
@@ -105,12 +116,14 @@ class PreparedMessage:
             name=name_marker,
             unsubscribe_url=link_marker,
             preferences_url=preferences_url,
+            template=template,
             offer_code=code_marker,
         )
         return cls(
             subject,
             body,
             preferences_url,
+            template,
             name_marker,
             link_marker,
             rendered.text,
@@ -128,6 +141,7 @@ class PreparedMessage:
                 name=name,
                 unsubscribe_url=unsubscribe_url,
                 preferences_url=self.preferences_url,
+                template=self.template,
                 offer_code=offer_code if self.code_marker else "",
             )
         name = name.strip() or "there"
@@ -149,6 +163,7 @@ def _render(
     name: str,
     unsubscribe_url: str,
     preferences_url: str,
+    template: str,
     offer_code: str = "",
 ) -> RenderedMessage:
     values = {"name": name, "shop_name": settings.BUNGU_SHOP_NAME}
@@ -161,8 +176,8 @@ def _render(
         "offer_code": offer_code,
     }
     # Plain text is not HTML: rendered without escaping, so "Pens & Ink" stays as written.
-    text = get_template("marketing/email/campaign.txt").template.render(  # type: ignore[attr-defined]
+    text = get_template(f"{template}.txt").template.render(  # type: ignore[attr-defined]
         Context(context, autoescape=False)
     )
-    html = get_template("marketing/email/campaign.html").render(context)
+    html = get_template(f"{template}.html").render(context)
     return RenderedMessage(" ".join(fill(subject, values).split())[:998], text, html)

@@ -14,7 +14,8 @@ from bungu import privacy
 from bungu.mail.kinds import Category
 from bungu.mail.preferences import get_preferences_many
 
-from .models import SkipReason
+from .kinds import rules_of
+from .models import CampaignKind, SkipReason
 from .suppressions import suppressed_among
 
 
@@ -24,33 +25,46 @@ class Refusal:
     detail: str = ""
 
 
+def _purpose(category: Category) -> privacy.Purpose:
+    purpose = category.purpose
+    if purpose is None:
+        raise ValueError(f"{category.label}: a campaign is mail the customer can stop")
+    return purpose
+
+
 def address_of(customer: AbstractBaseUser) -> str:
     return str(getattr(customer, get_user_model().get_email_field_name(), "") or "")
 
 
-def refusal_for(customer: AbstractBaseUser, *, now: datetime) -> Refusal | None:
-    """Why this customer must not get marketing e-mail now, or None if they may (see
+def refusal_for(
+    customer: AbstractBaseUser, *, now: datetime, kind: str = CampaignKind.MARKETING
+) -> Refusal | None:
+    """Why this customer must not get a campaign of this kind now, or None if they may (see
     ``refusals_for``)."""
-    return refusals_for([customer], now=now)[int(customer.pk)]
+    return refusals_for([customer], now=now, kind=kind)[int(customer.pk)]
 
 
 def refusals_for(
-    customers: Sequence[AbstractBaseUser], *, now: datetime
+    customers: Sequence[AbstractBaseUser], *, now: datetime, kind: str = CampaignKind.MARKETING
 ) -> dict[int, Refusal | None]:
-    """Why each customer (by id) must not get marketing e-mail now, or None if they may:
+    """Why each customer (by id) must not get a campaign of this kind now, or None if they
+    may (what each kind honours is in ``kinds.py``):
 
-    * P21: they turned marketing e-mail off;
-    * P17: their browser sent Global Privacy Control, which the shop honours as an opt-out
-      of its marketing e-mail too (the more protective reading), until they save their
-      e-mail choices, marketing on, after the signal;
-    * the address is suppressed (a bounce, a complaint, a list match);
+    * P21: they turned this kind of e-mail off (marketing; e-mail about notice changes);
+    * P17, marketing only: their browser sent Global Privacy Control, which the shop honours
+      as an opt-out of its marketing e-mail too (the more protective reading), until they
+      save their e-mail choices, marketing on, after the signal;
+    * the address is suppressed: a bounce or a complaint (every kind), a list match or a
+      staff entry (marketing only);
     * P25: the notice in force, and the one in force when they gave the address (the day
-      the account was opened), must both allow marketing e-mail, unless they consented to
-      a later notice that does.
+      the account was opened), must both allow that use of it, unless they consented to a
+      later notice that does.
 
     Each kind of check is one query (two for the suppressions and for P25) for the whole
     batch, however many customers it holds.
     """
+    rules = rules_of(kind)
+    category = rules.category
     refusals: dict[int, Refusal | None] = {}
     open_ = []
     for customer in customers:
@@ -59,14 +73,16 @@ def refusals_for(
         else:
             open_.append(customer)
     preferences = get_preferences_many(user_ids=[int(c.pk) for c in open_])
-    signals = privacy.find_gpc_signals(subjects=open_) if open_ else {}
-    suppressed = suppressed_among([address_of(c) for c in open_], now=now)
+    signals = privacy.find_gpc_signals(subjects=open_) if open_ and rules.honours_gpc else {}
+    suppressed = suppressed_among(
+        [address_of(c) for c in open_], now=now, lists=rules.honours_list_matches
+    )
     collected_at: dict[int, datetime] = {}
     for customer in open_:
         pk = int(customer.pk)
         chosen = preferences[pk]
         signal = signals.get(pk)
-        if not chosen.allows(Category.MARKETING):
+        if not chosen.allows(category):
             refusals[pk] = Refusal(SkipReason.PREFERENCES)
         elif signal is not None and not (chosen.pk is not None and chosen.updated_at > signal.at):
             refusals[pk] = Refusal(SkipReason.GPC)
@@ -84,7 +100,7 @@ def refusals_for(
             subjects=open_,
             collected_at=collected_at,
             data_category=privacy.DataCategory.EMAIL,
-            purpose=privacy.Purpose.MARKETING_EMAIL,
+            purpose=_purpose(category),
             recipient="shop",
             now=now,
         )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+
+from bungu import privacy
 
 from .audiences import segment_members
 from .exceptions import WrongState
@@ -13,7 +16,30 @@ from .models import Campaign, CampaignRecipient, CampaignState
 INSERT_CHUNK = 2000
 
 
+def _fix_reminder_recipients(campaign: Campaign, *, notice_version: int) -> int:
+    """P24: the customers privacy says have neither been reminded of the version nor answered
+    it, with an address; each noted as reminded in the same transaction (the reminder is on
+    its way, or held back by their own choice at send time)."""
+    ids = list(privacy.list_customers_to_remind(notice_version=notice_version))
+    written = 0
+    for start in range(0, len(ids), INSERT_CHUNK):
+        chunk = ids[start : start + INSERT_CHUNK]
+        addressed = (
+            get_user_model()
+            ._default_manager.filter(pk__in=chunk)
+            .exclude(email="")
+            .values_list("pk", flat=True)
+        )
+        rows = [CampaignRecipient(campaign_id=campaign.pk, customer_id=pk) for pk in addressed]
+        CampaignRecipient.objects.bulk_create(rows)
+        privacy.record_notice_reminders(notice_version=notice_version, subject_ids=chunk)
+        written += len(rows)
+    return written
+
+
 def _fix_recipients(campaign: Campaign, *, now: datetime) -> int:
+    if campaign.notice_version is not None:
+        return _fix_reminder_recipients(campaign, notice_version=campaign.notice_version)
     members = segment_members(
         key=campaign.segment, argument=campaign.segment_argument, now=now
     ).values_list("pk", flat=True)

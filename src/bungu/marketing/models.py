@@ -29,14 +29,20 @@ class CampaignState(models.TextChoices):
 
 
 class CampaignKind(models.TextChoices):
+    """What a campaign is; what each kind may be refused for and how it is written is in
+    ``kinds.py``."""
+
     MARKETING = "marketing", "marketing e-mail"
     # P14: an offer the shop sends itself on behalf of a partner (``partner_models.py``).
     PARTNER_OFFER = "partner_offer", "offer on behalf of a partner"
+    # P24: a reminder of a new notice version to the customers who have not answered it.
+    NOTICE_REMINDER = "notice_reminder", "notice reminder (P24)"
 
 
 class Campaign(models.Model):
-    """One message written by staff for a segment of customers. Its recipients are fixed
-    when it starts sending (``CampaignRecipient``)."""
+    """One message written by staff for a segment of customers, or a reminder of a new
+    notice version (its kind). Its recipients are fixed when it starts sending
+    (``CampaignRecipient``)."""
 
     name = models.CharField(max_length=120, help_text="For staff only; customers never see it.")
     kind = models.CharField(
@@ -47,6 +53,8 @@ class Campaign(models.Model):
     # HTML bodies (``bungu/marketing/templates/marketing/email/``).
     body = models.TextField()
     segment = models.CharField(max_length=40)
+    # The notice version a reminder is about (notice reminders only).
+    notice_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     segment_argument = models.CharField(max_length=200, blank=True)
     state = models.CharField(
         max_length=10, choices=CampaignState.choices, default=CampaignState.DRAFT
@@ -73,6 +81,17 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=~Q(state="scheduled") | Q(send_at__isnull=False),
                 name="campaign_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="notice_reminder", notice_version__isnull=False)
+                | (~Q(kind="notice_reminder") & Q(notice_version__isnull=True)),
+                name="campaign_reminder_names_its_notice",
+            ),
+            # P24: one reminder campaign per version, so nobody is reminded of it twice.
+            models.UniqueConstraint(
+                fields=["notice_version"],
+                condition=Q(kind="notice_reminder"),
+                name="campaign_one_reminder_per_notice",
             ),
         ]
 
@@ -106,7 +125,7 @@ class SkipReason(models.TextChoices):
     """Why a recipient was not sent the campaign, checked at send time."""
 
     ACCOUNT = "account", "the account is closed or has no address"
-    PREFERENCES = "preferences", "the customer turned off marketing e-mail (P21)"
+    PREFERENCES = "preferences", "the customer turned off this kind of e-mail (P21)"
     GPC = "gpc", "the customer's browser sent Global Privacy Control (P17)"
     SUPPRESSED = "suppressed", "the address is suppressed (bounce, complaint or list)"
     NOTICE = "notice", "the notice the address was given under does not allow it (P25)"

@@ -23,7 +23,7 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -35,13 +35,14 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from bungu.mail import services as mail_services
+from bungu import privacy
+from bungu.mail import opens, services as mail_services
 from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_configured
-from bungu.mail.kinds import Category
-from bungu.mail.tokens import unsubscribe_url
+from bungu.mail.tokens import unsubscribe_urls
 
-from .content import PreparedMessage
-from .eligibility import address_of, refusals_for
+from .content import PreparedMessage, RenderedMessage
+from .eligibility import Refusal, address_of, refusals_for
+from .kinds import RULES, KindRules, rules_of
 from .models import (
     MAX_ATTEMPTS,
     Campaign,
@@ -51,6 +52,7 @@ from .models import (
     RecipientState,
 )
 from .offer_sending import codes_for, offer_refusals
+from .wire import Wire
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,15 @@ BATCH_SIZE = 100
 # A recipient the SMTP server refused for now (4xx, or no answer) waits this long per
 # attempt before it is claimable again.
 RETRY_PAUSE = timedelta(seconds=30)
-OUTBOX_KIND = "marketing.campaign"
+# The mail app's kind of a marketing campaign's messages (``kinds.py``).
+OUTBOX_KIND = RULES[CampaignKind.MARKETING].mail_kind
+# What ``CampaignRecipient.objects.filter(pk=..., lease_owner=...).update(...)`` writes,
+# without building the query again for every message.
+_MARK_SENT = (
+    f'UPDATE "{CampaignRecipient._meta.db_table}" '  # noqa: S608 - the model's own table
+    """SET "state" = %s, "sent_at" = %s, "lease_owner" = '', "last_error" = '' """
+    'WHERE "id" = %s AND "lease_owner" = %s'
+)
 # How often a worker on SQLite tries again when other workers claimed every row it chose.
 _SQLITE_CLAIM_TRIES = 5
 
@@ -174,13 +184,25 @@ class _Transport:
 
     def __init__(self) -> None:
         self.smtp = open_connection() if smtp_configured() else None
+        self.wire = Wire.for_sender(
+            settings.DEFAULT_FROM_EMAIL, localtime=settings.EMAIL_USE_LOCALTIME
+        )
 
-    def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser) -> None:
+    def send_bytes(self, *, to: str, data: bytes) -> None:
+        """Hand the server a message written by ``Wire`` (SMTP only)."""
+        if self.smtp is None:
+            raise RuntimeError("written messages go to an SMTP server, not the outbox")
+        self.smtp.open()
+        if self.smtp.connection is None:
+            raise smtplib.SMTPServerDisconnected("no connection to the SMTP server")
+        self.smtp.connection.sendmail(self.wire.envelope_from, [to], data)
+
+    def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser, kind: str) -> None:
         if self.smtp is None:
             html = next((str(c) for c, mime in email.alternatives if mime == "text/html"), "")
             mail_services.queue_message(
                 to=email.to[0],
-                kind=OUTBOX_KIND,
+                kind=kind,
                 subject=str(email.subject),
                 text_body=str(email.body),
                 html_body=html,
@@ -202,26 +224,53 @@ class _Transport:
         self.reset()
 
 
-def _build(
+@dataclass(frozen=True)
+class CampaignMessage:
+    """A campaign's message rendered once for all its recipients: for a notice reminder, in
+    both its versions (the one that asks the customer to answer goes to those whose older
+    data the new notice treats less protectively, P25)."""
+
+    rules: KindRules
+    plain: PreparedMessage
+    asking: PreparedMessage | None = None
+    reminder: privacy.NoticeReminderText | None = None
+
+    def for_customer(self, customer: AbstractBaseUser) -> PreparedMessage:
+        if self.reminder is None or self.asking is None:
+            return self.plain
+        joined = getattr(customer, "date_joined", None)
+        asks = self.reminder.asks_consent(collected_since=joined)
+        return self.asking if asks else self.plain
+
+
+def _rendered(
     recipient: CampaignRecipient,
     *,
-    message: PreparedMessage,
-    domain: str,
+    message: CampaignMessage,
+    link: str,
+    image_token: str | None,
     offer_code: str = "",
-    category: Category = Category.MARKETING,
-) -> EmailMultiAlternatives:
+) -> RenderedMessage:
     customer = recipient.customer
-    link = unsubscribe_url(user_id=int(customer.pk), category=category)
-    rendered = message.for_customer(
+    rendered = message.for_customer(customer).for_customer(
         name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link, offer_code=offer_code
     )
+    if image_token is None:
+        return rendered
+    # P7: the image only where the customer's choice allowed it (``_track_opens``).
+    return replace(rendered, html=opens.with_tracking_image(rendered.html, token=image_token))
+
+
+def _email(
+    recipient: CampaignRecipient, *, rendered: RenderedMessage, link: str, message_id: str
+) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address_of(customer)],
+        to=[address_of(recipient.customer)],
         headers={
-            "Message-ID": recipient.message_id(domain=domain),
+            "Message-ID": message_id,
             # RFC 8058: mail clients offer a one-click unsubscribe that POSTs here (P21).
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -231,14 +280,91 @@ def _build(
     return email
 
 
-def prepare(campaign: Campaign) -> PreparedMessage:
-    """The campaign's message, rendered once for all its recipients."""
-    return PreparedMessage.of(
-        subject=campaign.subject,
-        body=campaign.body,
-        preferences_url=settings.BUNGU_SITE_URL + reverse("mail:preferences"),
-        with_code=campaign.kind == CampaignKind.PARTNER_OFFER,
+def _deliver(
+    recipient: CampaignRecipient,
+    *,
+    message: CampaignMessage,
+    transport: _Transport,
+    link: str,
+    image_token: str | None,
+    message_id: str,
+    offer_code: str = "",
+) -> None:
+    """Hand one message to the server (written directly when ``Wire`` can) or the outbox."""
+    rendered = _rendered(
+        recipient, message=message, link=link, image_token=image_token, offer_code=offer_code
     )
+    if transport.smtp is not None:
+        data = transport.wire.message(
+            to=address_of(recipient.customer),
+            subject=rendered.subject,
+            message_id=message_id,
+            list_unsubscribe=f"<{link}>",
+            text=rendered.text,
+            html=rendered.html,
+        )
+        if data is not None:
+            transport.send_bytes(to=address_of(recipient.customer), data=data)
+            return
+    email = _email(recipient, rendered=rendered, link=link, message_id=message_id)
+    transport.send(email, customer=recipient.customer, kind=message.rules.mail_kind)
+
+
+def _mark_sent(recipient_id: int, *, owner: str, at: datetime) -> None:
+    """One row marked sent, by one UPDATE written once: the server has its message."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_SENT,
+            [
+                RecipientState.SENT.value,
+                connection.ops.adapt_datetimefield_value(at),
+                recipient_id,
+                owner,
+            ],
+        )
+
+
+def _mark_skipped(refused: dict[int, Refusal], *, owner: str) -> None:
+    """The refused rows of a batch, one UPDATE per reason: a row left claimed by a crash
+    before this is checked again by the next worker, so nothing here needs to be at once."""
+    by_reason: dict[tuple[str, str], list[int]] = {}
+    for pk, refusal in refused.items():
+        by_reason.setdefault((refusal.reason, refusal.detail[:500]), []).append(pk)
+    for (reason, detail), ids in by_reason.items():
+        CampaignRecipient.objects.filter(pk__in=ids, lease_owner=owner).update(
+            state=RecipientState.SKIPPED,
+            skip_reason=reason,
+            last_error=detail,
+            lease_owner="",
+            lease_expires_at=None,
+        )
+
+
+def prepare(campaign: Campaign) -> CampaignMessage:
+    """The campaign's message, rendered once for all its recipients. Raises
+    Notice.DoesNotExist for a reminder of a version that is gone."""
+    rules = rules_of(campaign.kind)
+    preferences_url = settings.BUNGU_SITE_URL + reverse("mail:preferences")
+    if campaign.notice_version is None:
+        plain = PreparedMessage.of(
+            subject=campaign.subject,
+            body=campaign.body,
+            preferences_url=preferences_url,
+            template=rules.template,
+            with_code=campaign.kind == CampaignKind.PARTNER_OFFER,
+        )
+        return CampaignMessage(rules, plain)
+    reminder = privacy.notice_reminder(notice_version=campaign.notice_version)
+    plain, asking = (
+        PreparedMessage.of(
+            subject=reminder.subject,
+            body=text,
+            preferences_url=preferences_url,
+            template=rules.template,
+        )
+        for text in (reminder.text, reminder.asking_text)
+    )
+    return CampaignMessage(rules, plain, asking, reminder)
 
 
 def _campaign_state(campaign_id: int) -> str | None:
@@ -263,6 +389,24 @@ def _note_error(campaign: Campaign, error: str) -> bool:
     return bool(paused)
 
 
+def _track_opens(
+    recipients: list[CampaignRecipient], *, mail_kind: str, domain: str, now: datetime
+) -> dict[int, str]:
+    """P7: the image token of each recipient (by row id) whose choice allows open
+    confirmations of this kind of mail now, the mail app's rule asked for all at once."""
+    if not recipients:
+        return {}
+    customers = [r.customer for r in recipients]
+    refusals = opens.open_tracking_refusals(users=customers, kind=mail_kind, now=now)
+    allowed = {
+        r.message_id(domain=domain): r for r in recipients if refusals[r.customer_id] is None
+    }
+    tokens = opens.track_opens(
+        messages={mid: r.customer_id for mid, r in allowed.items()}, kind=mail_kind, now=now
+    )
+    return {r.pk: tokens[mid] for mid, r in allowed.items()}
+
+
 def send_batch(
     campaign: Campaign,
     *,
@@ -270,7 +414,7 @@ def send_batch(
     owner: str,
     transport: _Transport,
     pacer: Pacer,
-    message: PreparedMessage | None = None,
+    message: CampaignMessage | None = None,
 ) -> Tally:
     """Send the claimed recipients one by one, all checked again first (each kind of check
     one query for the batch); stops early when the campaign is paused or cancelled
@@ -283,41 +427,56 @@ def send_batch(
         .select_related("customer")
         .order_by("pk")
     )
+    now = timezone.now()
+    mail_kind = message.rules.mail_kind
     customers = [r.customer for r in recipients]
-    codes: dict[int, str] = {}
-    category = Category.MARKETING
     if campaign.kind == CampaignKind.PARTNER_OFFER:
-        category = Category.PARTNER_OFFERS
-        # P14: the offer's own checks, and a code for each recipient it goes to.
-        refusals = offer_refusals(campaign, customers, now=timezone.now())
-        allowed = [r.pk for r in recipients if refusals[r.customer_id] is None]
-        codes = codes_for(campaign, recipient_ids=allowed)
+        # P14: the marketing checks, then the offer's own.
+        refusals = offer_refusals(campaign, customers, now=now)
     else:
-        refusals = refusals_for(customers, now=timezone.now())
+        refusals = refusals_for(customers, now=now, kind=campaign.kind)
+    # Mail left in the outbox gets its image there, at delivery (``mail.delivery``).
+    tokens = (
+        _track_opens(
+            [r for r in recipients if refusals[r.customer_id] is None],
+            mail_kind=mail_kind,
+            domain=domain,
+            now=now,
+        )
+        if transport.smtp is not None
+        else {}
+    )
+    refused = {r.pk: refusal for r in recipients if (refusal := refusals[r.customer_id])}
+    _mark_skipped(refused, owner=owner)
+    tally.skipped += len(refused)
+    # P14: one code for each recipient a partner offer goes to (the same one again after a
+    # crash).
+    codes = (
+        codes_for(campaign, recipient_ids=[r.pk for r in recipients if r.pk not in refused])
+        if campaign.kind == CampaignKind.PARTNER_OFFER
+        else {}
+    )
+    links = unsubscribe_urls(
+        user_ids=[r.customer_id for r in recipients if r.pk not in refused],
+        category=message.rules.category,
+    )
     mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
-        refusal = refusals[recipient.customer_id]
-        if refusal is not None:
-            mine.filter(pk=recipient.pk).update(
-                state=RecipientState.SKIPPED,
-                skip_reason=refusal.reason,
-                last_error=refusal.detail[:500],
-                lease_owner="",
-                lease_expires_at=None,
-            )
-            tally.skipped += 1
+        if recipient.pk in refused:
             continue
-        email = _build(
-            recipient,
-            message=message,
-            domain=domain,
-            offer_code=codes.get(recipient.pk, ""),
-            category=category,
-        )
+        message_id = recipient.message_id(domain=domain)
         pacer.wait()
         try:
-            transport.send(email, customer=recipient.customer)
+            _deliver(
+                recipient,
+                message=message,
+                transport=transport,
+                link=links[recipient.customer_id],
+                image_token=tokens.get(recipient.pk),
+                message_id=message_id,
+                offer_code=codes.get(recipient.pk, ""),
+            )
         except (smtplib.SMTPException, OSError) as error:
             transport.reset()
             text = describe(error)
@@ -325,6 +484,8 @@ def send_batch(
                 mine.filter(pk=recipient.pk).update(
                     state=RecipientState.FAILED, last_error=text[:500], lease_owner=""
                 )
+                if recipient.pk in tokens:
+                    opens.forget_tracking(message_ids=[message_id])
                 tally.failed += 1
             else:
                 # Claimable again once this "lease" of nobody's runs out.
@@ -340,9 +501,9 @@ def send_batch(
                 return tally
             continue
         # The server has the message: say so at once, before anything else can go wrong.
-        mine.filter(pk=recipient.pk).update(
-            state=RecipientState.SENT, sent_at=timezone.now(), lease_owner="", last_error=""
-        )
+        # Not in batches: a worker killed before a batch's UPDATE would leave every message
+        # of it to be sent a second time, where this leaves at most the one.
+        _mark_sent(recipient.pk, owner=owner, at=timezone.now())
         tally.sent += 1
         if had_error:
             Campaign.objects.filter(pk=campaign.pk).update(consecutive_errors=0)

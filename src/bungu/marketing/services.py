@@ -8,15 +8,17 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from bungu import privacy
 
+from . import sending
 from .audiences import segment_members
 from .content import RenderedMessage, check_placeholders, render_message
-from .exceptions import WrongState
+from .exceptions import UnknownNotice, WrongState
 from .lifecycle import begin_campaign
 from .models import (
     RECIPIENT_RETENTION_DAYS,
@@ -84,6 +86,11 @@ def preview_campaign(
     """The message as a customer of the segment would get it: the sample customer's name is
     read through the privacy gate for marketing e-mail (logged in their access log, P13).
     Returns the message and the customer shown (None: a made-up one)."""
+    if campaign.notice_version is not None:
+        # A reminder names nobody: shown as it reads for a customer asked to answer.
+        message = sending.prepare(campaign)
+        shown = message.asking or message.plain
+        return shown.for_customer(name="", unsubscribe_url="#unsubscribe"), None
     members = segment_members(
         key=campaign.segment, argument=campaign.segment_argument, now=timezone.now()
     )
@@ -123,6 +130,43 @@ def start_campaign(*, campaign_id: int, now: datetime | None = None) -> Campaign
     with transaction.atomic():
         campaign = begin_campaign(campaign_id=campaign_id, now=now or timezone.now())
         transaction.on_commit(schedule_sending)
+    return campaign
+
+
+def start_notice_reminders(*, notice_version: int, now: datetime | None = None) -> Campaign | None:
+    """P24: remind the customers who had an account before a notice version took effect and
+    have not answered it, as a campaign of the notice-reminder kind (leased sending, progress
+    in the back office, resumption after a crash, rate limits). Once per version: None when
+    its reminder campaign exists already or nobody is left to remind. Raises UnknownNotice."""
+    now = now or timezone.now()
+    try:
+        reminder = privacy.notice_reminder(notice_version=notice_version, now=now)
+        anyone = privacy.list_customers_to_remind(notice_version=notice_version).exists()
+    except ObjectDoesNotExist:
+        raise UnknownNotice(f"There is no notice version {notice_version}.") from None
+    if (
+        not anyone
+        or Campaign.objects.filter(
+            kind=CampaignKind.NOTICE_REMINDER, notice_version=notice_version
+        ).exists()
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                name=f"Reminder of notice version {notice_version}",
+                kind=CampaignKind.NOTICE_REMINDER,
+                notice_version=notice_version,
+                subject=reminder.subject,
+                # What most recipients read; those asked to answer get ``asking_text``.
+                body=reminder.text,
+                segment="",
+                created_at=now,
+            )
+            campaign = begin_campaign(campaign_id=campaign.pk, now=now)
+            transaction.on_commit(schedule_sending)
+    except IntegrityError:  # another worker started it at the same moment
+        return None
     return campaign
 
 

@@ -51,13 +51,18 @@ def is_suppressed(address: str, *, now: datetime | None = None) -> bool:
     return bool(suppressed_among([address], now=now))
 
 
-def suppressed_among(addresses: Iterable[str], *, now: datetime | None = None) -> set[str]:
+def suppressed_among(
+    addresses: Iterable[str], *, now: datetime | None = None, lists: bool = True
+) -> set[str]:
     """Which of the addresses ``is_suppressed`` holds back now, with two queries for all of
-    them (a campaign's batch); returned as given."""
+    them (a campaign's batch); returned as given. ``lists=False``: only the bounces and
+    complaints count, not marketing's own entries (a notice reminder, ``kinds.py``)."""
     addresses = list(addresses)
     if not addresses:
         return set()
     suppressed = mail_services.suppressed_among(addresses)
+    if not lists:
+        return suppressed
     now = now or timezone.now()
     digest_of = {address: address_digest(address) for address in addresses}
     ours = set(

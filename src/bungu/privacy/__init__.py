@@ -68,6 +68,7 @@ _PUBLIC: dict[str, str] = {
     "NotVersioned": "datamap.registry",
     "NoticeComparison": "notices.practices",
     "NoticeInForce": "exceptions",
+    "NoticeReminderText": "notices.publishing",
     "PersonalData": "sharing.accessor",
     "Practice": "notices.practices",
     "PracticeSet": "notices.practices",
@@ -103,11 +104,14 @@ _PUBLIC: dict[str, str] = {
     "get_notice_in_force": "notices.consent",
     "journal_erasure": "rights.erasure",
     "list_disclosures_for": "sharing.disclosures",
+    "list_customers_to_remind": "notices.publishing",
     "log_registry": "datamap.logs",
     "may_record_opens": "notices.open_tracking",
+    "may_record_opens_many": "notices.open_tracking",
     "may_use": "notices.consent",
     "may_use_many": "notices.consent",
     "notice_awaiting_answer": "notices.publishing",
+    "notice_reminder": "notices.publishing",
     "open_recording_answer": "notices.open_tracking",
     "parse_practices": "notices.practices",
     "pending_account_deletion": "rights.deletion",
@@ -117,6 +121,7 @@ _PUBLIC: dict[str, str] = {
     "record_consent": "notices.consent",
     "record_disclosure": "sharing.disclosures",
     "record_gpc_signal": "notices.gpc",
+    "record_notice_reminders": "notices.publishing",
     "replay_erasures": "rights.erasure",
     "replay_journal_copy": "rights.erasure",
     "ReplayReport": "rights.erasure",
@@ -126,7 +131,6 @@ _PUBLIC: dict[str, str] = {
     "record_restore": "rights.journal_copy",
     "sync_journal_copy": "rights.journal_copy",
     "request_account_deletion": "rights.deletion",
-    "send_notice_reminders": "notices.publishing",
     "set_open_recording": "notices.open_tracking",
     "versioned_fields": "datamap.versions",
     "withdraw_consent": "notices.consent",
@@ -209,6 +213,7 @@ if TYPE_CHECKING:
     )
     from bungu.privacy.notices.open_tracking import (
         may_record_opens as may_record_opens,
+        may_record_opens_many as may_record_opens_many,
         open_recording_answer as open_recording_answer,
         set_open_recording as set_open_recording,
     )
@@ -223,10 +228,13 @@ if TYPE_CHECKING:
         parse_practices as parse_practices,
     )
     from bungu.privacy.notices.publishing import (
+        NoticeReminderText as NoticeReminderText,
         answer_notice as answer_notice,
+        list_customers_to_remind as list_customers_to_remind,
         notice_awaiting_answer as notice_awaiting_answer,
+        notice_reminder as notice_reminder,
         publish_notice as publish_notice,
-        send_notice_reminders as send_notice_reminders,
+        record_notice_reminders as record_notice_reminders,
     )
     from bungu.privacy.rights.concerns import (
         count_privacy_requests_by_status as count_privacy_requests_by_status,

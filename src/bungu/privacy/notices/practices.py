@@ -49,7 +49,7 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -161,13 +161,20 @@ class AffiliateNotice:
 @dataclass(frozen=True)
 class PracticeSet:
     practices: tuple[Practice, ...]
+    # The answers of ``rule_for`` so far: a campaign's batch asks the same few uses for each
+    # of its customers, and a set of practices never changes.
+    _found: dict[tuple[str, str, str], Practice | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def rule_for(self, category: str, purpose: str, recipient: str) -> Practice | None:
         """The one practice that allows this use, or None if the notice does not allow it."""
-        for practice in self.practices:
-            if practice.covers(category, purpose, recipient):
-                return practice
-        return None
+        use = (category, purpose, recipient)
+        if use not in self._found:
+            self._found[use] = next(
+                (p for p in self.practices if p.covers(category, purpose, recipient)), None
+            )
+        return self._found[use]
 
     def get(self, key: str) -> Practice | None:
         return next((p for p in self.practices if p.key == key), None)

@@ -3,21 +3,23 @@
 A version less protective than the one before it is published only when staff confirm the
 comparison. Once it is in force, customers whose data was collected under an earlier version
 that protected them better are asked, on their next visit and by e-mail unless they stopped
-legal-notice mail (P21), whether they accept it. Until they do, ``may_use`` keeps their older
-data under the older rules; declining changes nothing else.
+legal-notice mail (P21), whether they accept it (the e-mail is a campaign of the marketing
+app's "notice reminder" kind, built from ``notice_reminder`` here). Until they do,
+``may_use`` keeps their older data under the older rules; declining changes nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +31,6 @@ from bungu.privacy.notices.practices import NoticeComparison, compare_notices
 
 # Read by bungu.mail's outbox: the kind decides whether the customer's choices let it go (P21).
 MAIL_KIND_HEADER = "X-Bungu-Kind"
-LEGAL_NOTICE_KIND = "legal.notice"
 
 
 # ---------------------------------------------------------------- publishing
@@ -154,44 +155,83 @@ def answer_notice(
 
 
 # ---------------------------------------------------------------- e-mail reminders (P24)
-def _customers_to_remind(notice: Notice) -> Iterator[AbstractBaseUser]:
+# The reminders themselves are a kind of campaign (``bungu.marketing``, a higher layer), which
+# gives them leased sending, progress, resumption after a crash and rate limits. What they say,
+# whom they go to and the record of having sent them are the notice's, so they live here.
+def list_customers_to_remind(*, notice_version: int) -> QuerySet[Any]:
+    """The ids of the active customers who had an account before a version took effect,
+    have not been reminded of it and have not answered it on the consent page. Raises
+    Notice.DoesNotExist."""
+    notice = Notice.objects.get(version=notice_version)
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     reminded = NoticeReminder.objects.filter(notice=notice).values("subject_id")
-    customers = user_model._default_manager.filter(is_active=True).exclude(pk__in=reminded)
+    answered = ConsentEvent.objects.filter(notice=notice, practice="").values("subject_id")
+    customers = (
+        user_model._default_manager.filter(is_active=True)
+        .exclude(pk__in=reminded)
+        .exclude(pk__in=answered)
+    )
     if hasattr(user_model, "date_joined"):
         # Accounts made once the version was in force were shown it at sign-up.
         start = timezone.make_aware(datetime.combine(notice.effective, datetime.min.time()))
         customers = customers.filter(date_joined__lt=start)
-    yield from customers.order_by("pk").iterator(chunk_size=500)
+    ids: QuerySet[Any] = customers.order_by("pk").values_list("pk", flat=True)
+    return ids
 
 
-def send_notice_reminders(*, notice_version: int) -> int:
-    """E-mail every customer who had an account before a version took effect about it, once
-    each; a version less protective for them asks for their answer. The outbox holds the mail
-    back for customers who stopped legal-notice e-mail (P21). Returns how many were written.
-    Raises Notice.DoesNotExist."""
+def record_notice_reminders(*, notice_version: int, subject_ids: Iterable[int]) -> None:
+    """Note that these customers are being reminded of a version (their reminder is on its
+    way, or held back by their own choice), so nobody is reminded of it twice; one already
+    noted stays as it was. Raises Notice.DoesNotExist."""
     notice = Notice.objects.get(version=notice_version)
-    notices = _in_force(timezone.now())
-    email_field = apps.get_model(settings.AUTH_USER_MODEL).get_email_field_name()
-    written = 0
-    for customer in _customers_to_remind(notice):
-        joined = getattr(customer, "date_joined", None)
-        asks = bool(affects(notice, notices=notices, collected_since=joined))
+    NoticeReminder.objects.bulk_create(
+        [NoticeReminder(subject_id=pk, notice=notice) for pk in subject_ids],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+
+
+@dataclass(frozen=True)
+class NoticeReminderText:
+    """What a reminder of one version says: the subject, and the text for a customer the
+    version asks nothing of and for one it asks to accept or decline (P25)."""
+
+    notice: Notice
+    subject: str
+    text: str
+    asking_text: str
+    notices: tuple[Notice, ...]
+
+    def asks_consent(self, *, collected_since: datetime | None) -> bool:
+        """Whether the version is less protective for data held since that moment."""
+        return bool(
+            affects(self.notice, notices=list(self.notices), collected_since=collected_since)
+        )
+
+    def text_for(self, *, collected_since: datetime | None) -> str:
+        return self.asking_text if self.asks_consent(collected_since=collected_since) else self.text
+
+
+def notice_reminder(*, notice_version: int, now: datetime | None = None) -> NoticeReminderText:
+    """The reminder of a version (P24), both ways it can read. Raises Notice.DoesNotExist."""
+    notice = Notice.objects.get(version=notice_version)
+    now = now or timezone.now()
+
+    def render(asks: bool) -> str:
         context = {
             "notice": notice,
+            "today": timezone.localdate(now),
             "shop_name": settings.BUNGU_SHOP_NAME,
             "notice_url": settings.BUNGU_SITE_URL + reverse("privacy:notice"),
             "consent_url": settings.BUNGU_SITE_URL + reverse("privacy:consent"),
             "asks_consent": asks,
         }
-        message = EmailMessage(
-            subject=f"{settings.BUNGU_SHOP_NAME}: our privacy notice is changing",
-            body=render_to_string("privacy/email/notice_changed.txt", context),
-            to=[str(getattr(customer, email_field))],
-            headers={MAIL_KIND_HEADER: LEGAL_NOTICE_KIND},
-        )
-        with transaction.atomic():
-            NoticeReminder.objects.create(subject_id=customer.pk, notice=notice)
-            message.send()
-        written += 1
-    return written
+        return render_to_string("privacy/email/notice_changed.txt", context)
+
+    return NoticeReminderText(
+        notice=notice,
+        subject=f"{settings.BUNGU_SHOP_NAME}: our privacy notice is changing",
+        text=render(False),
+        asking_text=render(True),
+        notices=tuple(_in_force(now)),
+    )

@@ -17,7 +17,8 @@ ACTIONS = {
     "export-for-transfer": "privacy_export_for_transfer",
     "replay-erasures": "privacy_replay_erasures",
     "run-due-deletions": "privacy_run_due_deletions",
-    "send-notice-reminders": "privacy_send_notice_reminders",
+    # P24: reminders are sent as a campaign, by the marketing app's command of that name.
+    "send-notice-reminders": "remind_notice",
 }
 
 
