@@ -9,10 +9,14 @@ import io
 import pytest
 from django.utils import timezone
 
+from bungu.mail.models import OpenTracking
+from bungu.mail.opens import tracking_token
 from bungu.marketing import offer_codes, services
 from bungu.marketing.models import CampaignRecipient, OfferCode, RecipientState
 from bungu.marketing.partner_report import offer_counts, partner_report, report_csv, shown
+from bungu.marketing.runner import send_due_campaigns
 from tests.accounts.factories import CustomerFactory
+from tests.mail.test_opens import image_tokens
 
 from .factories import PartnerFactory, make_offer
 
@@ -74,3 +78,33 @@ def test_a_title_a_spreadsheet_would_run_is_written_as_text() -> None:
     make_offer(partner, title="=HYPERLINK(1)")
     lines = list(csv.reader(io.StringIO(report_csv(partner_report(partner)))))
     assert lines[1][0] == "'=HYPERLINK(1)"
+
+
+def test_p14_p7_an_offer_sent_on_the_campaigns_own_smtp_path_counts_its_recorded_opens(
+    smtp_server,
+) -> None:
+    """The offer goes out through the campaign sender. The shop's notice records opens of its
+    own marketing only, not of offers sent for partners, so no image goes out (P7), and an
+    open recorded for one of the offer's messages (as the sender records them: the image's
+    token, no outbox row) is what the count finds."""
+    CustomerFactory(email="ann@example.com")
+    CustomerFactory(email="ben@example.com")
+    offer = make_offer()
+    services.start_campaign(campaign_id=offer.campaign_id)
+    send_due_campaigns()
+    (mail,) = [m for m in smtp_server.messages if "ann@example.com" in m.rcpt_tos]
+    assert image_tokens(str(mail.html)) == []
+    assert offer_counts([offer])[0].opened == 0
+
+    ann = CampaignRecipient.objects.get(
+        campaign_id=offer.campaign_id, customer__email="ann@example.com"
+    )
+    OpenTracking.objects.create(
+        recipient_id=ann.customer_id,
+        token=tracking_token(ann.message_id(domain="bungu.test")),
+        kind="partner.offer",
+        first_opened_at=timezone.now(),
+        opens=1,
+    )
+    (counts,) = offer_counts([offer])
+    assert (counts.sent, counts.opened) == (2, 1)

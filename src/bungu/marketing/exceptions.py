@@ -25,5 +25,6 @@ class BadPartnerLink(MarketingError):  # noqa: N818 - a domain noun
 class BadUpload(MarketingError):  # noqa: N818 - a domain noun
     """A partner's list of redeemed codes that cannot be read (empty, too big, not text)."""
 
+
 class UnknownNotice(MarketingError):  # noqa: N818 - a domain noun
     """A notice reminder was asked for a notice version that does not exist."""

@@ -19,6 +19,7 @@ from bungu.mail.open_counts import count_opened
 
 from .models import CampaignRecipient, RecipientState
 from .partner_models import OfferCode, Partner, PartnerOffer
+from .sending import message_id_domain
 
 CSV_HEADER = ("offer", "valid from", "valid until", "sent", "opened", "redeemed")
 
@@ -55,8 +56,21 @@ class ReportRow:
     redeemed: str
 
 
+def _opened(campaign_id: int, *, domain: str) -> int:
+    sent = CampaignRecipient.objects.filter(campaign_id=campaign_id, state=RecipientState.SENT)
+    recipients = sent.values_list("pk", "campaign_id").iterator()
+    return count_opened(
+        message_ids=(
+            CampaignRecipient(pk=pk, campaign_id=campaign).message_id(domain=domain)
+            for pk, campaign in recipients
+        )
+    )
+
+
 def offer_counts(offers: Sequence[PartnerOffer]) -> list[OfferCounts]:
-    """Exact counts of each offer: two queries, and one per offer for the opens."""
+    """Exact counts of each offer: two queries, and per offer one for its sent messages and
+    one per 500 of them for their opens."""
+    domain = message_id_domain()
     campaign_ids = [offer.campaign_id for offer in offers]
     sent = dict(
         CampaignRecipient.objects.filter(campaign_id__in=campaign_ids, state=RecipientState.SENT)
@@ -74,8 +88,7 @@ def offer_counts(offers: Sequence[PartnerOffer]) -> list[OfferCounts]:
         OfferCounts(
             offer=offer,
             sent=sent.get(offer.campaign_id, 0),
-            # The campaign's Message-IDs start so (``CampaignRecipient.message_id``).
-            opened=count_opened(message_id_prefix=f"<campaign{offer.campaign_id}."),
+            opened=_opened(offer.campaign_id, domain=domain),
             redeemed=redeemed.get(offer.pk, 0),
         )
         for offer in offers

@@ -81,7 +81,8 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def _message_id_domain() -> str:
+def message_id_domain() -> str:
+    """The domain of the campaigns' Message-IDs: the sender's."""
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
 
 
@@ -420,7 +421,7 @@ def send_batch(
     one query for the batch); stops early when the campaign is paused or cancelled
     meanwhile, giving back what was not tried."""
     tally = Tally()
-    domain = _message_id_domain()
+    domain = message_id_domain()
     message = message or prepare(campaign)
     recipients = list(
         CampaignRecipient.objects.filter(pk__in=ids, lease_owner=owner)
