@@ -271,3 +271,11 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+@pytest.mark.parametrize("sku_count", [1, 6])
+def test_rewriting_a_products_entries_costs_two_queries(db, sku_count, django_assert_num_queries):
+    product = ProductFactory(skus=sku_count)
+    with django_assert_num_queries(2):  # delete, insert ... select
+        ListingEntry.refresh_for([product.id])
+    assert_in_step()

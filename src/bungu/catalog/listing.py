@@ -32,7 +32,7 @@ from .listing_query import (
     ignored_notice,
     is_slug,
 )
-from .models import SKU, Brand, Category, Product
+from .models import SKU, Brand, CatalogState, Category, Product
 from .money import format_money
 from .search import SearchQuery, get_backend
 
@@ -456,8 +456,15 @@ class CategoryFamily:
     children: list[Category]
 
 
+def _category_tree(generation: int) -> dict[str, Category]:
+    # Every category by path, in the order a parent lists its children.
+    rows = Category.objects.order_by("depth", "position", "name")
+    return {row.path: row for row in rows}
+
+
 def get_category_family(*, path: str) -> CategoryFamily:
-    """A category by path with its ancestors and children, in one query.
+    """A category by path with its ancestors and children, from the category tree this
+    process keeps for the catalogue generation (categories change it): no query when kept.
 
     Raises Category.DoesNotExist.
     """
@@ -465,19 +472,19 @@ def get_category_family(*, path: str) -> CategoryFamily:
     if len(parts) > MAX_CATEGORY_DEPTH or not all(is_slug(part) for part in parts):
         raise Category.DoesNotExist(path)
     path = "/".join(parts)
-    lineage = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    rows = list(
-        Category.objects.filter(
-            Q(path__in=lineage) | Q(path__startswith=f"{path}/", depth=len(parts))
-        ).order_by("depth", "position", "name")
-    )
-    by_path = {row.path: row for row in rows}
+    by_path = CatalogState.per_process("category-tree", _category_tree)
     if path not in by_path:
         raise Category.DoesNotExist(path)
+    lineage = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    prefix = f"{path}/"
     return CategoryFamily(
         category=by_path[path],
         breadcrumbs=[by_path[p] for p in lineage if p in by_path],
-        children=[row for row in rows if row.depth == len(parts)],
+        children=[
+            row
+            for row_path, row in by_path.items()
+            if row.depth == len(parts) and row_path.startswith(prefix)
+        ],
     )
 
 

@@ -582,8 +582,8 @@ class ListingEntry(models.Model):
         """Rewrite the rows of these products (of every product for None) from the products,
         their SKUs and the category tree, in two queries per 500 products."""
         if product_ids is None:
+            cls.objects.all().delete()
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {cls._meta.db_table}")  # noqa: S608
                 cursor.execute(listing_entries.insert_sql(cls._tables()), [])
             return
         ids = sorted({pk for pk in product_ids if pk is not None})
@@ -592,11 +592,8 @@ class ListingEntry(models.Model):
             if connection.features.has_select_for_update and connection.in_atomic_block:
                 # Two refreshes of one product wait for each other rather than both insert.
                 list(Product.objects.select_for_update().filter(id__in=chunk).values_list("id"))
+            cls.objects.filter(product_id__in=chunk).delete()
             marks = ", ".join(["%s"] * len(chunk))
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM {cls._meta.db_table} WHERE product_id IN ({marks})",  # noqa: S608
-                    chunk,
-                )
                 insert = listing_entries.insert_sql(cls._tables(), ids=f"IN ({marks})")
                 cursor.execute(insert, chunk * listing_entries.ID_PARAMETER_USES)
