@@ -18,8 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from bungu import privacy
-from bungu.accounts import services as accounts
-from bungu.accounts import sessions
+from bungu.accounts import services as accounts, sessions
 from bungu.accounts.summary import CustomerSummary, read_summary, store_summary
 from bungu.cart import services as cart
 from bungu.cart.models import Cart
