@@ -580,7 +580,8 @@ class ListingEntry(models.Model):
     @classmethod
     def refresh_for(cls, product_ids: Iterable[int | None] | None) -> None:
         """Rewrite the rows of these products (of every product for None) from the products,
-        their SKUs and the category tree, in two queries per 500 products."""
+        their SKUs and the category tree: two queries per 500 products (and a lock of their
+        rows on a database that has row locks)."""
         if product_ids is None:
             cls.objects.all().delete()
             with connection.cursor() as cursor:
@@ -590,8 +591,10 @@ class ListingEntry(models.Model):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             if connection.features.has_select_for_update and connection.in_atomic_block:
-                # Two refreshes of one product wait for each other rather than both insert.
-                list(Product.objects.select_for_update().filter(id__in=chunk).values_list("id"))
+                # Two refreshes of one product wait for each other rather than both insert;
+                # in id order, as every bulk update of products locks them.
+                rows = Product.objects.select_for_update().filter(id__in=chunk).order_by("id")
+                list(rows.values_list("id"))
             cls.objects.filter(product_id__in=chunk).delete()
             marks = ", ".join(["%s"] * len(chunk))
             with connection.cursor() as cursor:
