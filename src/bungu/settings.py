@@ -237,6 +237,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# Read from the cache, written through to the database (the sessions page reads the rows):
+# a signed-in page needs no session query. Ended sessions leave both (allauth's store delete).
+# Not on several machines: there the cache is Redis, and Django's cached_db store lets a
+# cache error through on delete after the row is gone, so a session ended while Redis is
+# down could come back from the cache when it returns. The database alone ends it everywhere.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CLUSTER
+    else "django.contrib.sessions.backends.cached_db"
+)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

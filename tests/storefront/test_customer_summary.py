@@ -17,7 +17,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from bungu.accounts import services as accounts
+from bungu import privacy
+from bungu.accounts import services as accounts, sessions
 from bungu.accounts.summary import CustomerSummary, read_summary, store_summary
 from bungu.cart import services as cart
 from bungu.cart.models import Cart
@@ -220,6 +221,44 @@ def test_signing_out_shows_signed_out_and_drops_the_summary(shop):
     assert read_summary(user_id=customer.pk)[1] is None
 
 
+def test_erasing_the_account_drops_its_summary_at_once(shop):
+    """P22: the erasure ends the account's sessions, and its summary (the name, the wish
+    lists' names) leaves the cache with them, not an hour later."""
+    customer = CustomerFactory(name="Aiko Tanaka")
+    client = _signed_in(customer)
+    WishListFactory(owner=customer, name="Birthday ideas")
+    assert _account_name(_page(client)) == "Aiko Tanaka"
+    assert cache.get(f"accounts:summary:{customer.pk}") is not None
+
+    privacy.erase_subject(subject=customer.pk, actor="test")
+
+    assert cache.get(f"accounts:summary:{customer.pk}") is None
+    html = _hit(client)
+    assert _account_name(html) is None
+    assert "Aiko" not in html
+
+
+@pytest.mark.parametrize("everywhere", [False, True])
+def test_signing_out_everywhere_drops_the_summary(shop, everywhere):
+    customer = CustomerFactory(name="Aiko Tanaka")
+    here, elsewhere = _signed_in(customer), _signed_in(customer)
+    _page(here)
+    _page(elsewhere)
+    assert cache.get(f"accounts:summary:{customer.pk}") is not None
+    current = None if everywhere else here.session.session_key
+
+    if everywhere:
+        sessions.end_all_sessions(user=customer)
+    else:
+        sessions.end_other_sessions(user=customer, current_key=current)
+
+    assert cache.get(f"accounts:summary:{customer.pk}") is None
+    assert _account_name(_hit(elsewhere)) is None
+    # The browser that stayed signed in is shown as itself again, from a summary made anew.
+    expected = None if everywhere else "Aiko Tanaka"
+    assert _account_name(_hit(here)) == expected
+
+
 def test_a_password_change_elsewhere_signs_this_session_out(shop):
     customer = CustomerFactory(name="Aiko Tanaka")
     client = _signed_in(customer)
@@ -347,7 +386,7 @@ def test_a_lost_version_makes_the_summary_again(shop):
 # ---------------------------------------------------------------- queries
 
 
-def test_a_warm_signed_in_hit_runs_three_queries_whatever_the_customer_holds(
+def test_a_warm_signed_in_hit_runs_two_queries_whatever_the_customer_holds(
     shop, django_assert_num_queries
 ):
     _, sku = shop
@@ -355,7 +394,7 @@ def test_a_warm_signed_in_hit_runs_three_queries_whatever_the_customer_holds(
     customer = CustomerFactory()
     client = _signed_in(customer)
     _page(client)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         _hit(client)
 
     customer_cart = Cart.objects.create(user=customer)
@@ -366,12 +405,12 @@ def test_a_warm_signed_in_hit_runs_three_queries_whatever_the_customer_holds(
         WishListItemFactory(wish_list=wish_list, sku=sku)
     accounts.update_profile(user=customer, actor=customer, changes={"name": "Many Things"})
 
-    # The session, the customer, the catalogue generation (see test_shared_pages); a miss
-    # of the summary adds four, whatever the customer holds.
-    with django_assert_num_queries(3 + 4):
+    # The customer, the catalogue generation (see test_shared_pages); a miss of the summary
+    # adds four, whatever the customer holds.
+    with django_assert_num_queries(2 + 4):
         html = _hit(client)
     assert _cart_count(html) == 8
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert _cart_count(_hit(client)) == 8
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from .models import User
+from .summary import forget_summary
 
 DB_SESSION_ENGINES = {
     "django.contrib.sessions.backends.db",
@@ -97,6 +98,7 @@ def _live_rows(user: User) -> list[UserSession]:
             dead.append(row.pk)
     if dead:
         UserSession.objects.filter(pk__in=dead).delete()
+        forget_summary(user_id=int(user.pk))
     return live
 
 
@@ -123,6 +125,7 @@ def end_session(*, user: User, session_id: int) -> str:
     row = UserSession.objects.get(pk=session_id, user_id=user.pk)
     key = str(row.session_key)
     row.end()
+    forget_summary(user_id=int(user.pk))
     return key
 
 
@@ -136,6 +139,8 @@ def end_other_sessions(*, user: User, current_key: str | None) -> int:
     for row in rows:
         row.end()
         ended += 1
+    # The summary a signed-in page's holes show leaves the cache with the sessions.
+    forget_summary(user_id=int(user.pk))
     return ended
 
 
@@ -153,6 +158,8 @@ def end_sessions(*, row_ids: Sequence[int]) -> int:
     ended = 0
     for row in UserSession.objects.filter(pk__in=row_ids).order_by("pk"):
         row.end()
+        # P22: an erased account's summary (name, wish lists) leaves the cache at once.
+        forget_summary(user_id=int(row.user_id))
         ended += 1
     return ended
 
@@ -164,6 +171,11 @@ def purge_ended_sessions() -> int:
         session_key__in=Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
     )
     if settings.SESSION_ENGINE not in DB_SESSION_ENGINES:
-        return sum(1 for row in UserSession.objects.iterator() if row.purge())
+        purged = [row for row in UserSession.objects.iterator() if row.purge()]
+        for row in purged:
+            forget_summary(user_id=int(row.user_id))
+        return len(purged)
+    for user_id in set(stale.values_list("user_id", flat=True)):
+        forget_summary(user_id=int(user_id))
     count, _ = stale.delete()
     return int(count)

@@ -13,10 +13,12 @@ stores the old state, is not used afterwards. The storefront builds the summary 
 (``bungu.storefront.summary``): this module knows only its shape and where it is kept, so
 that every app, from accounts up, can say that it changed.
 
-It holds a customer's data (their name, their wish lists' names): it is deleted when they
-sign out or their reviews are erased (``forget_summary``) and expires after ``KEEP_SECONDS``
-in any case (an erased account's summary cannot be read meanwhile: its sessions are signed
-out by the erasure).
+It holds a customer's data (their name, their wish lists' names): it is deleted
+(``forget_summary``) when they sign out, when any of their sessions is ended (one, every other,
+all, and the erasure of the account, which ends its sessions through ``accounts.sessions``) or
+their reviews are erased, and expires after ``KEEP_SECONDS`` in any case. A summary is made
+only for a signed-in request, so while it exists the account has a session, whose end
+deletes it.
 """
 
 from __future__ import annotations

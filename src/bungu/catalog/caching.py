@@ -90,6 +90,13 @@ def _page_cache(view: View, depends_on: DependsOn) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in {"GET", "HEAD"}:
             return view(request, *args, **kwargs)
+        if settings.BUNGU_PAGE_CACHE_SECONDS <= 0:
+            # Caching is off: nothing would be kept, so neither look nor write.
+            response = _render_as_anonymous(view, request, args, kwargs)
+            response[CACHE_HEADER] = "off"
+            patch_vary_headers(response, ["Cookie"])
+            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+            return response
         key = page_cache_key(request, CatalogState.current())
         # The shared cache failing (Redis stopped) reads as a miss: the page is made anew.
         cached = shared_cache.get(key)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from .listing_entries import ALL_PRODUCTS_SCOPE, brand_scope_key, category_scope_key
 from .listing_facets import Counts, band_q, count_facets, variant_q
 from .listing_query import (
     BANDS_BY_KEY,
@@ -31,7 +32,7 @@ from .listing_query import (
     ignored_notice,
     is_slug,
 )
-from .models import SKU, Brand, Category, Product
+from .models import SKU, Brand, CatalogState, Category, Product
 from .money import format_money
 from .search import SearchQuery, get_backend
 
@@ -97,6 +98,8 @@ class Scope:
     """The products a page lists before any filter: visible products only."""
 
     products: QuerySet[Product]
+    # The ``ListingEntry.scope`` whose rows the facets are counted over.
+    key: str
     search: SearchQuery | None = None
     # Facets the page itself fixes, not offered as filters (the brand page's brand).
     fixed: frozenset[str] = frozenset()
@@ -375,11 +378,16 @@ def list_products(
             )
             filters = filters.with_values(name, ())
 
-    counts = count_facets(products=scope.products, filters=filters, fixed=scope.fixed)
+    matching = None if scope.search is None else get_backend().matching_ids_sql(scope.search)
+    counts = count_facets(
+        scope_key=scope.key, filters=filters, fixed=scope.fixed, matching=matching
+    )
     filters, vanished = _drop_unknown(filters, counts, notices)
     if vanished:
         # A filter whose every value was unknown matched nothing; count again without it.
-        counts = count_facets(products=scope.products, filters=filters, fixed=scope.fixed)
+        counts = count_facets(
+            scope_key=scope.key, filters=filters, fixed=scope.fixed, matching=matching
+        )
 
     total = counts.get("total", {}).get("", ("", 0))[1]
     num_pages = max(1, -(-total // page_size))
@@ -419,19 +427,26 @@ def search_scope(search: SearchQuery) -> Scope:
     """Visible products whose search document matches."""
     sql, params = get_backend().matching_ids_sql(search)
     products = Product.objects.visible().filter(id__in=RawSQL(sql, params))  # noqa: S611 - user terms are params  # nosec
-    return Scope(products=products, search=search)
+    return Scope(products=products, key=ALL_PRODUCTS_SCOPE, search=search)
 
 
 def browse_all_scope() -> Scope:
-    return Scope(products=Product.objects.visible())
+    return Scope(products=Product.objects.visible(), key=ALL_PRODUCTS_SCOPE)
 
 
 def brand_scope(brand: Brand) -> Scope:
-    return Scope(products=Product.objects.visible().filter(brand=brand), fixed=frozenset({"brand"}))
+    return Scope(
+        products=Product.objects.visible().filter(brand=brand),
+        key=brand_scope_key(brand.id),
+        fixed=frozenset({"brand"}),
+    )
 
 
 def category_scope(category: Category) -> Scope:
-    return Scope(products=Product.objects.visible().in_category(category))
+    return Scope(
+        products=Product.objects.visible().in_category(category),
+        key=category_scope_key(category.id),
+    )
 
 
 @dataclass(frozen=True)
@@ -441,8 +456,15 @@ class CategoryFamily:
     children: list[Category]
 
 
+def _category_tree(generation: int) -> dict[str, Category]:
+    # Every category by path, in the order a parent lists its children.
+    rows = Category.objects.order_by("depth", "position", "name")
+    return {row.path: row for row in rows}
+
+
 def get_category_family(*, path: str) -> CategoryFamily:
-    """A category by path with its ancestors and children, in one query.
+    """A category by path with its ancestors and children, from the category tree this
+    process keeps for the catalogue generation (categories change it): no query when kept.
 
     Raises Category.DoesNotExist.
     """
@@ -450,19 +472,19 @@ def get_category_family(*, path: str) -> CategoryFamily:
     if len(parts) > MAX_CATEGORY_DEPTH or not all(is_slug(part) for part in parts):
         raise Category.DoesNotExist(path)
     path = "/".join(parts)
-    lineage = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    rows = list(
-        Category.objects.filter(
-            Q(path__in=lineage) | Q(path__startswith=f"{path}/", depth=len(parts))
-        ).order_by("depth", "position", "name")
-    )
-    by_path = {row.path: row for row in rows}
+    by_path = CatalogState.per_process("category-tree", _category_tree)
     if path not in by_path:
         raise Category.DoesNotExist(path)
+    lineage = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    prefix = f"{path}/"
     return CategoryFamily(
         category=by_path[path],
         breadcrumbs=[by_path[p] for p in lineage if p in by_path],
-        children=[row for row in rows if row.depth == len(parts)],
+        children=[
+            row
+            for row_path, row in by_path.items()
+            if row.depth == len(parts) and row_path.startswith(prefix)
+        ],
     )
 
 

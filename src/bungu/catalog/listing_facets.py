@@ -1,14 +1,13 @@
 """Facet counts of a listing page, all of them in one SQL statement.
 
-The scope's products are read once into a materialised common table expression: one row
-per product with the columns the facets group by and one boolean column per active filter.
-Every facet is then an aggregate over that small table (the product facets) or over the
-active SKUs of its products (tip size and ink colour), each counting under every filter but
-its own. Grouping covers the whole scope, so a value that no product matching the other
-filters has still comes back, counted 0: the listing needs to know it exists in scope.
-
-Reading the scope once matters: it is the expensive part (a full-text match, a category
-subtree), and a UNION of independent queries evaluated it once per facet.
+Every count reads ``ListingEntry`` rows of the page's scope (every product, a brand, a
+category with its subtree), which hold each visible product once as itself and once per tip
+size and ink colour of its active SKUs, with the columns the filters read: so each facet is
+one GROUP BY over an index range, not a walk of the category tree and every SKU in scope.
+A search page narrows the every-product scope to the products its words match. Each facet
+is counted under every active filter but its own; grouping covers the whole scope, so a
+value that no product matching the other filters has still comes back, counted 0: the
+listing needs to know it exists in scope.
 """
 
 from __future__ import annotations
@@ -18,21 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    CharField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Q
 
+from .listing_entries import EntryKind
 from .listing_query import BANDS_BY_KEY, PRICE_BANDS, Filters, PriceBand
-from .models import SKU, Brand, Product, ProductType
+from .models import SKU, Brand, ListingEntry, ProductType
 
 # facet -> value -> (label, count)
 Counts = dict[str, dict[str, tuple[str, int]]]
@@ -49,36 +38,6 @@ def band_q(band: PriceBand, *, prefix: str = "") -> Q:
     if band.high is not None:
         q &= Q(**{f"{prefix}min_price__lt": band.high})
     return q
-
-
-def _flags(filters: Filters) -> dict[str, Q]:
-    """One condition per active filter, keyed by the facet that leaves it out."""
-    flags: dict[str, Q] = {}
-    if filters.brand:
-        # By id through a subquery: a join to the brand table per product costs more.
-        brands = Brand.objects.filter(slug__in=filters.brand).values("id")
-        flags["brand"] = Q(brand_id__in=brands)
-    if filters.type:
-        types = ProductType.objects.filter(slug__in=filters.type).values("id")
-        flags["type"] = Q(product_type_id__in=types)
-    band = BANDS_BY_KEY.get(filters.price)
-    if band:
-        flags["price"] = band_q(band)
-    price_range = Q()
-    if filters.price_min is not None:
-        price_range &= Q(min_price__gte=filters.price_min)
-    if filters.price_max is not None:
-        price_range &= Q(min_price__lte=filters.price_max)
-    if price_range:
-        flags["range"] = price_range
-    if filters.in_stock:
-        flags["stock"] = Q(in_stock=True)
-    variant = variant_q(filters)
-    if variant:
-        # Tip and ink must meet on one active SKU.
-        matching = SKU.objects.filter(variant, product=OuterRef("pk"), is_active=True)
-        flags["sku"] = Q(Exists(matching))
-    return flags
 
 
 def variant_q(filters: Filters, *, skip: str = "") -> Q:
@@ -106,107 +65,182 @@ class _Sql:
         return sep.join(self.parts)
 
 
-def _scope_sql(products: QuerySet[Product], flags: dict[str, Q]) -> tuple[str, list[Any]]:
-    band_key = Case(
-        *[When(band_q(band), then=Value(band.key)) for band in PRICE_BANDS],
-        default=Value(""),
-        output_field=CharField(),
-    )
-    columns = {
-        f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-        for name, condition in flags.items()
-    }
-    rows = products.order_by().values(
-        "id", "brand_id", "product_type_id", "in_stock", band=band_key, **columns
-    )
-    sql, params = rows.query.sql_with_params()
-    return sql, list(params)
+def _marks(values: Iterable[Any]) -> str:
+    return ", ".join("%s" for _ in values)
 
 
-def _where(flags: dict[str, Q], *, skip: Iterable[str] = ()) -> str:
+def _band_sql(band: PriceBand) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    if band.low is not None:
+        parts.append("e.min_price >= %s")
+        params.append(band.low)
+    if band.high is not None:
+        parts.append("e.min_price < %s")
+        params.append(band.high)
+    return " AND ".join(parts), params
+
+
+def _flags(filters: Filters) -> dict[str, tuple[str, list[Any]]]:
+    """One condition on an entry ``e`` per active filter, keyed by the facet that leaves it
+    out. Brands and types by id through a subquery, as the entries hold ids."""
+    flags: dict[str, tuple[str, list[Any]]] = {}
+    brand_table, type_table = Brand._meta.db_table, ProductType._meta.db_table
+    if filters.brand:
+        brands = f"SELECT id FROM {brand_table} WHERE slug IN ({_marks(filters.brand)})"  # noqa: S608
+        flags["brand"] = (f"e.brand_id IN ({brands})", list(filters.brand))
+    if filters.type:
+        types = f"SELECT id FROM {type_table} WHERE slug IN ({_marks(filters.type)})"  # noqa: S608
+        flags["type"] = (f"e.product_type_id IN ({types})", list(filters.type))
+    band = BANDS_BY_KEY.get(filters.price)
+    if band:
+        flags["price"] = _band_sql(band)
+    range_parts, range_params = [], []
+    if filters.price_min is not None:
+        range_parts.append("e.min_price >= %s")
+        range_params.append(filters.price_min)
+    if filters.price_max is not None:
+        range_parts.append("e.min_price <= %s")
+        range_params.append(filters.price_max)
+    if range_parts:
+        flags["range"] = (" AND ".join(range_parts), range_params)
+    if filters.in_stock:
+        flags["stock"] = ("e.in_stock", [])
+    if filters.tip or filters.ink:
+        # Tip and ink must meet on one active SKU.
+        flags["sku"] = _variant_exists(tip=filters.tip, ink=filters.ink)
+    return flags
+
+
+def _variant_exists(
+    *, tip: tuple[str, ...] = (), ink: tuple[str, ...] = (), own: str = ""
+) -> tuple[str, list[Any]]:
+    """EXISTS an active SKU of the entry's product with one of these tips and inks, and whose
+    ``own`` column (tip_size or ink_colour) is the entry's value."""
+    sql = (
+        f"EXISTS (SELECT 1 FROM {SKU._meta.db_table} k "  # noqa: S608
+        "WHERE k.product_id = e.product_id AND k.is_active"
+    )
+    params: list[Any] = []
+    if own:
+        sql += f" AND k.{own} = e.value"
+    if tip:
+        sql += f" AND k.tip_size IN ({_marks(tip)})"
+        params += tip
+    if ink:
+        sql += f" AND k.ink_colour IN ({_marks(ink)})"
+        params += ink
+    return sql + ")", params
+
+
+def _where(
+    flags: dict[str, tuple[str, list[Any]]], *, skip: Iterable[str] = (), extra: str = ""
+) -> tuple[str, list[Any]]:
     names = [name for name in (*_PRODUCT_FLAGS, "sku") if name in flags and name not in skip]
-    return " AND ".join(f"s.f_{name}" for name in names)
+    parts = [flags[name][0] for name in names] + ([extra] if extra else [])
+    params = [param for name in names for param in flags[name][1]]
+    return " AND ".join(parts), params
 
 
-def _count(condition: str, column: str = "*") -> str:
-    return f"COUNT({column}) FILTER (WHERE {condition})" if condition else f"COUNT({column})"
+def _count(condition: str) -> str:
+    return f"COUNT(*) FILTER (WHERE {condition})" if condition else "COUNT(*)"
 
 
-def _in_list(column: str, values: tuple[str, ...], sql: _Sql) -> str:
-    sql.params.extend(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+def count_facets(
+    *,
+    scope_key: str,
+    filters: Filters,
+    fixed: frozenset[str],
+    matching: tuple[str, list[Any]] | None = None,
+) -> Counts:
+    """Counts per facet value over the scope's products, each under the other active filters.
 
-
-def _variant_count_sql(column: str, condition: str, text: str) -> str:
-    """Products per value of a SKU column, counting those with a SKU of that value that meets
-    ``condition``. CROSS JOIN makes SQLite walk the scope and look its SKUs up by product
-    rather than scan every SKU in the shop; PostgreSQL plans it like any inner join."""
-    sku_table = SKU._meta.db_table
-    if connection.vendor == "sqlite":
-        # SQLite counts distinct products per value in one pass, about twice as fast as
-        # grouping by (value, product) first.
-        return (
-            f"SELECT {text}, k.{column}, k.{column}, "  # noqa: S608
-            f"COUNT(DISTINCT CASE WHEN {condition} THEN k.product_id END) "
-            f"FROM s CROSS JOIN {sku_table} k "
-            f"WHERE k.product_id = s.id AND k.is_active AND k.{column} <> '' "
-            f"GROUP BY k.{column}"
-        )
-    # One row per (value, product) first, then a plain count: PostgreSQL must sort for
-    # COUNT(DISTINCT ...) but hashes a GROUP BY.
-    return (
-        f"SELECT {text}, d.value, d.value, COUNT(*) FILTER (WHERE d.ok = 1) FROM ("  # noqa: S608
-        f"SELECT k.{column} AS value, MAX(CASE WHEN {condition} THEN 1 ELSE 0 END) AS ok "
-        f"FROM s CROSS JOIN {sku_table} k "
-        f"WHERE k.product_id = s.id AND k.is_active AND k.{column} <> '' "
-        f"GROUP BY k.{column}, k.product_id) d GROUP BY d.value"
-    )
-
-
-def count_facets(*, products: QuerySet[Product], filters: Filters, fixed: frozenset[str]) -> Counts:
-    """Counts per facet value over the products, each under the other active filters.
-
-    ``fixed`` names facets the page itself fixes (the brand page's brand): not counted.
+    ``scope_key``: the ``ListingEntry.scope`` of the page; ``matching``: SQL of the ids of
+    the products a search matched, which narrows it. ``fixed`` names facets the page itself
+    fixes (the brand page's brand): not counted.
     """
     flags = _flags(filters)
-    scope_sql, scope_params = _scope_sql(products, flags)
     sql = _Sql()
-    sql.add(f"WITH s AS MATERIALIZED ({scope_sql})", scope_params)
-
+    entries = ListingEntry._meta.db_table
     # Only our own fragments are formatted into this SQL; every value travels as a parameter.
+    if matching is not None:
+        # From the matches to their entries, once: a search matches few of the products.
+        sql.add(
+            f"WITH m (id) AS MATERIALIZED ({matching[0]}), s AS MATERIALIZED ("  # noqa: S608
+            "SELECT e.kind, e.value, e.product_id, e.brand_id, e.product_type_id, e.min_price, "
+            f"e.in_stock FROM m CROSS JOIN {entries} e WHERE e.product_id = m.id "
+            "AND e.scope = %s)",
+            [*matching[1], scope_key],
+        )
+
+        def rows(kind: str) -> tuple[str, list[Any]]:
+            return "FROM s e WHERE e.kind = %s", [kind]
+
+    else:
+
+        def rows(kind: str) -> tuple[str, list[Any]]:
+            return (
+                f"FROM {entries} e WHERE e.scope = %s AND e.kind = %s",
+                [scope_key, kind],
+            )
+
+    product_rows, product_params = rows(EntryKind.PRODUCT)
     selects = _Sql()
     text = "CAST(%s AS text)"
-    total = _count(_where(flags))
-    selects.add(f"SELECT {text}, {text}, {text}, {total} FROM s", ["total", "", ""])  # noqa: S608
-    stock = _count(" AND ".join(filter(None, [_where(flags, skip={"stock"}), "s.in_stock"])))
-    selects.add(f"SELECT {text}, {text}, {text}, {stock} FROM s", ["stock", "1", ""])  # noqa: S608
-    price = _count(_where(flags, skip={"price"}))
+
+    def add(head: str, head_params: list[Any], condition: tuple[str, list[Any]], tail: str) -> None:
+        counted, counted_params = condition
+        selects.add(
+            f"{head} {_count(counted)} {product_rows}{tail}",
+            [*head_params, *counted_params, *product_params],
+        )
+
+    add(f"SELECT {text}, {text}, {text},", ["total", "", ""], _where(flags), "")
+    add(
+        f"SELECT {text}, {text}, {text},",
+        ["stock", "1", ""],
+        _where(flags, skip={"stock"}, extra="e.in_stock"),
+        "",
+    )
+    band_sql, band_params = ["CASE"], []
+    for band in PRICE_BANDS:
+        condition, params = _band_sql(band)
+        band_sql.append(f"WHEN {condition} THEN {text}")
+        band_params += [*params, band.key]
+    band_sql.append(f"ELSE {text} END")
+    band_expression = " ".join(band_sql)
+    counted, counted_params = _where(flags, skip={"price"})
     selects.add(
-        f"SELECT {text}, s.band, {text}, {price} FROM s GROUP BY s.band",  # noqa: S608
-        ["price", ""],
+        f"SELECT {text}, b.band, {text}, {_count('b.ok' if counted else '')} FROM ("  # noqa: S608
+        f"SELECT {band_expression} AS band, {counted or '1 = 1'} AS ok {product_rows}) b "
+        "GROUP BY b.band",
+        ["price", "", *band_params, "", *counted_params, *product_params],
     )
     labelled = [("type", "product_type_id", ProductType._meta.db_table)]
     if "brand" not in fixed:
         labelled.append(("brand", "brand_id", Brand._meta.db_table))
     for name, column, table in labelled:
+        counted, counted_params = _where(flags, skip={name})
         selects.add(
             f"SELECT {text}, t.slug, t.name, c.n FROM ("  # noqa: S608
-            f"SELECT s.{column} AS id, {_count(_where(flags, skip={name}))} AS n "
-            f"FROM s GROUP BY s.{column}) c JOIN {table} t ON t.id = c.id",
-            [name],
+            f"SELECT e.{column} AS id, {_count(counted)} AS n {product_rows} "
+            f"GROUP BY e.{column}) c JOIN {table} t ON t.id = c.id",
+            [name, *counted_params, *product_params],
         )
-    product_condition = _where(flags, skip={"sku"})
-    for name, column, other, other_values in (
-        ("tip", "tip_size", "ink_colour", filters.ink),
-        ("ink", "ink_colour", "tip_size", filters.tip),
+    for name, kind, variant in (
+        ("tip", EntryKind.TIP, _variant_exists(ink=filters.ink, own="tip_size")),
+        ("ink", EntryKind.INK, _variant_exists(tip=filters.tip, own="ink_colour")),
     ):
-        part = _Sql(params=[name])
-        conditions = [product_condition] if product_condition else []
-        if other_values:
-            conditions.append(_in_list(f"k.{other}", other_values, part))
-        condition = " AND ".join(conditions) or "1 = 1"
-        part.parts.append(_variant_count_sql(column, condition, text))
-        selects.add(part.text(), part.params)
+        # The other variant filter must meet this value on one SKU.
+        other_chosen = filters.ink if name == "tip" else filters.tip
+        counted, counted_params = _where(flags, skip={"sku"})
+        if other_chosen:
+            counted = " AND ".join(filter(None, [counted, variant[0]]))
+            counted_params = [*counted_params, *variant[1]]
+        kind_rows, kind_params = rows(kind)
+        selects.add(
+            f"SELECT {text}, e.value, e.value, {_count(counted)} {kind_rows} GROUP BY e.value",
+            [name, *counted_params, *kind_params],
+        )
     sql.add(selects.text(" UNION ALL "), selects.params)
 
     counts: Counts = {}

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 
 from bungu import db_routing
 
-from . import page_deps
+from . import listing_entries, page_deps
 
 LOW_STOCK_THRESHOLD = 5
+
+T = TypeVar("T")
 
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens."
@@ -38,6 +40,8 @@ class CatalogState(models.Model):
 
     # (generation, monotonic time read) of this process; None when it must be read again.
     _remembered: ClassVar[tuple[int, float] | None] = None
+    # name -> (generation, value): what this process built for one generation (``per_process``).
+    _kept: ClassVar[dict[str, tuple[int, Any]]] = {}
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="catalogstate_single_row")]
@@ -60,6 +64,23 @@ class CatalogState(models.Model):
     @classmethod
     def forget(cls) -> None:
         cls._remembered = None
+        cls._kept = {}
+
+    @classmethod
+    def per_process(cls, name: str, build: Callable[[int], T]) -> T:
+        """The value ``build(generation)`` made for the current generation, kept in this
+        process until the generation moves on: no cache read, no unpickling per request.
+        Only for what changes with the generation alone (the category tree), and read-only
+        to its callers, since every request of the process shares it."""
+        generation = cls.current()
+        kept = cls._kept.get(name)
+        if kept is not None and kept[0] == generation:
+            return kept[1]  # type: ignore[no-any-return]
+        value = build(generation)
+        # A value read inside a transaction may yet be rolled back: never keep it.
+        if not transaction.get_connection().in_atomic_block:
+            cls._kept = {**cls._kept, name: (generation, value)}
+        return value
 
     @classmethod
     def bump(cls) -> None:
@@ -187,6 +208,9 @@ class Category(ChangesCatalog):
         # Keep the descendants' materialised paths in step after a move or rename.
         for child in self.children.all():
             child.save()
+        # Then the listing entries of its own products, whose ancestors may have changed
+        # (each descendant's save did the same for its products, its paths already new).
+        ListingEntry.refresh_for(self.products.values_list("id", flat=True))
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:category", kwargs={"path": self.path})
@@ -266,6 +290,7 @@ class Product(ChangesProductPages):
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         self._placed_as_loaded = self._placement()
+        ListingEntry.refresh_for([self.id])
 
     def get_absolute_url(self) -> str:
         # The page is composed at the top (storefront) of the catalogue's product and the
@@ -393,7 +418,15 @@ class SKU(ChangesProductPages):
                 for f in self._meta.concrete_fields
                 if not f.primary_key and f.name != "allocated"
             ]
+        moved_from = self._loaded_product_ids()
         super().save(*args, **kwargs)
+        ListingEntry.refresh_for(moved_from | self._product_ids())
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        product_ids = self._product_ids() | self._loaded_product_ids()
+        result = super().delete(*args, **kwargs)
+        ListingEntry.refresh_for(product_ids)
+        return result
 
     def clean(self) -> None:
         super().clean()
@@ -477,3 +510,98 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------- the listings' facet table
+
+
+class ListingEntry(models.Model):
+    """One visible product in one listing scope (every product, its brand, its category and
+    each ancestor), once as itself and once per tip size and ink colour its active SKUs have,
+    with the product's columns the facet filters read.
+
+    So a listing's facet counts are index-only GROUP BYs over one scope's rows
+    (``listing_facets``), not a walk of the category tree and every SKU of the scope. Kept
+    by ``refresh_for``, which every change of what it copies calls: a product's, SKU's or
+    category's save (the admin, the services, the factories), the bulk listing refresh (stock
+    changes, the CSV import) and the demo loader. Brands and types are copied by id, so a
+    rename needs nothing here. Deleting a product deletes its rows.
+    """
+
+    scope = models.CharField(max_length=24)
+    kind = models.CharField(max_length=1, choices=listing_entries.EntryKind.choices)
+    value = models.CharField(max_length=40, blank=True)
+    # Indexed below, first of the columns a search's facets read.
+    product = models.ForeignKey(Product, related_name="+", on_delete=models.CASCADE, db_index=False)
+    brand_id = models.PositiveIntegerField()
+    product_type_id = models.PositiveIntegerField()
+    min_price = models.DecimalField(max_digits=9, decimal_places=2)
+    in_stock = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            # Covers every facet count: the scope's rows of one kind, in value order.
+            models.Index(
+                fields=[
+                    "scope",
+                    "kind",
+                    "value",
+                    "brand_id",
+                    "product_type_id",
+                    "min_price",
+                    "in_stock",
+                    "product",
+                ],
+                name="listingentry_count_idx",
+            ),
+            # Covers a search's facets, read from each matching product to its rows.
+            models.Index(
+                fields=[
+                    "product",
+                    "scope",
+                    "kind",
+                    "value",
+                    "brand_id",
+                    "product_type_id",
+                    "min_price",
+                    "in_stock",
+                ],
+                name="listingentry_product_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.kind} {self.value} #{self.product_id}"
+
+    @staticmethod
+    def _tables() -> listing_entries.Tables:
+        return listing_entries.Tables(
+            entry=ListingEntry._meta.db_table,
+            product=Product._meta.db_table,
+            category=Category._meta.db_table,
+            sku=SKU._meta.db_table,
+        )
+
+    @classmethod
+    def refresh_for(cls, product_ids: Iterable[int | None] | None) -> None:
+        """Rewrite the rows of these products (of every product for None) from the products,
+        their SKUs and the category tree: two queries per 500 products (and a lock of their
+        rows on a database that has row locks)."""
+        if product_ids is None:
+            cls.objects.all().delete()
+            with connection.cursor() as cursor:
+                cursor.execute(listing_entries.insert_sql(cls._tables()), [])
+            return
+        ids = sorted({pk for pk in product_ids if pk is not None})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            if connection.features.has_select_for_update and connection.in_atomic_block:
+                # Two refreshes of one product wait for each other rather than both insert;
+                # in id order, as every bulk update of products locks them.
+                rows = Product.objects.select_for_update().filter(id__in=chunk).order_by("id")
+                list(rows.values_list("id"))
+            cls.objects.filter(product_id__in=chunk).delete()
+            marks = ", ".join(["%s"] * len(chunk))
+            with connection.cursor() as cursor:
+                insert = listing_entries.insert_sql(cls._tables(), ids=f"IN ({marks})")
+                cursor.execute(insert, chunk * listing_entries.ID_PARAMETER_USES)

@@ -24,6 +24,7 @@ from .models import (
     Brand,
     CatalogState,
     Category,
+    ListingEntry,
     Product,
     ProductImage,
     StockState,
@@ -32,14 +33,19 @@ from .models import (
 )
 
 
-def list_top_categories() -> list[Category]:
-    """The top-level categories with their children, cached until the catalogue changes."""
-    key = f"nav:{CatalogState.current()}"
+def _top_categories(generation: int) -> list[Category]:
+    key = f"nav:{generation}"
     tree: list[Category] | None = shared_cache.get(key)
     if tree is None:
         tree = list(Category.objects.filter(parent=None).prefetch_related("children"))
         shared_cache.set(key, tree, 3600)
     return tree
+
+
+def list_top_categories() -> list[Category]:
+    """The top-level categories with their children, kept until the catalogue changes: in
+    the process (every page's layout shows them), else in the shared cache."""
+    return CatalogState.per_process("nav", _top_categories)
 
 
 # ---------------------------------------------------------------- home and product pages
@@ -221,6 +227,8 @@ def refresh_listing_fields_in_bulk(*, product_ids: Iterable[int], chunk_size: in
         Product.objects.bulk_update(
             products, ["min_price", "max_price", "in_stock", "lead_sku_code", "updated_at"]
         )
+        # bulk_update saves no product one by one: their listing entries follow here.
+        ListingEntry.refresh_for(chunk)
     return len(ids)
 
 

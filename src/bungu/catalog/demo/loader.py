@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from bungu.catalog.models import SKU, Brand, CatalogState, Category, Product, ProductType
+from bungu.catalog.models import (
+    SKU,
+    Brand,
+    CatalogState,
+    Category,
+    ListingEntry,
+    Product,
+    ProductType,
+)
 from bungu.catalog.search import reindex_products
 from bungu.catalog.services import compute_listing_fields
 
@@ -68,6 +76,8 @@ def load_demo_catalogue(
             if on_progress is not None:
                 on_progress(len(sku_rows))
         reindex_products()
+        # Bulk-created products saved no entries one by one.
+        ListingEntry.refresh_for(None)
         CatalogState.bump()
     return DemoCatalogue(products=made_products, skus=made_skus)
 
