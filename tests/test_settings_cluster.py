@@ -25,6 +25,7 @@ print(json.dumps({
     "DATABASE_ROUTERS": settings.DATABASE_ROUTERS,
     "MIDDLEWARE": settings.MIDDLEWARE,
     "CACHE": settings.CACHES["default"]["BACKEND"],
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
 }))
 """
 
@@ -102,3 +103,18 @@ def test_the_cluster_profile_still_requires_a_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set in the production profile." in result.stderr
+
+
+def test_sessions_live_in_the_database_alone_with_a_shared_cache(tmp_path):
+    """With Redis as the cache, no session is read from it (a login or a sign-out with Redis
+    down would fail, and an ended session could come back from it); with the machine's own
+    file cache (the control), sessions are read from the cache."""
+    shared = _run(["-c", PRINT_SETTINGS], _cluster_env(tmp_path))
+    own = _run(["-c", PRINT_SETTINGS], _env(tmp_path))
+
+    assert shared.returncode == 0, shared.stderr
+    assert own.returncode == 0, own.stderr
+    assert json.loads(shared.stdout)["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert json.loads(own.stdout)["SESSION_ENGINE"] == (
+        "django.contrib.sessions.backends.cached_db"
+    )

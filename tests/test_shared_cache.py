@@ -48,7 +48,10 @@ def redis_down() -> Iterator[None]:
         "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
         "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
     }
-    with override_settings(CACHES={"default": dead}):
+    # As settings.py chooses for a shared cache: sessions in the database alone.
+    with override_settings(
+        CACHES={"default": dead}, SESSION_ENGINE="django.contrib.sessions.backends.db"
+    ):
         # The precondition: this cache really fails.
         with pytest.raises(shared_cache.ERRORS):
             cache.get("anything")

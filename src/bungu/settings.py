@@ -220,6 +220,11 @@ def _cache(url: str) -> dict[str, Any]:
 
 
 CACHES = {"default": _cache(os.environ.get("BUNGU_CACHE_URL", "file"))}
+# The caches that live on the machine itself, which the sessions may be read from (below).
+_SESSION_CACHE_BACKENDS = {
+    "bungu.file_cache.FileCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+}
 
 # ---------------------------------------------------------------- passwords and sessions
 AUTH_USER_MODEL = "accounts.User"
@@ -237,15 +242,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
-# Read from the cache, written through to the database (the sessions page reads the rows):
-# a signed-in page needs no session query. Ended sessions leave both (allauth's store delete).
-# Not on several machines: there the cache is Redis, and Django's cached_db store lets a
-# cache error through on delete after the row is gone, so a session ended while Redis is
-# down could come back from the cache when it returns. The database alone ends it everywhere.
+# With the machine's own cache (file or memory): sessions read from the cache, written
+# through to the database (the sessions page reads the rows), so a signed-in page needs no
+# session query; ended sessions leave both (allauth's store delete). With a shared cache
+# (Redis, several machines): the database alone, because Django's cached_db store lets a cache
+# error through on login and on delete after the row is gone, so with Redis down no one could
+# sign in, and a session ended meanwhile could come back from the cache when it returns.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.db"
-    if CLUSTER
-    else "django.contrib.sessions.backends.cached_db"
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] in _SESSION_CACHE_BACKENDS
+    else "django.contrib.sessions.backends.db"
 )
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
