@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cluster import Cluster
-from tests.cluster import figures
+from tests.cluster import figures, shop
 from tests.cluster.browser import Browser
 
 if os.environ.get("BUNGU_CLUSTER_TESTS") != "1":
@@ -54,3 +54,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("cluster figures")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def stock(cluster: Cluster) -> dict[str, Any]:
+    """Four SKUs with a million units each, and one with a single unit (bench's seed)."""
+    return shop.shop_state(cluster, "seed", "--plenty", "4", "--stock", "1000000", "--scarce", "1")
