@@ -5,7 +5,9 @@ Collected only with ``BUNGU_CLUSTER_TESTS=1``, so ``make test`` never starts a c
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -22,8 +24,15 @@ if os.environ.get("BUNGU_CLUSTER_TESTS") != "1":
 API_CALLS_PER_MINUTE = 3
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
+    # CI's time limit ends the run with SIGTERM: as Ctrl-C, so the cluster's teardown runs
+    # and stops every part (each runs in a session of its own, out of reach of the signal).
+    signal.signal(signal.SIGTERM, _interrupted)
     started = Cluster(
         extra_env={"BUNGU_API_CALLS_PER_MINUTE": str(API_CALLS_PER_MINUTE)},
         say=lambda line: print(f"cluster: {line}", flush=True),  # noqa: T201 - the progress
