@@ -181,11 +181,19 @@ class Cluster:
             timeout=timeout,
         )
 
-    def manage_output(self, *arguments: str, timeout: float = 300) -> str:
-        """Run ``bungu ARGUMENTS`` and return what it printed (raises ClusterError if it fails)."""
+    def manage_output(
+        self,
+        *arguments: str,
+        node: str | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 300,
+    ) -> str:
+        """Run ``bungu ARGUMENTS`` (on ``node``, with ``env`` over the deployment's) and
+        return what it printed; raises ClusterError if it fails."""
+        var_dir = self.node(node).var_dir if node else self.run_dir / "setup"
         finished = subprocess.run(
             [sys.executable, "-m", "bungu", *arguments],
-            env=self.shop_env(self.run_dir / "setup"),
+            env=self.shop_env(var_dir) | dict(env or {}),
             cwd=REPO,
             capture_output=True,
             text=True,
