@@ -19,6 +19,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -399,4 +400,13 @@ class Cluster:
         if self.primary is None:
             raise ClusterError("no primary to restart")
         self.parts["postgres-primary"].stop()
-        self.parts["postgres-primary"] = self.primary.start()
+        # The old server's backends leave once they notice it died; until then the new one
+        # refuses their shared memory, so it is tried a few times.
+        for attempt in range(5):
+            try:
+                self.parts["postgres-primary"] = self.primary.start()
+                return
+            except ClusterError:
+                if attempt == 4:
+                    raise
+                time.sleep(2)
