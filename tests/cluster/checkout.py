@@ -48,10 +48,8 @@ def place(browser: Browser, fields: dict[str, str], *, node: str | None) -> str:
     return str(answer.headers["location"])
 
 
-def pay(
-    cluster: Cluster, browser: Browser, payment_page: str, *, node: str | None
-) -> httpx.Response:
-    """Pay with the approved card on the processor's page, then come back to the shop."""
+def pay_at_processor(cluster: Cluster, payment_page: str) -> str:
+    """Pay with the approved card on the processor's page; the shop's path it sends back to."""
     with httpx.Client(timeout=30) as processor:
         page = processor.get(payment_page)
         assert page.status_code == 200
@@ -64,7 +62,14 @@ def pay(
         )
     assert paid.status_code in {302, 303}, f"pay: {paid.status_code}"
     back = urlsplit(paid.headers["location"])
-    return browser.get(back.path + (f"?{back.query}" if back.query else ""), node=node)
+    return back.path + (f"?{back.query}" if back.query else "")
+
+
+def pay(
+    cluster: Cluster, browser: Browser, payment_page: str, *, node: str | None
+) -> httpx.Response:
+    """Pay on the processor's page, then come back to the shop (on ``node``)."""
+    return browser.get(pay_at_processor(cluster, payment_page), node=node)
 
 
 def orders_of(cluster: Cluster, attempt: str) -> int:
