@@ -25,7 +25,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m cluster", description=__doc__)
     parser.add_argument(
-        "--run-dir", type=Path, help="where the parts keep data and logs (default: a temp dir)"
+        "--run-dir",
+        type=Path,
+        help="where the parts keep data and logs, kept afterwards (default: a temp dir, removed)",
     )
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, _stop)
@@ -41,7 +43,7 @@ def main() -> int:
             f"Its certificate is self-signed for this run: {cluster.cert}\n"
             f"Back office: {cluster.url}/admin/ as {STAFF_EMAIL} / {cluster.staff_password}\n"
             f"Sandbox processor: {cluster.processor_url}/test-cards\n"
-            f"Data and logs: {cluster.run_dir}\n"
+            f"Data and logs: {cluster.run_dir} (removed at the end unless given by --run-dir)\n"
             "Ctrl-C stops everything.",
             flush=True,
         )

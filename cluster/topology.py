@@ -68,6 +68,8 @@ class Cluster:
         extra_env: Mapping[str, str] | None = None,
         say: Callable[[str], None] | None = None,
     ) -> None:
+        # A directory of its own making is removed at the end; one it was given is kept.
+        self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="bungu-cluster-")).resolve()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         # The postgres user (as root) and nginx's workers must reach their files below it.
@@ -245,6 +247,8 @@ class Cluster:
         if self.smtp is not None:
             self.smtp.stop()
             self.smtp = None
+        if self._own_run_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def _start_databases(self) -> None:
         self.say("PostgreSQL 15: primary ...")

@@ -10,9 +10,16 @@ def record(check: str, figure: str, value: object) -> None:
     ROWS.append((check, figure, str(value)))
 
 
+def _order(row: tuple[str, str, str]) -> int:
+    """The check's number in the issue, "(11) ..." -> 11; rows keep their order within it."""
+    number = row[0][1:].split(")", 1)[0]
+    return int(number) if number.isdigit() else 99
+
+
 def table() -> list[str]:
     if not ROWS:
         return []
+    rows = sorted(ROWS, key=_order)
     widths = [max(len(row[i]) for row in [("check", "figure", "value"), *ROWS]) for i in range(3)]
 
     def line(row: tuple[str, str, str]) -> str:
@@ -21,4 +28,4 @@ def table() -> list[str]:
     return [
         line(("check", "figure", "value")),
         line(("-" * widths[0], "-" * widths[1], "-" * widths[2])),
-    ] + [line(row) for row in ROWS]
+    ] + [line(row) for row in rows]
