@@ -12,7 +12,8 @@ export BUNGU_VAR_DIR ?= $(CURDIR)/var
 PRIVACY_COVERAGE_FLOOR ?= 95
 .DEFAULT_GOAL := help
 
-.PHONY: help run install test test-fast lint bench bench-campaign bench-list-comparison browser wrk clean
+.PHONY: help run install test test-fast lint bench bench-campaign bench-list-comparison browser wrk \
+	cluster cluster-packages cluster-test clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -108,6 +109,24 @@ bench-campaign: install ## a campaign to 100,000 generated customers via a loopb
 
 bench-list-comparison: install ## P8: compare a 1,000,000-line partner file; time and peak memory
 	$(BIN)/python bench/list_comparison.py $(BENCH_ARGS)
+
+# The several-machine form on loopback (cluster/): Debian's PostgreSQL 15, Redis and nginx,
+# installed on first use like the browser above.
+CLUSTER_PACKAGES := postgresql-15:/usr/lib/postgresql/15/bin/initdb redis-server:/usr/bin/redis-server \
+	nginx:/usr/sbin/nginx openssl:/usr/bin/openssl
+cluster-packages: ## install Debian's postgresql-15, redis-server and nginx when missing
+	@missing=""; for entry in $(CLUSTER_PACKAGES); do \
+		[ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the cluster"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+cluster: install cluster-packages ## PostgreSQL + standby, Redis, 3 nodes behind nginx (TLS), workers, processor (Ctrl-C stops)
+	$(BIN)/python -m cluster $(CLUSTER_ARGS)
+
+# Its own session of pytest: tests/cluster/ is collected only with BUNGU_CLUSTER_TESTS=1.
+cluster-test: install cluster-packages ## start the cluster and run its checks (tests/cluster/), with a table of figures
+	BUNGU_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -p no:cacheprovider $(CLUSTER_TEST_ARGS)
 
 clean: ## remove .venv and the benchmark's databases
 	rm -rf $(VENV) var/bench .coverage .coverage.*

@@ -303,7 +303,8 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise warns (an error in the tests) when this folder is missing before collectstatic.
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
-MEDIA_ROOT = VAR_DIR / "media"
+# Several nodes share one media directory (a network file system mounted on each).
+MEDIA_ROOT = Path(os.environ.get("BUNGU_MEDIA_ROOT", VAR_DIR / "media")).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,0 +1,163 @@
+"""The front of the cluster: nginx terminating TLS with a certificate made at start, the
+HTTP -> HTTPS redirect, load balancing over the shop's nodes, and the shared media and
+collected static files served from disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .processes import HOST, ClusterError, run
+
+NGINX = Path("/usr/sbin/nginx")
+
+_CONFIG = """\
+# Written by the cluster supervisor (cluster/front.py) for this run only.
+worker_processes 2;
+daemon off;
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    # P5: the front keeps no query strings (links' tokens) and no full addresses; the
+    # shop's own access log on each node is the one the data map declares.
+    log_format shop '$time_iso8601 $request_id $status $request_method $uri $upstream_addr '
+                    '$request_time';
+    access_log {run}/access.log shop;
+    client_body_temp_path {run}/body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    client_max_body_size 6m;
+    server_tokens off;
+    sendfile on;
+
+    upstream shop {{
+{servers}
+        keepalive 16;
+    }}
+
+    server {{
+        listen {host}:{http_port};
+        # P1: plain HTTP only ever answers with the way to HTTPS.
+        return 301 https://$host:{https_port}$request_uri;
+    }}
+
+    server {{
+        listen {host}:{https_port} ssl http2;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+
+        location /media/ {{
+            alias {media}/;
+            add_header X-Content-Type-Options nosniff always;
+            add_header Strict-Transport-Security "{hsts}" always;
+            expires 1d;
+        }}
+        location /static/ {{
+            alias {static}/;
+            add_header X-Content-Type-Options nosniff always;
+            add_header Strict-Transport-Security "{hsts}" always;
+            expires 30d;
+        }}
+        location / {{
+            proxy_pass http://shop;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            # One id per request, in nginx's log and every node's (operations/request_ids.py).
+            proxy_set_header X-Request-ID $request_id;
+            # A node that refuses or drops the connection is skipped: idempotent requests
+            # are retried on the next node; a POST is not (the client retries it with the
+            # same checkout attempt, which makes one order).
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries 3;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 60s;
+        }}
+    }}
+}}
+"""
+
+
+def check_installed() -> None:
+    if not NGINX.exists():
+        raise ClusterError(
+            "nginx is not installed: `make cluster` installs Debian's nginx, "
+            "or run apt-get install nginx."
+        )
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, made for this run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    run(
+        "openssl req",
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "7",
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=IP:{HOST},DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        env=dict(os.environ),
+        log=directory / "openssl.log",
+        timeout=60,
+    )
+    key.chmod(0o600)
+    return cert, key
+
+
+def write_config(
+    directory: Path,
+    *,
+    http_port: int,
+    https_port: int,
+    node_ports: list[int],
+    cert: Path,
+    key: Path,
+    media: Path,
+    static: Path,
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    servers = "\n".join(
+        f"        server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in node_ports
+    )
+    config = directory / "nginx.conf"
+    config.write_text(
+        _CONFIG.format(
+            run=directory,
+            servers=servers,
+            host=HOST,
+            http_port=http_port,
+            https_port=https_port,
+            cert=cert,
+            key=key,
+            media=media,
+            static=static,
+            hsts="max-age=63072000; includeSubDomains; preload",
+        )
+    )
+    return config
+
+
+def command(config: Path) -> list[str]:
+    return [str(NGINX), "-c", str(config), "-e", str(config.parent / "error.log")]
