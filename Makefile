@@ -12,7 +12,7 @@ export BUNGU_VAR_DIR ?= $(CURDIR)/var
 PRIVACY_COVERAGE_FLOOR ?= 95
 .DEFAULT_GOAL := help
 
-.PHONY: help run install test test-fast lint bench bench-campaign bench-list-comparison browser wrk \
+.PHONY: help run install test test-fast lint bench bench-campaign bench-list-comparison browser redis wrk \
 	cluster cluster-packages cluster-test clean
 
 help: ## list the targets
@@ -65,13 +65,19 @@ browser: ## install Debian's chromium for the browser tests when it is missing
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# A few tests run the shared cache and its rate limits on a real Redis.
+redis: ## install Debian's redis-server for the tests that need a real Redis when it is missing
+	@command -v redis-server >/dev/null || { \
+		echo "Installing Debian's redis-server for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # Coverage is measured over the whole run (browser tests included) and the floor checked on
 # bungu.privacy; test-fast measures nothing, as a part of the suite proves no floor.
-test: install browser ## the whole suite, browser tests included, with the privacy coverage floor
+test: install browser redis ## the whole suite, browser tests included, with the privacy coverage floor
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider --cov --cov-report=
 	$(BIN)/coverage report --include='*/bungu/privacy/*' --fail-under=$(PRIVACY_COVERAGE_FLOOR)
 
-test-fast: install ## the suite without the browser tests, no coverage
+test-fast: install redis ## the suite without the browser tests, no coverage
 	$(BIN)/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider
 
 lint: install ## ruff, ruff format, import-linter, mypy, bandit, semgrep, check --deploy, migrations; as CI

@@ -1,5 +1,5 @@
 """The shop's tasks on RQ (issue 14, items 6 and 12), with real processes on loopback: a
-real Redis (``redis_fixture``), ``bungu worker`` on two "nodes" sharing the database (a WAL
+real Redis (``tests/redis_server.py``), ``bungu worker`` on two "nodes" sharing the database (a WAL
 file on SQLite, the test database on PostgreSQL) and Redis.
 
 - 1,000 tasks, two workers competing: each runs once (effects counted in the database).
@@ -40,8 +40,8 @@ from bungu.operations.tasks import housekeeping, next_housekeeping, schedule_hou
 from tests.accounts.factories import CustomerFactory
 from tests.checkout.conftest import shared_database
 from tests.marketing.factories import CampaignFactory
+from tests.redis_server import RedisServer, redis_server
 
-from .redis_fixture import RedisServer, redis_server
 from .rq_nodes import Node, node_environment, wait_for
 from .rq_workload import effects
 from .rq_workload.jobs import NAME as PERIODIC_JOB

@@ -144,9 +144,9 @@ def test_readyz_says_503_when_the_cache_refuses_connections(
 
 
 @pytest.mark.django_db
-def test_a_real_redis_is_ready(client: Client, redis_cache: Any, redis_server: int) -> None:
+def test_a_real_redis_is_ready(client: Client, redis_cache: Any, redis_port: int) -> None:
     # The positive control of the test above: the same client configuration, a live server.
-    redis_cache(redis_server)
+    redis_cache(redis_port)
 
     status, body = _ready(client)
 

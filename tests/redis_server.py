@@ -3,7 +3,8 @@ directory, with no persistence (no RDB snapshots, no append-only file), stopped 
 
 ``redis_server`` (function scope) yields a ``RedisServer`` with ``.url`` (``redis://...``),
 ``.client()`` and ``.stop()``/``.start()`` (the same port, empty again: nothing persists).
-Import the fixture into a test module or a conftest to use it.
+Import the fixture into a test module or a conftest to use it. ``make test`` installs the
+program when it is missing (``make redis``), so a test that needs it fails, never skips.
 """
 
 from __future__ import annotations
