@@ -11,24 +11,47 @@ from .exceptions import BadTemplate, UnknownSegment
 from .models import MAX_RATE_PER_MINUTE
 from .services import Draft
 
-_PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
+PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
     f"{{{{ {name} }}}} ({meaning})" for name, meaning in PLACEHOLDERS.items()
 )
 
 
-def _segment_choices() -> list[tuple[str, str]]:
+def segment_choices() -> list[tuple[str, str]]:
     return [(key, segment.label) for key, segment in declared_segments().items()]
+
+
+def check_message(form: forms.Form, data: dict[str, Any], *, fields: tuple[str, ...]) -> None:
+    """Form errors for unknown placeholders in the message's ``fields``."""
+    for name in fields:
+        if name in data:
+            try:
+                check_placeholders(data[name])
+            except BadTemplate as error:
+                form.add_error(name, str(error))
+
+
+def check_segment(form: forms.Form, data: dict[str, Any]) -> int | None:
+    """The size of the chosen segment, or None with a form error when it cannot be built."""
+    if "segment" not in data:
+        return None
+    try:
+        return segment_size(
+            key=data["segment"], argument=data.get("segment_argument", ""), now=timezone.now()
+        )
+    except UnknownSegment as error:
+        form.add_error("segment_argument", str(error))
+        return None
 
 
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="For staff only.")
-    subject = forms.CharField(max_length=200, help_text=_PLACEHOLDER_HELP)
+    subject = forms.CharField(max_length=200, help_text=PLACEHOLDER_HELP)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12}),
         max_length=MAX_BODY_LENGTH,
-        help_text=_PLACEHOLDER_HELP + ". Blank lines separate paragraphs.",
+        help_text=PLACEHOLDER_HELP + ". Blank lines separate paragraphs.",
     )
-    segment = forms.ChoiceField(choices=_segment_choices)
+    segment = forms.ChoiceField(choices=segment_choices)
     segment_argument = forms.CharField(
         label="Segment's category, state or region",
         max_length=200,
@@ -51,21 +74,8 @@ class CampaignForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("subject", "body"):
-            if name in data:
-                try:
-                    check_placeholders(data[name])
-                except BadTemplate as error:
-                    self.add_error(name, str(error))
-        if "segment" in data:
-            try:
-                self.size = segment_size(
-                    key=data["segment"],
-                    argument=data.get("segment_argument", ""),
-                    now=timezone.now(),
-                )
-            except UnknownSegment as error:
-                self.add_error("segment_argument", str(error))
+        check_message(self, data, fields=("subject", "body"))
+        check_segment(self, data)
         return data
 
     def draft(self) -> Draft:

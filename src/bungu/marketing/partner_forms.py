@@ -7,19 +7,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from .audiences import declared_segments, segment_size
-from .content import MAX_BODY_LENGTH, PLACEHOLDERS, check_placeholders
-from .exceptions import BadTemplate, UnknownSegment
+from .content import MAX_BODY_LENGTH
+from .forms import PLACEHOLDER_HELP, check_message, check_segment, segment_choices
 from .partner_access import DEFAULT_LINK_DAYS, MAX_LINK_DAYS
 from .partners import OfferDraft, PartnerDraft
-
-_PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
-    f"{{{{ {name} }}}} ({meaning})" for name, meaning in PLACEHOLDERS.items()
-)
-
-
-def _segment_choices() -> list[tuple[str, str]]:
-    return [(key, segment.label) for key, segment in declared_segments().items()]
 
 
 def _no_braces(value: str) -> None:
@@ -51,44 +42,31 @@ class PartnerForm(forms.Form):
 
 class OfferForm(forms.Form):
     title = forms.CharField(max_length=120, validators=[_no_braces])
-    subject = forms.CharField(max_length=200, help_text=_PLACEHOLDER_HELP)
+    subject = forms.CharField(max_length=200, help_text=PLACEHOLDER_HELP)
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=MAX_BODY_LENGTH - 1000,
-        help_text=_PLACEHOLDER_HELP + ". Whose offer it is, its dates, the customer's code and "
+        help_text=PLACEHOLDER_HELP + ". Whose offer it is, its dates, the customer's code and "
         "that the partner gets no name or address are added below it.",
     )
     valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), help_text="The last day of the offer."
     )
-    segment = forms.ChoiceField(choices=_segment_choices)
+    segment = forms.ChoiceField(choices=segment_choices)
     segment_argument = forms.CharField(
         label="Segment's category, state or region", max_length=200, required=False
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("subject", "text"):
-            if name in data:
-                try:
-                    check_placeholders(data[name])
-                except BadTemplate as error:
-                    self.add_error(name, str(error))
+        check_message(self, data, fields=("subject", "text"))
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", "The offer ends before it starts.")
         elif end and end < timezone.localdate():
             self.add_error("valid_until", "The offer has ended already.")
-        if "segment" in data:
-            try:
-                segment_size(
-                    key=data["segment"],
-                    argument=data.get("segment_argument", ""),
-                    now=timezone.now(),
-                )
-            except UnknownSegment as error:
-                self.add_error("segment_argument", str(error))
+        check_segment(self, data)
         return data
 
     def draft(self) -> OfferDraft:
