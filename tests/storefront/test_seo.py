@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from bungu.catalog.models import Product
 from tests.catalog.factories import BrandFactory, CategoryFactory, ProductFactory
@@ -31,7 +32,8 @@ def test_sitemap_lists_home_categories_brands_and_visible_products(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml"
-    lastmod = product.updated_at.date().isoformat()
+    # The sitemap writes the shop's local date (TIME_ZONE), not the UTC one.
+    lastmod = timezone.localdate(product.updated_at).isoformat()
     assert _entries(response.content.decode()) == {
         "http://testserver/": None,
         "http://testserver/brands/": None,
