@@ -45,10 +45,9 @@ def main() -> int:
             f"Its certificate is self-signed for this run: {cluster.cert}\n"
             f"Back office: {cluster.url}/admin/ as {STAFF_EMAIL} / {cluster.staff_password}\n"
             f"Sandbox processor: {cluster.processor_url}/test-cards\n"
-            "Metrics (loopback only, one listener a node, not through nginx): "
-            + ", ".join(f"{node.name} {node.metrics_url}" for node in cluster.nodes)
-            + "\n"
-            f"Restarts of nodes, workers and metrics are logged to {cluster.supervisor.log}\n"
+            "Each node's metrics (loopback only, never through nginx):\n"
+            + "".join(f"  node {node.name}: {node.metrics_url}\n" for node in cluster.nodes)
+            + f"Restarts of nodes, workers and metrics are logged to {cluster.supervisor.log}\n"
             f"Data and logs: {cluster.run_dir} (removed at the end unless given by --run-dir)\n"
             "Ctrl-C stops everything.",
             flush=True,

@@ -88,6 +88,8 @@ class Supervisor:
         # Why it gave up on a part that kept dying (it then restarts that part no more).
         self.gave_up: str | None = None
         self._given_up: set[str] = set()
+        # Parts stopped on purpose (``hold``): left stopped until started by hand.
+        self._held: set[str] = set()
         # ``step`` (the thread) and ``forget`` (a caller starting a part) take turns.
         self._lock = threading.Lock()
         # Per part: when it was restarted (within the window), and a restart it waits for.
@@ -124,7 +126,7 @@ class Supervisor:
                 self._look_at(name, part)
 
     def _look_at(self, name: str, part: Part) -> None:
-        if not restartable(name) or name in self._given_up:
+        if not restartable(name) or name in self._given_up or name in self._held:
             return
         if part.alive():
             # Started again by someone else (a check calling ``start_node``).
@@ -179,10 +181,18 @@ class Supervisor:
         )
         self._note(f"{name} restarted ({back - seen_dead:.1f} s after it was seen dead)")
 
+    def hold(self, name: str) -> None:
+        """Leave the part called ``name`` stopped when it stops (an operator stopped it on
+        purpose), until it is started by hand (``forget``)."""
+        with self._lock:
+            self._held.add(name)
+            self._waiting.pop(name, None)
+
     def forget(self, name: str) -> None:
         """A part started by hand (not by the supervisor) starts with a clean slate: no
-        restart waiting, none counted, not given up on."""
+        restart waiting, none counted, not given up on, not held."""
         with self._lock:
+            self._held.discard(name)
             self._history.pop(name, None)
             self._waiting.pop(name, None)
             if name in self._given_up:

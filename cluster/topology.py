@@ -261,6 +261,7 @@ class Cluster:
                 self.start_node(node.name)
             # After the nodes: gunicorn empties its metrics folder when it starts.
             for node in self.nodes:
+                self.say(f"node {node.name}'s metrics on {node.metrics_url} ...")
                 self.start_metrics(node.name)
             for name in WORKER_NODES:
                 self.start_worker(name)
@@ -499,8 +500,16 @@ class Cluster:
         wait_until(lambda: port_open(self.https_port), part=part, what="nginx")
 
     # ------------------------------------------------------------ faults, for the checks
+    def stop_part(self, name: str) -> None:
+        """Stop a part cleanly (``node-a``, ``worker-b`` ...), as an operator stops a service;
+        it stays in ``parts``, and the supervisor leaves it stopped until ``start_node``,
+        ``start_worker`` or ``start_metrics`` starts it again."""
+        self.supervisor.hold(name)
+        self.parts[name].stop()
+
     def crash(self, name: str) -> None:
-        """kill -9 a part (``node-b``, ``postgres-primary`` ...); it stays in ``parts``."""
+        """kill -9 a part (``node-b``, ``postgres-primary`` ...); it stays in ``parts``. A
+        node, worker or metrics listener is then started again by the supervisor."""
         self.parts[name].crash()
         self.parts[name].process.wait(timeout=30)
 

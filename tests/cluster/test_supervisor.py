@@ -150,3 +150,30 @@ def test_a_shared_part_that_dies_is_not_restarted_and_stops_everything(
     assert (
         supervisor.why_stop() == "postgres-primary, redis stopped (a shared part is not restarted)"
     )
+
+
+def test_a_part_stopped_on_purpose_stays_stopped_until_started_by_hand(
+    tmp_path: Path, parts: dict[str, Part]
+) -> None:
+    parts["node-a"] = _dying("node-a", tmp_path / "node-a.log", lives=60)
+    parts["worker-a"] = _dying("worker-a", tmp_path / "worker-a.log", lives=60)
+    supervisor = _supervise(tmp_path, parts, RestartPolicy(first_delay=0.01), lives=60)
+    held = parts["node-a"]
+    supervisor.hold("node-a")
+    held.stop()
+    # The positive control: the worker, crashed and not held, is started again.
+    parts["worker-a"].crash()
+    parts["worker-a"].process.wait(timeout=30)
+    _step_until(supervisor, lambda: bool(supervisor.restarts))
+    for _ in range(20):
+        supervisor.step()
+        time.sleep(0.01)
+    assert [restart.name for restart in supervisor.restarts] == ["worker-a"]
+    assert parts["node-a"] is held
+    assert supervisor.why_stop() is None
+    # Started by hand, it is watched again: a crash is restarted.
+    parts["node-a"] = _dying("node-a", tmp_path / "node-a.log", lives=60)
+    supervisor.forget("node-a")
+    parts["node-a"].crash()
+    _step_until(supervisor, lambda: len(supervisor.restarts) == 2)
+    assert [restart.name for restart in supervisor.restarts] == ["worker-a", "node-a"]
