@@ -1,4 +1,4 @@
-"""(13) Each node's metrics (``bungu metrics`` on a loopback port of its own, reading that
+"""(14) Each node's metrics (``bungu metrics`` on a loopback port of its own, reading that
 node's gunicorn workers): after traffic through nginx, every node has counted exactly the
 requests nginx sent it, the task engine's gauges (RQ) are there, and nothing of the metrics
 can be read through nginx."""
@@ -66,7 +66,7 @@ def test_each_node_counts_the_requests_it_served_and_its_metrics_stay_off_nginx(
     after = {node.name: _samples(cluster, node.name) for node in cluster.nodes}
     counted = {name: _counted(samples) - before[name] for name, samples in after.items()}
     figures.record(
-        "(13) metrics per node",
+        "(14) metrics per node",
         f"{PATH} served (nginx's log) / counted (node's metrics)",
         ", ".join(f"{name} {served[name]}/{counted[name]}" for name in sorted(counted)),
     )
@@ -90,7 +90,7 @@ def test_the_metrics_cannot_be_read_through_nginx(cluster: Cluster) -> None:
     with httpx.Client(verify=cluster.tls_context(), timeout=30) as client:
         answers = {path: client.get(cluster.url + path) for path in ("/metrics", "/metrics/")}
     figures.record(
-        "(13) metrics through nginx",
+        "(14) metrics through nginx",
         "status of /metrics, /metrics/",
         ", ".join(str(answer.status_code) for answer in answers.values()),
     )
