@@ -1,5 +1,7 @@
-"""``python -m cluster`` (``make cluster``): start the topology, print its address, and run
-until Ctrl-C or SIGTERM; a part that dies stops the whole cluster."""
+"""``python -m cluster`` (``make cluster``): start the topology, print its addresses, and run
+until Ctrl-C or SIGTERM. A node, worker or metrics listener that dies is started again (at
+most 5 times a minute, ``cluster/supervisor.py``); a shared part that dies (PostgreSQL, Redis,
+nginx, the processor), or a node's part that keeps dying, stops the whole cluster."""
 
 from __future__ import annotations
 
@@ -43,14 +45,17 @@ def main() -> int:
             f"Its certificate is self-signed for this run: {cluster.cert}\n"
             f"Back office: {cluster.url}/admin/ as {STAFF_EMAIL} / {cluster.staff_password}\n"
             f"Sandbox processor: {cluster.processor_url}/test-cards\n"
+            "Each node's metrics (loopback only, never through nginx):\n"
+            + "".join(f"  node {node.name}: {node.metrics_url}\n" for node in cluster.nodes)
+            + f"Restarts of nodes, workers and metrics are logged to {cluster.supervisor.log}\n"
             f"Data and logs: {cluster.run_dir} (removed at the end unless given by --run-dir)\n"
             "Ctrl-C stops everything.",
             flush=True,
         )
         while True:
-            dead = [name for name, part in cluster.parts.items() if not part.alive()]
-            if dead:
-                print(f"cluster: {', '.join(dead)} stopped; stopping the rest", file=sys.stderr)
+            reason = cluster.supervisor.why_stop()
+            if reason is not None:
+                print(f"cluster: {reason}\ncluster: stopping everything", file=sys.stderr)
                 return 1
             time.sleep(1)
     except Stopped:

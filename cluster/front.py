@@ -64,7 +64,26 @@ http {{
             add_header Strict-Transport-Security "{hsts}" always;
             expires 30d;
         }}
+        # "Place order": its form carries the checkout attempt, the processor's idempotency
+        # key, and the order is unique per attempt, so a POST that a dying node took is
+        # passed to the next node too (docs/design.md, "The front's passive checks").
+        location = /checkout/pay/ {{
+{proxy}
+            proxy_next_upstream error timeout non_idempotent;
+        }}
         location / {{
+{proxy}
+            # A node that refuses or drops the connection is skipped: GET and HEAD are
+            # passed to the next node; any other method only if the dead node never got it.
+            proxy_next_upstream error timeout;
+        }}
+    }}
+}}
+"""
+
+
+# Every location that passes requests to the nodes.
+_PROXY = """\
             proxy_pass http://shop;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -73,17 +92,17 @@ http {{
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             # One id per request, in nginx's log and every node's (operations/request_ids.py).
             proxy_set_header X-Request-ID $request_id;
-            # A node that refuses or drops the connection is skipped: idempotent requests
-            # are retried on the next node; a POST is not (the client retries it with the
-            # same checkout attempt, which makes one order).
-            proxy_next_upstream error timeout http_502 http_503;
             proxy_next_upstream_tries 3;
+            # Only a quick failure is tried again: never a request a node took 10 s over.
+            proxy_next_upstream_timeout 10s;
             proxy_connect_timeout 2s;
-            proxy_read_timeout 60s;
-        }}
-    }}
-}}
-"""
+            proxy_read_timeout 60s;"""
+# Passive checks (open-source nginx has no active ones): one refused, dropped or timed-out
+# connection takes a node out for 5 s, then one request tries it again (it is passed on to
+# the next node if the node is still down). A 5xx the shop answers is not a failure of the
+# node: the same answer would come from every node (a shared part down).
+MAX_FAILS = 1
+FAIL_TIMEOUT_SECONDS = 5
 
 
 def check_installed() -> None:
@@ -139,13 +158,15 @@ def write_config(
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(
-        f"        server {HOST}:{port} max_fails=1 fail_timeout=5s;" for port in node_ports
+        f"        server {HOST}:{port} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+        for port in node_ports
     )
     config = directory / "nginx.conf"
     config.write_text(
         _CONFIG.format(
             run=directory,
             servers=servers,
+            proxy=_PROXY,
             host=HOST,
             http_port=http_port,
             https_port=https_port,

@@ -1,6 +1,8 @@
 """The several-machine form of Bungu, on one machine's loopback: PostgreSQL 15 with a
-streaming standby, Redis, three shop nodes (gunicorn) behind nginx with TLS, task workers
-on two of them, the sandbox card processor and an SMTP sink.
+streaming standby, Redis, three shop nodes (gunicorn) behind nginx with TLS, each with its
+metrics listener (``bungu metrics``) on a loopback port of its own, task workers on two of
+them, the sandbox card processor and an SMTP sink. Once it runs, a supervisor thread starts
+a node, worker or metrics listener that dies again (``cluster/supervisor.py``).
 
 Every part gets the environment a real deployment gives it (``Cluster.shop_env``); nothing
 here changes the shop's code or settings module. ``make cluster`` runs it until Ctrl-C
@@ -19,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +33,7 @@ from types import TracebackType
 from . import front, postgres
 from .mail import MailSink
 from .processes import HOST, REPO, ClusterError, Part, free_port, port_open, run, start, wait_until
+from .supervisor import RestartPolicy, Supervisor
 
 # The settings profile of the nodes: production's rules, and system checks that refuse
 # single-node parts (SQLite, a per-node cache, media on a node's own disk).
@@ -47,15 +51,21 @@ STAFF_EMAIL = "staff@bungu.test"
 
 @dataclass(frozen=True)
 class Node:
-    """One shop node: its port and its own var directory, as if on its own disk."""
+    """One shop node: its port, its metrics listener's port (loopback only, never behind
+    nginx) and its own var directory, as if on its own disk."""
 
     name: str
     port: int
     var_dir: Path
+    metrics_port: int
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{HOST}:{self.metrics_port}/metrics"
 
 
 class Cluster:
@@ -67,6 +77,7 @@ class Cluster:
         run_dir: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
         say: Callable[[str], None] | None = None,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         # A directory of its own making is removed at the end; one it was given is kept.
         self._own_run_dir = run_dir is None
@@ -85,10 +96,25 @@ class Cluster:
         self.webhook_secret = "whsec_cluster_" + secrets.token_hex(8)
         self.media_root = self.run_dir / "media"
         self.nodes = [
-            Node(name=name, port=free_port(), var_dir=self.run_dir / f"node-{name}")
+            Node(
+                name=name,
+                port=free_port(),
+                var_dir=self.run_dir / f"node-{name}",
+                metrics_port=free_port(),
+            )
             for name in NODE_NAMES
         ]
         self.parts: dict[str, Part] = {}
+        # Watches the parts once all are up (``start``); ``stop`` ends it first.
+        self.supervisor = Supervisor(
+            parts=lambda: dict(self.parts),
+            restart=self.restart,
+            policy=restart_policy,
+            say=self.say,
+            log=self.run_dir / "supervisor.log",
+        )
+        # Taken by whatever starts or stops parts: the supervisor's thread and the caller's.
+        self._parts_lock = threading.RLock()
         self.primary: postgres.Server | None = None
         self.standby: postgres.Server | None = None
         self.smtp: MailSink | None = None
@@ -233,17 +259,25 @@ class Cluster:
             self._prepare_shop()
             for node in self.nodes:
                 self.start_node(node.name)
+            # After the nodes: gunicorn empties its metrics folder when it starts.
+            for node in self.nodes:
+                self.say(f"node {node.name}'s metrics on {node.metrics_url} ...")
+                self.start_metrics(node.name)
             for name in WORKER_NODES:
                 self.start_worker(name)
             self._start_front()
         except BaseException:
             self.stop()
             raise
+        self.supervisor.start()
 
     def stop(self) -> None:
         """Stop every part this cluster started, the front first, the databases last."""
-        for name in reversed(list(self.parts)):
-            self.parts.pop(name).stop()
+        # First the supervisor, so that nothing stopped here is started again.
+        self.supervisor.stop()
+        with self._parts_lock:
+            for name in reversed(list(self.parts)):
+                self.parts.pop(name).stop()
         if self.smtp is not None:
             self.smtp.stop()
             self.smtp = None
@@ -336,48 +370,116 @@ class Cluster:
             shutil.copytree(built, node.var_dir / "static", dirs_exist_ok=True)
         shutil.copytree(built, self.run_dir / "front" / "static", dirs_exist_ok=True)
 
+    # A part started by a caller (the start, a check) starts with a clean slate in the
+    # supervisor; one the supervisor restarts (``restart``) keeps its count of restarts.
     def start_node(self, name: str) -> Part:
-        """Start (or start again) node ``name``'s gunicorn; returns once it answers."""
-        node = self.node(name)
-        node.var_dir.mkdir(parents=True, exist_ok=True)
-        part = start(
-            f"node-{name}",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "bungu.wsgi",
-                "--config",
-                "python:bungu.gunicorn_conf",
-                "--bind",
-                f"{HOST}:{node.port}",
-                "--workers",
-                str(GUNICORN_WORKERS),
-                "--access-logfile",
-                "-",
-                "--logger-class",
-                "bungu.operations.logs.AccessLogger",
-                "--graceful-timeout",
-                "5",
-                "--no-control-socket",
-            ],
-            env=self.shop_env(node.var_dir),
-            log=node.var_dir / "gunicorn.log",
-        )
-        self.parts[f"node-{name}"] = part
-        wait_until(lambda: port_open(node.port), part=part, what=f"node {name}", timeout=120)
-        return part
+        """Start (or start again) node ``name``'s gunicorn; returns once it answers. A
+        node already running (the supervisor started it again) is waited for, not doubled."""
+        self.supervisor.forget(f"node-{name}")
+        return self._start_node(name)
 
     def start_worker(self, name: str) -> Part:
+        """Start (or start again) node ``name``'s task worker, unless it runs."""
+        self.supervisor.forget(f"worker-{name}")
+        return self._start_worker(name)
+
+    def start_metrics(self, name: str) -> Part:
+        """Start (or start again) node ``name``'s ``bungu metrics`` on its own loopback
+        port; returns once it answers."""
+        self.supervisor.forget(f"metrics-{name}")
+        return self._start_metrics(name)
+
+    def restart(self, name: str) -> Part:
+        """Start the part called ``name`` (``node-b``, ``worker-a``, ``metrics-c``) again:
+        what the supervisor calls for a part that died."""
+        kind, _, node = name.partition("-")
+        starters: dict[str, Callable[[str], Part]] = {
+            "node": self._start_node,
+            "worker": self._start_worker,
+            "metrics": self._start_metrics,
+        }
+        if kind not in starters or node not in NODE_NAMES:
+            raise ClusterError(f"{name} is not a part the supervisor starts again")
+        return starters[kind](node)
+
+    def _running(self, name: str) -> Part | None:
+        """The part called ``name`` if it runs; raises once the cluster is stopping."""
+        if self.supervisor.stopping:
+            raise ClusterError(f"the cluster is stopping: {name} is not started")
+        part = self.parts.get(name)
+        return part if part is not None and part.alive() else None
+
+    def _start_node(self, name: str) -> Part:
         node = self.node(name)
-        part = start(
-            f"worker-{name}",
-            [sys.executable, "-m", "bungu", *WORKER_COMMAND],
-            env=self.shop_env(node.var_dir),
-            log=node.var_dir / "worker.log",
-        )
-        self.parts[f"worker-{name}"] = part
-        return part
+        with self._parts_lock:
+            part = self._running(f"node-{name}")
+            if part is None:
+                node.var_dir.mkdir(parents=True, exist_ok=True)
+                part = start(
+                    f"node-{name}",
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "bungu.wsgi",
+                        "--config",
+                        "python:bungu.gunicorn_conf",
+                        "--bind",
+                        f"{HOST}:{node.port}",
+                        "--workers",
+                        str(GUNICORN_WORKERS),
+                        "--access-logfile",
+                        "-",
+                        "--logger-class",
+                        "bungu.operations.logs.AccessLogger",
+                        "--graceful-timeout",
+                        "5",
+                        "--no-control-socket",
+                    ],
+                    env=self.shop_env(node.var_dir),
+                    log=node.var_dir / "gunicorn.log",
+                )
+                self.parts[f"node-{name}"] = part
+            wait_until(lambda: port_open(node.port), part=part, what=f"node {name}", timeout=120)
+            return part
+
+    def _start_worker(self, name: str) -> Part:
+        node = self.node(name)
+        with self._parts_lock:
+            running = self._running(f"worker-{name}")
+            if running is not None:
+                return running
+            part = start(
+                f"worker-{name}",
+                [sys.executable, "-m", "bungu", *WORKER_COMMAND],
+                env=self.shop_env(node.var_dir),
+                log=node.var_dir / "worker.log",
+            )
+            self.parts[f"worker-{name}"] = part
+            return part
+
+    def _start_metrics(self, name: str) -> Part:
+        node = self.node(name)
+        with self._parts_lock:
+            part = self._running(f"metrics-{name}")
+            if part is None:
+                # The node's own folder of gunicorn's files (BUNGU_VAR_DIR/metrics), served
+                # on a loopback port nginx does not know.
+                part = start(
+                    f"metrics-{name}",
+                    [sys.executable, "-m", "bungu", "metrics"],
+                    env=self.shop_env(node.var_dir)
+                    | {"BUNGU_METRICS_ADDRESS": f"{HOST}:{node.metrics_port}"},
+                    log=node.var_dir / "metrics.log",
+                )
+                self.parts[f"metrics-{name}"] = part
+            wait_until(
+                lambda: port_open(node.metrics_port),
+                part=part,
+                what=f"node {name}'s metrics",
+                timeout=120,
+            )
+            return part
 
     def _start_front(self) -> None:
         self.say("nginx (TLS, three nodes) ...")
@@ -398,8 +500,16 @@ class Cluster:
         wait_until(lambda: port_open(self.https_port), part=part, what="nginx")
 
     # ------------------------------------------------------------ faults, for the checks
+    def stop_part(self, name: str) -> None:
+        """Stop a part cleanly (``node-a``, ``worker-b`` ...), as an operator stops a service;
+        it stays in ``parts``, and the supervisor leaves it stopped until ``start_node``,
+        ``start_worker`` or ``start_metrics`` starts it again."""
+        self.supervisor.hold(name)
+        self.parts[name].stop()
+
     def crash(self, name: str) -> None:
-        """kill -9 a part (``node-b``, ``postgres-primary`` ...); it stays in ``parts``."""
+        """kill -9 a part (``node-b``, ``postgres-primary`` ...); it stays in ``parts``. A
+        node, worker or metrics listener is then started again by the supervisor."""
         self.parts[name].crash()
         self.parts[name].process.wait(timeout=30)
 
