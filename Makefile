@@ -106,7 +106,8 @@ wrk: ## install Debian's wrk for the benchmark when it is missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skus 100000 --duration 20".
-bench: install wrk ## the load scenarios with a same-run baseline (BENCH_ARGS="--help")
+# BENCH_ARGS=--cluster loads the cluster (below) instead, so it needs the cluster's packages.
+bench: install wrk $(if $(findstring --cluster,$(BENCH_ARGS)),cluster-packages) ## the load scenarios with a same-run baseline (BENCH_ARGS="--help"; --cluster: through nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Not part of `make bench`: 100,000 recipients take minutes of their own.
