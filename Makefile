@@ -132,7 +132,7 @@ cluster: install cluster-packages ## PostgreSQL + standby, Redis, 3 nodes behind
 	$(BIN)/python -m cluster $(CLUSTER_ARGS)
 
 # Its own session of pytest: tests/cluster/ is collected only with BUNGU_CLUSTER_TESTS=1.
-cluster-test: install cluster-packages ## start the cluster and run its checks (tests/cluster/), with a table of figures
+cluster-test: install cluster-packages wrk ## start the cluster and run its checks (tests/cluster/), with a table of figures
 	BUNGU_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -p no:cacheprovider $(CLUSTER_TEST_ARGS)
 
 clean: ## remove .venv and the benchmark's databases
