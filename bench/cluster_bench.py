@@ -15,10 +15,12 @@ is stopped on every way out (Ctrl-C, SIGTERM, an error); the run directory
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,7 +100,7 @@ def _bare_answers(port: int) -> bool:
         return False
 
 
-def _wait_for_bare(server: Any, *, port: int, log: Path) -> None:
+def _wait_for_bare(server: subprocess.Popen[bytes], *, port: int, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -143,9 +145,7 @@ def bare_servers(count: int, *, log_dir: Path) -> Iterator[list[tuple[int, int]]
                     command,
                     env=env,
                     log=log,
-                    wait_until_ready=lambda server, port=port, log=log: _wait_for_bare(
-                        server, port=port, log=log
-                    ),
+                    wait_until_ready=functools.partial(_wait_for_bare, port=port, log=log),
                 )
             )
             servers.append((port, pid))

@@ -228,7 +228,7 @@ def reload(master: int, *, timeout: float = 30) -> None:
         if not current & old and current:
             return
         time.sleep(0.1)
-    raise ClusterError(f"nginx did not reload within {timeout:g} s")
+    raise ClusterError(f"nginx did not reload within {timeout:g} s; its error.log says why")
 
 
 def command(config: Path) -> list[str]:
