@@ -45,8 +45,9 @@ class CheckoutBenchError(RuntimeError):
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU seconds (user + system) used so far by ``pid`` and every process below it, from
-    Linux's /proc (for this very process: its own threads only); None without /proc. The
-    figure that says where a flow's cost goes when the machine, not a lock, is the limit."""
+    Linux's /proc, those that ended included once reaped (for this very process: its own
+    threads only); None without /proc. The figure that says where a flow's cost goes when
+    the machine, not a lock, is the limit."""
     if pid == os.getpid():
         # This process alone (its buyer threads), without the servers it started.
         return sum(os.times()[:2])
@@ -66,7 +67,10 @@ def cpu_seconds(pid: int) -> float | None:
         # The command name may hold spaces and parentheses: the fields start after the last ")".
         fields = stat[stat.rindex(")") + 2 :].split()
         parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        # utime and stime, then cutime and cstime: the children it has reaped. A process that
+        # ended (a PostgreSQL backend whose connection closed) leaves the table, and its CPU
+        # would leave the sum with it, making a difference between two readings negative.
+        used[int(entry.name)] = sum(int(value) for value in fields[11:15]) / ticks
     total, family = 0.0, {pid}
     for candidate in sorted(parents):
         line, seen = candidate, set()

@@ -23,6 +23,7 @@ run: Any = importlib.import_module("run")
 cluster_bench: Any = importlib.import_module("cluster_bench")
 bare_app: Any = importlib.import_module("bare_app")
 report: Any = importlib.import_module("report")
+checkout_scenario: Any = importlib.import_module("checkout_scenario")
 loadgen: Any = importlib.import_module("loadgen")
 
 
@@ -219,3 +220,31 @@ def test_the_growth_table_sets_each_node_count_side_by_side() -> None:
     assert cpu[2].split() == ["category", "1.50", "0.00", "0.00", "0.25", "1.75"]
     # Judged on correctness only: no speed target fails a cluster run.
     assert [r.failures for r in runs[1].results] == [[], []]
+
+
+# ---------------------------------------------------------------- the CPU of a family
+BUSY_CHILD = """
+import subprocess, sys, time
+subprocess.run([sys.executable, "-c", "sum(range(3 * 10 ** 7))"], check=True)
+print("reaped", flush=True)
+time.sleep(30)
+"""
+
+
+def test_a_child_that_ended_keeps_its_cpu_in_its_family(tmp_path: Path) -> None:
+    # A PostgreSQL backend ends when its connection closes: its CPU must stay counted, or
+    # the difference between two readings goes negative (it did, before cutime was added).
+    script = tmp_path / "parent.py"
+    script.write_text(BUSY_CHILD)
+    with subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True
+    ) as parent:
+        try:
+            assert parent.stdout is not None
+            assert parent.stdout.readline().strip() == "reaped"
+            reaped = checkout_scenario.cpu_seconds(parent.pid)
+        finally:
+            parent.kill()
+
+    # The child's sum alone takes well over 0.1 s of CPU; the parent's own start far less.
+    assert reaped > 0.1
