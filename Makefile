@@ -106,7 +106,8 @@ wrk: ## install Debian's wrk for the benchmark when it is missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--skus 100000 --duration 20".
-bench: install wrk ## the load scenarios with a same-run baseline (BENCH_ARGS="--help")
+# BENCH_ARGS=--cluster loads the cluster (below) instead, so it needs the cluster's packages.
+bench: install wrk $(if $(findstring --cluster,$(BENCH_ARGS)),cluster-packages) ## the load scenarios with a same-run baseline (BENCH_ARGS="--help"; --cluster: through nginx)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Not part of `make bench`: 100,000 recipients take minutes of their own.
@@ -131,7 +132,7 @@ cluster: install cluster-packages ## PostgreSQL + standby, Redis, 3 nodes behind
 	$(BIN)/python -m cluster $(CLUSTER_ARGS)
 
 # Its own session of pytest: tests/cluster/ is collected only with BUNGU_CLUSTER_TESTS=1.
-cluster-test: install cluster-packages ## start the cluster and run its checks (tests/cluster/), with a table of figures
+cluster-test: install cluster-packages wrk ## start the cluster and run its checks (tests/cluster/), with a table of figures
 	BUNGU_CLUSTER_TESTS=1 $(BIN)/python -m pytest tests/cluster -p no:cacheprovider $(CLUSTER_TEST_ARGS)
 
 clean: ## remove .venv and the benchmark's databases

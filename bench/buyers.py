@@ -15,6 +15,7 @@ Nothing here imports Django: ``bench/run.py`` and the tests use it against live 
 from __future__ import annotations
 
 import re
+import ssl
 import statistics
 import threading
 import time
@@ -187,13 +188,17 @@ class Buyer:
     shop_url: str
     product_path: str
     quantity: int = 1
+    # What the client trusts over TLS: the cluster's front has a certificate of its own.
+    verify: ssl.SSLContext | bool = True
     client: httpx.Client = field(init=False)
     requests: int = field(init=False, default=0)
     steps: list[tuple[str, float]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.shop_url = self.shop_url.rstrip("/")
-        self.client = httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
+        self.client = httpx.Client(
+            verify=self.verify, timeout=REQUEST_TIMEOUT, follow_redirects=False
+        )
 
     def close(self) -> None:
         self.client.close()

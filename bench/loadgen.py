@@ -139,8 +139,10 @@ def run_wrk(
     seconds: int,
     connections: int,
     threads: int,
+    url: str | None = None,
 ) -> LoadResult:
-    """Load 127.0.0.1:``port`` for ``seconds``. Raises LoadGeneratorError when wrk fails."""
+    """Load 127.0.0.1:``port`` (or ``url``, e.g. the cluster's https front; wrk speaks TLS
+    and trusts any certificate) for ``seconds``. Raises LoadGeneratorError when wrk fails."""
     command = [
         wrk,
         f"-t{threads}",
@@ -150,7 +152,7 @@ def run_wrk(
         "5s",
         "-s",
         str(script),
-        f"http://127.0.0.1:{port}/",
+        url or f"http://127.0.0.1:{port}/",
     ]
     try:
         finished = subprocess.run(

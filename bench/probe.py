@@ -12,6 +12,7 @@ import json
 import os
 import random
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,7 +26,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -143,7 +144,7 @@ def _search_paths() -> list[str]:
     return [f"{search}?{urlencode(q)}" for q in queries]
 
 
-def _signed_in_customer() -> Client:
+def _signed_in_customer(front: dict[str, str]) -> Client:
     """A customer of the benchmark's own, signed in, with a wish list and an item in the
     cart, as the shop's best customers have; the client holds the session cookie."""
     user_model = get_user_model()
@@ -156,7 +157,7 @@ def _signed_in_customer() -> Client:
     cart, _ = Cart.objects.get_or_create(user=customer)
     if sku is not None and not cart.lines.exists():
         CartLine.objects.create(cart=cart, sku=sku, quantity=1)
-    client = Client(raise_request_exception=False)
+    client = Client(raise_request_exception=False, **front)
     client.force_login(customer)
     return client
 
@@ -180,8 +181,10 @@ def _churn_skus(product_paths: list[str]) -> list[int]:
     return list(SKU.objects.filter(code__in=codes).order_by("id").values_list("id", flat=True))
 
 
-def _count_queries(paths: list[str], client: Client | None = None) -> list[PageCount]:
-    client = client or Client(raise_request_exception=False)
+def _count_queries(
+    paths: list[str], client: Client | None = None, *, front: dict[str, str]
+) -> list[PageCount]:
+    client = client or Client(raise_request_exception=False, **front)
     counts = []
     for path in paths:
         # A first request pays for compiling templates and loading lazy modules, which a
@@ -190,14 +193,19 @@ def _count_queries(paths: list[str], client: Client | None = None) -> list[PageC
         # An empty cache is the uncached path: the page, the navigation, the generation.
         cache.clear()
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as captured:
+        # Every database the page may read: with a standby, the catalogue comes from it.
+        with ExitStack() as capturing:
+            captured = [
+                capturing.enter_context(CaptureQueriesContext(connection))
+                for connection in connections.all()
+            ]
             response = client.get(path)
         elapsed = time.perf_counter() - started
         counts.append(
             PageCount(
                 path=path,
                 status=response.status_code,
-                queries=len(captured.captured_queries),
+                queries=sum(len(each.captured_queries) for each in captured),
                 bytes=len(response.content),
                 milliseconds=round(elapsed * 1000, 2),
             )
@@ -210,7 +218,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--front-host",
+        help="the cluster's public host:port: pages are asked for as nginx passes them on"
+        " (that Host, X-Forwarded-Proto https); the bare page is not the shop's, not counted",
+    )
     args = parser.parse_args()
+    front = (
+        {"HTTP_HOST": args.front_host, "HTTP_X_FORWARDED_PROTO": "https"} if args.front_host else {}
+    )
+    bare = {"baseline", "bare-signed-in"} if args.front_host else set()
 
     urls = {
         "baseline": ["/__bench__/bare/"],
@@ -221,15 +238,16 @@ def main() -> None:
         "search": _search_paths(),
     }
     urls["churn"] = [*urls["category"], *urls["product"]]
-    customer = _signed_in_customer()
+    customer = _signed_in_customer(front)
     urls["signed-in"] = _signed_in_paths(urls)
     urls["bare-signed-in"] = urls["baseline"]
     counted = {
         name: [
             asdict(c)
             for c in _count_queries(
-                paths[:COUNTED_PER_SCENARIO],
+                [] if name in bare else paths[:COUNTED_PER_SCENARIO],
                 customer if name in {"signed-in", "bare-signed-in"} else None,
+                front=front,
             )
         ]
         for name, paths in urls.items()

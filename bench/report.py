@@ -60,10 +60,14 @@ class ScenarioResult:
     # Catalogue changes made during the measured seconds (the churn scenario).
     changes: int | None = None
     failures: list[str] = field(default_factory=list)
+    # CPU milliseconds per measured request of each part (the cluster: nodes, nginx,
+    # PostgreSQL, Redis ...); empty for the single server.
+    cpu_ms_by_part: dict[str, float] = field(default_factory=dict)
 
-    def judge(self, *, baseline_rps: float | None) -> None:
-        """Fill in the ratio to the baseline and the list of targets missed."""
-        target = TARGETS[self.name]
+    def judge(self, *, baseline_rps: float | None, speed: bool = True) -> None:
+        """Fill in the ratio to the baseline and the list of targets missed (without
+        ``speed``, errors and pages that failed only: the cluster's correctness)."""
+        target = TARGETS[self.name] if speed else Target(max_queries=None)
         self.failures = []
         if self.probe_failures:
             self.failures.append(
@@ -97,7 +101,8 @@ def _cached_share(load: LoadResult | None) -> str:
     return f"{100 * load.cache_hits / (load.cache_hits + load.cache_misses):.0f}%"
 
 
-def format_table(results: list[ScenarioResult]) -> str:
+def format_table(results: list[ScenarioResult], *, targets: bool = True) -> str:
+    """The run's table; ``targets`` shows each bound beside its figure."""
     headers = [
         "scenario",
         "urls",
@@ -115,7 +120,7 @@ def format_table(results: list[ScenarioResult]) -> str:
     ]
     rows = []
     for result in results:
-        target = TARGETS[result.name]
+        target = TARGETS[result.name] if targets else Target(max_queries=None)
         load = result.load
         ratio_bound = f">={target.min_ratio:g}" if target.min_ratio is not None else None
         p99_bound = f"<={target.max_p99_ms:g}" if target.max_p99_ms is not None else None
@@ -151,28 +156,43 @@ def format_table(results: list[ScenarioResult]) -> str:
     return "\n".join(lines)
 
 
+def scenarios_json(results: list[ScenarioResult]) -> list[dict[str, Any]]:
+    """The scenarios' results as JSON-ready dictionaries."""
+    return [
+        {
+            **asdict(result),
+            "rps": result.load.rps if result.load else None,
+            "errors": result.load.errors if result.load else None,
+            "passed": not result.failures,
+        }
+        for result in results
+    ]
+
+
 def write_json(
-    results: list[ScenarioResult], *, meta: dict[str, Any], directory: Path
+    results: list[ScenarioResult],
+    *,
+    meta: dict[str, Any],
+    directory: Path,
 ) -> tuple[Path, Path]:
     """Write the run as ``<UTC timestamp>.json`` and ``latest.json``; return both paths."""
-    directory.mkdir(parents=True, exist_ok=True)
     document = {
         **meta,
         "targets": {name: asdict(target) for name, target in TARGETS.items()},
-        "scenarios": [
-            {
-                **asdict(result),
-                "rps": result.load.rps if result.load else None,
-                "errors": result.load.errors if result.load else None,
-                "passed": not result.failures,
-            }
-            for result in results
-        ],
+        "scenarios": scenarios_json(results),
     }
+    return write_document(document, directory=directory)
+
+
+def write_document(
+    document: dict[str, Any], *, directory: Path, prefix: str = ""
+) -> tuple[Path, Path]:
+    """Write ``document`` as ``<prefix><UTC timestamp>.json`` and ``<prefix>latest.json``."""
+    directory.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2) + "\n"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     written = []
-    for name in (f"{stamp}.json", "latest.json"):
+    for name in (f"{prefix}{stamp}.json", f"{prefix}latest.json"):
         # Written beside and renamed, so a reader never sees half a file.
         partial = directory / f"{name}.tmp"
         partial.write_text(text)

@@ -9,14 +9,11 @@ scenario driven by ``wrk`` for a fixed time; the table printed and written as JS
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import platform
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,14 +33,22 @@ from checkout_scenario import (
     CheckoutBenchError,
     CheckoutReport,
     ProcessorConfig,
-    cpu_seconds,
     format_checkout_table,
     run_checkout,
     sandbox_processor,
 )
-from loadgen import LoadGeneratorError, find_wrk, run_wrk, write_script
+from cluster_bench import GUNICORN_WORKERS, ClusterError, parse_node_counts, run_cluster
+from loadgen import LoadGeneratorError, find_wrk
+from page_load import (
+    BenchError,
+    Front,
+    git_revision,
+    load_with_wrk,
+    probe_pages,
+    scenario_result,
+)
 from processes import running
-from report import TARGETS, ScenarioResult, format_table, write_json
+from report import TARGETS, format_table, write_json
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -53,13 +58,7 @@ SCENARIOS = list(TARGETS)
 # Driven by bench/buyers.py's buyers rather than wrk; chosen with --only/--scenarios too.
 CHECKOUT = "checkout"
 CHOICES = [*SCENARIOS, CHECKOUT]
-# Scenarios whose requests carry the benchmark customer's session cookie.
-SIGNED_IN = {"signed-in", "bare-signed-in"}
-CHURN = "churn"
-
-
-class BenchError(RuntimeError):
-    """The run could not be carried out; the message says why."""
+DEFAULT_WORKERS = 2
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,7 +77,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--connections", type=int, default=16, help="open connections (16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gunicorn workers (2)")
     parser.add_argument(
         "--worker-threads",
         type=int,
@@ -118,6 +117,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--check", action="store_true", help="exit with status 1 when a target is missed"
     )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="through the cluster's nginx over TLS (PostgreSQL + standby, Redis, three nodes),"
+        " beside a bare server behind the same nginx",
+    )
+    parser.add_argument(
+        "--cluster-nodes",
+        type=parse_node_counts,
+        default=[3, 1],
+        metavar="COUNTS",
+        help="with --cluster: how many nodes nginx sends the load to, in turn (3,1)",
+    )
     args = parser.parse_args(argv)
     for name in ("skus", "duration", "connections", "threads", "workers", "products", "buyers"):
         if getattr(args, name) < 1:
@@ -135,7 +147,25 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
                 f" choose from {', '.join(CHOICES)}"
             )
         args.only = [*(args.only or []), *named]
+    if args.cluster:
+        _check_cluster_options(parser, args)
     return args
+
+
+def _check_cluster_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse the options the cluster decides for itself, rather than ignore them."""
+    if args.reuse_db:
+        parser.error("--cluster starts from a fresh database every run; drop --reuse-db")
+    if args.workers != DEFAULT_WORKERS or args.worker_threads != 1:
+        parser.error(
+            f"--cluster: each node runs {GUNICORN_WORKERS} sync workers;"
+            " drop --workers and --worker-threads"
+        )
+    if "bare-signed-in" in (args.only or []):
+        parser.error(
+            "--cluster: bare-signed-in needs the shop's bare page, which the cluster"
+            " (production profile) does not have"
+        )
 
 
 def _shop_env(var_dir: Path, *, page_cache: bool) -> dict[str, str]:
@@ -197,33 +227,6 @@ def _prepare_database(args: argparse.Namespace, *, var_dir: Path, env: dict[str,
     print(f"Catalogue generated in {time.monotonic() - started:.0f} s", flush=True)
 
 
-def _probe(args: argparse.Namespace, *, env: dict[str, str], workdir: Path) -> dict[str, Any]:
-    out = workdir / "probe.json"
-    print("Choosing URLs and counting queries on the uncached path...", flush=True)
-    finished = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "bench" / "probe.py"),
-            "--out",
-            str(out),
-            "--products",
-            str(args.products),
-            "--seed",
-            str(args.seed),
-        ],
-        env=env,
-        cwd=REPO,
-        timeout=600,
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if finished.returncode != 0:
-        raise BenchError(f"bench/probe.py failed:\n{finished.stderr[-3000:]}")
-    probed: dict[str, Any] = json.loads(out.read_text())
-    return probed
-
-
 def _free_port(*, avoid: int = 0) -> int:
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -280,171 +283,6 @@ def _gunicorn(
         yield pid
 
 
-def _git_revision() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head}{'+dirty' if dirty else ''}"
-
-
-def _scenario_result(name: str, probed: dict[str, Any]) -> ScenarioResult:
-    counted = probed["counted"][name]
-    return ScenarioResult(
-        name=name,
-        urls=len(probed["urls"][name]),
-        max_queries=max((page["queries"] for page in counted), default=0),
-        cold_ms=statistics.median([page["milliseconds"] for page in counted] or [0.0]),
-        page_kb=statistics.median([page["bytes"] for page in counted] or [0]) / 1024,
-        probe_failures=[
-            f"{page['path']} -> {page['status']}"
-            for page in counted
-            if not 200 <= page["status"] < 300
-        ],
-        load=None,
-    )
-
-
-def _prime(port: int, paths: list[str]) -> None:
-    """Ask for each page once, as a live shop's first visitors would, before measuring.
-
-    The measured seconds then show the steady state of a shop whose pages have been seen;
-    what a first visit costs is the "cold ms" column, and ``--no-page-cache`` loads it.
-    """
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        for path in dict.fromkeys(paths):
-            connection.request("GET", path)
-            connection.getresponse().read()
-    finally:
-        connection.close()
-
-
-@contextmanager
-def _churning(
-    args: argparse.Namespace, *, env: dict[str, str], probed: dict[str, Any], workdir: Path
-) -> Iterator[list[int]]:
-    """Change one SKU's stock a second (``bench/churn.py``) while the block runs; the list
-    yielded holds the number of changes made once the block is over."""
-    skus = workdir / "churn-skus.txt"
-    skus.write_text("\n".join(str(sku) for sku in probed["churn_skus"]) + "\n")
-    command = [
-        sys.executable,
-        str(REPO / "bench" / "churn.py"),
-        "--skus",
-        str(skus),
-        "--seconds",
-        str(args.warmup + args.duration + 30),
-        "--seed",
-        str(args.seed),
-    ]
-    made: list[int] = []
-    churn = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        yield made
-    finally:
-        churn.terminate()
-        try:
-            out, err = churn.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            churn.kill()
-            out, err = churn.communicate()
-        if churn.returncode != 0 or not out.strip().isdigit():
-            raise BenchError(f"bench/churn.py failed ({churn.returncode}):\n{err[-2000:]}")
-        made.append(int(out.strip()))
-
-
-def _load_with_wrk(
-    args: argparse.Namespace,
-    *,
-    wrk: str,
-    port: int,
-    shop_pid: int,
-    env: dict[str, str],
-    results: list[ScenarioResult],
-    probed: dict[str, Any],
-    workdir: Path,
-) -> None:
-    """Prime and drive each page scenario with wrk, filling in its ``load`` and its CPU."""
-    for result in results:
-        if not result.urls:
-            print(f"  {result.name}: no such pages in this catalogue", flush=True)
-            continue
-        with ExitStack() as during:
-            made = (
-                during.enter_context(_churning(args, env=env, probed=probed, workdir=workdir))
-                if result.name == CHURN
-                else None
-            )
-            _drive(
-                args,
-                wrk=wrk,
-                port=port,
-                shop_pid=shop_pid,
-                result=result,
-                probed=probed,
-                workdir=workdir,
-            )
-        if made:
-            result.changes = made[0]
-
-
-def _drive(
-    args: argparse.Namespace,
-    *,
-    wrk: str,
-    port: int,
-    shop_pid: int,
-    result: ScenarioResult,
-    probed: dict[str, Any],
-    workdir: Path,
-) -> None:
-    """Prime one scenario's pages, warm up, then measure it with wrk and the shop's CPU."""
-    cookie = probed["session_cookie"] if result.name in SIGNED_IN else None
-    script = write_script(probed["urls"][result.name], workdir, result.name, cookie=cookie)
-    if args.prime:
-        _prime(port, probed["urls"][result.name])
-    if args.warmup:
-        run_wrk(
-            wrk=wrk,
-            port=port,
-            script=script,
-            seconds=args.warmup,
-            connections=args.connections,
-            threads=args.threads,
-        )
-    print(f"  {result.name}: {args.duration} s ...", flush=True)
-    cpu_before = cpu_seconds(shop_pid)
-    result.load = run_wrk(
-        wrk=wrk,
-        port=port,
-        script=script,
-        seconds=args.duration,
-        connections=args.connections,
-        threads=args.threads,
-    )
-    cpu_after = cpu_seconds(shop_pid)
-    if cpu_before is not None and cpu_after is not None and result.load.requests:
-        result.cpu_ms_per_request = 1000 * (cpu_after - cpu_before) / result.load.requests
-
-
 def _run(args: argparse.Namespace) -> int:
     wrk = find_wrk()
     var_dir = REPO / "var" / "bench" / f"skus-{args.skus}"
@@ -461,7 +299,7 @@ def _run(args: argparse.Namespace) -> int:
         env.update(processor.shop_env())
     meta: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "revision": _git_revision(),
+        "revision": git_revision(),
         "python": platform.python_version(),
         "django": django.get_version(),
         "database": "sqlite",
@@ -490,9 +328,9 @@ def _run(args: argparse.Namespace) -> int:
     shutil.rmtree(var_dir / "cache", ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bungu-bench-") as scratch:
         workdir = Path(scratch)
-        probed = _probe(args, env=env, workdir=workdir)
+        probed = probe_pages(args, env=env, workdir=workdir)
         meta["catalogue"] = probed["catalogue"]
-        results = [_scenario_result(name, probed) for name in chosen]
+        results = [scenario_result(name, probed) for name in chosen]
         checkout_report: CheckoutReport | None = None
         pids = {"buyers": os.getpid()}
         with ExitStack() as servers:
@@ -513,11 +351,12 @@ def _run(args: argparse.Namespace) -> int:
             )
             port = shop_port
             print(f"gunicorn ({args.workers} workers) on {HOST}:{port}", flush=True)
-            _load_with_wrk(
+            load_with_wrk(
                 args,
                 wrk=wrk,
-                port=port,
-                shop_pid=pids["shop"],
+                front=Front(
+                    url=f"http://{HOST}:{port}", parts={"shop": pids["shop"]}, shop=("shop",)
+                ),
                 env=env,
                 results=results,
                 probed=probed,
@@ -571,8 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
-        return _run(args)
-    except (BenchError, CheckoutBenchError, LoadGeneratorError, ValueError) as exc:
+        return run_cluster(args) if args.cluster else _run(args)
+    except (BenchError, CheckoutBenchError, ClusterError, LoadGeneratorError, ValueError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

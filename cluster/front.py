@@ -5,6 +5,9 @@ collected static files served from disk."""
 from __future__ import annotations
 
 import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .processes import HOST, ClusterError, run
@@ -39,7 +42,7 @@ http {{
 {servers}
         keepalive 16;
     }}
-
+{extra_upstreams}
     server {{
         listen {host}:{http_port};
         # P1: plain HTTP only ever answers with the way to HTTPS.
@@ -64,9 +67,9 @@ http {{
             add_header Strict-Transport-Security "{hsts}" always;
             expires 30d;
         }}
-        # "Place order": its form carries the checkout attempt, the processor's idempotency
-        # key, and the order is unique per attempt, so a POST that a dying node took is
-        # passed to the next node too (docs/design.md, "The front's passive checks").
+{extra_locations}        # "Place order": its form carries the checkout attempt, the processor's
+        # idempotency key, and the order is unique per attempt, so a POST that a dying node
+        # took is passed to the next node too (docs/design.md, "The front's passive checks").
         location = /checkout/pay/ {{
 {proxy}
             proxy_next_upstream error timeout non_idempotent;
@@ -145,22 +148,55 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+# An exact path sent to upstreams of its own (the benchmark's trivial "bare" server, so its
+# baseline goes through the same TLS and proxying as the shop's pages).
+_EXTRA_UPSTREAM = """\
+    upstream extra{index} {{
+{servers}
+        keepalive 16;
+    }}
+"""
+_EXTRA_LOCATION = """\
+        location = {path} {{
+            proxy_pass http://extra{index};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+"""
+
+
+def _servers(ports: Sequence[int]) -> str:
+    return "\n".join(
+        f"        server {HOST}:{port} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+        for port in ports
+    )
+
+
 def write_config(
     directory: Path,
     *,
     http_port: int,
     https_port: int,
-    node_ports: list[int],
+    node_ports: Sequence[int],
     cert: Path,
     key: Path,
     media: Path,
     static: Path,
+    extra_routes: Mapping[str, Sequence[int]] | None = None,
 ) -> Path:
+    """Write nginx.conf: the shop's nodes behind TLS, and ``extra_routes`` (an exact path:
+    the loopback ports that serve it) when given."""
+    if not node_ports:
+        raise ClusterError("the front needs at least one node")
     directory.mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(
-        f"        server {HOST}:{port} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
-        for port in node_ports
-    )
+    servers = _servers(node_ports)
+    routes = list((extra_routes or {}).items())
+    for path, ports in routes:
+        if not path.startswith("/") or any(c in path for c in " ;{}\"'\n") or not ports:
+            raise ClusterError(f"an extra route needs a plain path and ports, not {path!r}")
     config = directory / "nginx.conf"
     config.write_text(
         _CONFIG.format(
@@ -175,9 +211,47 @@ def write_config(
             media=media,
             static=static,
             hsts="max-age=63072000; includeSubDomains; preload",
+            extra_upstreams="".join(
+                _EXTRA_UPSTREAM.format(index=i, servers=_servers(ports))
+                for i, (_path, ports) in enumerate(routes)
+            ),
+            extra_locations="".join(
+                _EXTRA_LOCATION.format(index=i, path=path)
+                for i, (path, _ports) in enumerate(routes)
+            ),
         )
     )
     return config
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (nginx's workers), from Linux's /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def reload(master: int, *, timeout: float = 30) -> None:
+    """Make the running nginx (its master's pid) read its configuration again, and return
+    once every worker of the old configuration has left, so new connections see the new one.
+    Raises ClusterError when they do not leave in ``timeout`` seconds."""
+    old = _children(master)
+    os.kill(master, signal.SIGHUP)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = _children(master)
+        if not current & old and current:
+            return
+        time.sleep(0.1)
+    raise ClusterError(f"nginx did not reload within {timeout:g} s; its error.log says why")
 
 
 def command(config: Path) -> list[str]:

@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -78,7 +78,13 @@ class Cluster:
         extra_env: Mapping[str, str] | None = None,
         say: Callable[[str], None] | None = None,
         restart_policy: RestartPolicy | None = None,
+        catalogue_skus: int | None = None,
+        catalogue_seed: int = 1,
+        extra_routes: Mapping[str, Sequence[int]] | None = None,
     ) -> None:
+        """``catalogue_skus`` loads a generated catalogue of that size (``catalogue_seed``)
+        instead of the demo one; ``extra_routes`` sends exact paths to other loopback ports
+        through the front (the benchmark's bare baseline)."""
         # A directory of its own making is removed at the end; one it was given is kept.
         self._own_run_dir = run_dir is None
         self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="bungu-cluster-")).resolve()
@@ -86,6 +92,9 @@ class Cluster:
         # The postgres user (as root) and nginx's workers must reach their files below it.
         self.run_dir.chmod(0o755)
         self.extra_env = dict(extra_env or {})
+        self.catalogue_skus = catalogue_skus
+        self.catalogue_seed = catalogue_seed
+        self.extra_routes = dict(extra_routes or {})
         self.say = say or (lambda line: None)
         self.https_port = free_port()
         self.http_port = free_port()
@@ -359,7 +368,18 @@ class Cluster:
         # gunicorn runs no system checks: the deployment's own, once, before any node serves.
         self.manage("check", "--deploy", "--fail-level", "WARNING")
         self.manage("migrate", "--noinput")
-        self.manage("load_demo_catalog", "--if-empty")
+        if self.catalogue_skus is None:
+            self.manage("load_demo_catalog", "--if-empty")
+        else:
+            # About a minute per 10,000 SKUs; the bound only stops a runaway generator.
+            self.manage(
+                "load_demo_catalog",
+                "--skus",
+                str(self.catalogue_skus),
+                "--seed",
+                str(self.catalogue_seed),
+                timeout=600 + self.catalogue_skus / 10,
+            )
         self.manage("ensure_staff_user")
         self.manage("backoffice_roles")
         self.manage("collectstatic", "--noinput", "-v", "0")
@@ -481,23 +501,41 @@ class Cluster:
             )
             return part
 
-    def _start_front(self) -> None:
-        self.say("nginx (TLS, three nodes) ...")
+    def _write_front_config(self, node_ports: Sequence[int]) -> Path:
         directory = self.run_dir / "front"
-        config = front.write_config(
+        return front.write_config(
             directory,
             http_port=self.http_port,
             https_port=self.https_port,
-            node_ports=[node.port for node in self.nodes],
+            node_ports=node_ports,
             cert=self.cert,
             key=self.cert.parent / "key.pem",
             media=self.media_root,
             static=directory / "static",
+            extra_routes=self.extra_routes,
         )
+
+    def _start_front(self) -> None:
+        self.say("nginx (TLS, three nodes) ...")
+        directory = self.run_dir / "front"
+        config = self._write_front_config([node.port for node in self.nodes])
         self.media_root.mkdir(exist_ok=True)
         part = start("nginx", front.command(config), env=self._base_env(), log=directory / "log")
         self.parts["nginx"] = part
         wait_until(lambda: port_open(self.https_port), part=part, what="nginx")
+
+    def route_front(
+        self, names: Sequence[str], *, extra_routes: Mapping[str, Sequence[int]] | None = None
+    ) -> None:
+        """Send the front's traffic to nodes ``names`` only (the others keep running, idle),
+        and ``extra_routes`` when given; returns once nginx serves the new configuration."""
+        unknown = [name for name in names if name not in NODE_NAMES]
+        if unknown or not names:
+            raise ClusterError(f"no such nodes to route to: {', '.join(unknown) or '(none)'}")
+        if extra_routes is not None:
+            self.extra_routes = dict(extra_routes)
+        self._write_front_config([self.node(name).port for name in names])
+        front.reload(self.parts["nginx"].pid)
 
     # ------------------------------------------------------------ faults, for the checks
     def stop_part(self, name: str) -> None:
