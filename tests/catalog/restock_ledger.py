@@ -31,9 +31,7 @@ def restocks_in_step() -> Iterator[dict[str, set[int]]]:
     yield seen
     after, end = _rows(), timezone.now()
     came_back = {
-        pk
-        for pk, (was, _) in before.items()
-        if was == 0 and after.get(pk, (0, None))[0] > 0
+        pk for pk, (was, _) in before.items() if was == 0 and after.get(pk, (0, None))[0] > 0
     }
     moved = {pk for pk, (_, at) in after.items() if pk in before and at != before[pk][1]}
     new_marked = {pk for pk, (_, at) in after.items() if pk not in before and at is not None}
@@ -43,5 +41,6 @@ def restocks_in_step() -> Iterator[dict[str, set[int]]]:
     }
     for pk in moved:
         at = after[pk][1]
-        assert at is not None and start <= at <= end, (pk, at)
+        assert at is not None, pk
+        assert start <= at <= end, (pk, at)
     seen["restocked"] = moved

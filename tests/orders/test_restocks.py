@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bungu.orders import fulfilment, returns
-from bungu.orders import services as order_services
+from bungu.orders import fulfilment, returns, services as order_services
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import SKUFactory
 from tests.catalog.restock_ledger import restocks_in_step
@@ -41,4 +40,3 @@ def test_shipping_brings_nothing_back_and_a_received_return_does(gateway) -> Non
     with restocks_in_step() as seen:
         returns.receive_return(order=order, return_id=request.pk, actor="staff")
     assert seen["restocked"] == {sku.pk}
-

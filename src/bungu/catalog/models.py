@@ -425,12 +425,14 @@ class SKU(ChangesProductPages):
         if writes_stock:
             # In the UPDATE that writes the stock, from the row as it is (see ``restocks``).
             when = restocks.when_restocked(new_stock=self.stock, at=timezone.now())
-            self.restocked_at = when  # type: ignore[assignment] # an expression for the UPDATE
+            self.restocked_at = when  # an expression, resolved in the UPDATE
             kwargs["update_fields"] = {*kwargs["update_fields"], "restocked_at"}
         moved_from = self._loaded_product_ids()
-        super().save(*args, **kwargs)
-        if writes_stock:
-            del self.restocked_at  # deferred: read back from the row if anyone asks
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            if writes_stock:
+                del self.restocked_at  # deferred: read back from the row if anyone asks
         ListingEntry.refresh_for(moved_from | self._product_ids())
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
