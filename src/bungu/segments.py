@@ -34,14 +34,18 @@ class SegmentQuery(Protocol):
 @dataclass(frozen=True)
 class Segment:
     """``argument``: what the segment asks for (e.g. "category"), "" for none; ``choices``:
-    the arguments it offers, as (value, label) pairs, when they form a list."""
+    the arguments it offers, as (value, label) pairs, when they form a list; ``default``: the
+    argument used when staff leave it blank ("" when one must be given)."""
 
     key: str
     label: str
     members: SegmentQuery
     argument: str = ""
     choices: Callable[[], list[tuple[str, str]]] | None = None
+    default: str = ""
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
             raise ValueError(f"{self.key!r}: a segment key is lower-case letters, digits, _")
+        if self.default and not self.argument:
+            raise ValueError(f"{self.key!r}: a default is for a segment that asks an argument")

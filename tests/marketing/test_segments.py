@@ -35,6 +35,7 @@ def test_every_app_declares_its_segments_and_marketing_finds_them() -> None:
         "never_ordered",
         "in_state",
         "wished_in_stock",
+        "wished_back_in_stock",
     }
 
 

@@ -266,7 +266,7 @@ class SKUAdmin(admin.ModelAdmin[SKU]):
         "stock_state",
         "is_active",
     ]
-    readonly_fields = ["allocated"]
+    readonly_fields = ["allocated", "restocked_at"]
     list_filter = ["is_active"]
     list_select_related = ["product"]
     search_fields = ["code", "product__name"]

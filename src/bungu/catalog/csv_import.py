@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .csv_io import COLUMNS, PRODUCT_COLUMNS, REQUIRED_COLUMNS, SKU_COLUMNS, parse_specs
 from .models import SKU, Brand, CatalogState, Category, Product, ProductType, slug_validator
+from .restocks import came_back_in_stock, record_restocks
 from .search import reindex_products
 from .services import refresh_listing_fields_in_bulk
 
@@ -450,7 +451,10 @@ def _write(products: dict[str, _ProductIn]) -> ImportReport:
         )
 
     codes = [sku.code for incoming in products.values() for sku in incoming.skus]
-    skus = SKU.objects.in_bulk(codes, field_name="code")
+    # Locked in id order (where rows lock) so what was available before the file is true
+    # until the file's stock is written: that is how a SKU's return to stock is seen.
+    skus = SKU.objects.select_for_update().order_by("pk").in_bulk(codes, field_name="code")
+    available_before = {sku.pk: sku.available for sku in skus.values()}
     new_skus: list[SKU] = []
     sku_fields: set[str] = {"position"}
     for slug, incoming in products.items():
@@ -466,6 +470,9 @@ def _write(products: dict[str, _ProductIn]) -> ImportReport:
     SKU.objects.bulk_create(new_skus)
     if skus:
         SKU.objects.bulk_update(list(skus.values()), sorted(sku_fields), batch_size=500)
+        available_after = {sku.pk: sku.available for sku in skus.values()}
+        came_back = came_back_in_stock(available_before, available_after)
+        record_restocks(SKU.objects.all(), sku_ids=came_back, at=now)
 
     ids = [product.id for product in existing.values()]
     refresh_listing_fields_in_bulk(product_ids=ids)

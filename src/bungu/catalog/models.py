@@ -13,10 +13,11 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from bungu import db_routing
 
-from . import listing_entries, page_deps
+from . import listing_entries, page_deps, restocks
 
 LOW_STOCK_THRESHOLD = 5
 
@@ -385,6 +386,8 @@ class SKU(ChangesProductPages):
     )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # The last time a stock change made units available where none were (``restocks``).
+    restocked_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["product", "position", "id"]
@@ -418,8 +421,18 @@ class SKU(ChangesProductPages):
                 for f in self._meta.concrete_fields
                 if not f.primary_key and f.name != "allocated"
             ]
+        writes_stock = not self._state.adding and "stock" in kwargs["update_fields"]
+        if writes_stock:
+            # In the UPDATE that writes the stock, from the row as it is (see ``restocks``).
+            when = restocks.when_restocked(new_stock=self.stock, at=timezone.now())
+            self.restocked_at = when  # an expression, resolved in the UPDATE
+            kwargs["update_fields"] = {*kwargs["update_fields"], "restocked_at"}
         moved_from = self._loaded_product_ids()
-        super().save(*args, **kwargs)
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            if writes_stock:
+                del self.restocked_at  # deferred: read back from the row if anyone asks
         ListingEntry.refresh_for(moved_from | self._product_ids())
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

@@ -31,6 +31,7 @@ from .models import (
     dependencies_of_products,
     stock_state_of,
 )
+from .restocks import came_back_in_stock, record_restocks
 
 
 def _top_categories(generation: int) -> list[Category]:
@@ -304,11 +305,15 @@ def _in_lock_order(lines: Mapping[int, int]) -> list[tuple[int, int]]:
     return sorted(lines.items())
 
 
-def _stock_snapshot(sku_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """SKU id -> (product id, units available), in one query."""
-    rows = SKU.objects.filter(pk__in=list(sku_ids)).values_list(
-        "pk", "product_id", "stock", "allocated"
-    )
+def _stock_snapshot(sku_ids: Iterable[int], *, lock: bool = False) -> dict[int, tuple[int, int]]:
+    """SKU id -> (product id, units available), in one query. ``lock``: the rows are locked in
+    id order (where the database has row locks), so the figures stay true until the change
+    that follows has written them: no other transaction's change can slip in between and
+    make a SKU look as if it had not come back in stock."""
+    skus = SKU.objects.filter(pk__in=list(sku_ids))
+    if lock:
+        skus = skus.select_for_update().order_by("pk")
+    rows = skus.values_list("pk", "product_id", "stock", "allocated")
     return {
         pk: (product_id, max(stock - allocated, 0)) for pk, product_id, stock, allocated in rows
     }
@@ -318,8 +323,13 @@ def _follow_stock_change(before: dict[int, tuple[int, int]]) -> None:
     """After a stock change: redo the listing fields (in stock, lead SKU) of the products
     whose availability crossed zero, and make stale the cached pages of the products whose
     shown stock state (in stock, a few left, sold out) changed. A change that shows nowhere,
-    as most orders' are, makes no page stale."""
+    as most orders' are, makes no page stale. SKUs that came back in stock are recorded."""
     after = _stock_snapshot(before)
+    came_back = came_back_in_stock(
+        {pk: was for pk, (_, was) in before.items()}, {pk: now for pk, (_, now) in after.items()}
+    )
+    if came_back:
+        record_restocks(SKU.objects.all(), sku_ids=came_back, at=timezone.now())
     crossed_zero: set[int] = set()
     shown: set[int] = set()
     for sku_id, (product_id, was) in before.items():
@@ -347,7 +357,7 @@ def hold_stock(*, lines: Mapping[int, int], release: Mapping[int, int] | None = 
     them. Raises OutOfStock (then nothing changed) or ValueError for a bad quantity."""
     ordered = _in_lock_order(lines)
     given_back = _in_lock_order(release) if release else []
-    before = _stock_snapshot({sku_id for sku_id, _ in [*ordered, *given_back]})
+    before = _stock_snapshot({sku_id for sku_id, _ in [*ordered, *given_back]}, lock=True)
     _give_back(given_back)
     short: dict[int, int] = {}
     for sku_id, quantity in ordered:
@@ -367,7 +377,7 @@ def release_stock(*, lines: Mapping[int, int]) -> None:
     """Give back units held or allocated before (an expired checkout, a cancelled order).
     Raises ValueError for a bad quantity."""
     ordered = _in_lock_order(lines)
-    before = _stock_snapshot(sku_id for sku_id, _ in ordered)
+    before = _stock_snapshot((sku_id for sku_id, _ in ordered), lock=True)
     _give_back(ordered)
     _follow_stock_change(before)
 
@@ -393,7 +403,7 @@ def restock(*, lines: Mapping[int, int]) -> None:
     """Units that came back (a return received in good order) are on hand again. A SKU
     deleted meanwhile is skipped. Raises ValueError for a bad quantity."""
     ordered = _in_lock_order(lines)
-    before = _stock_snapshot(sku_id for sku_id, _ in ordered)
+    before = _stock_snapshot((sku_id for sku_id, _ in ordered), lock=True)
     for sku_id, quantity in ordered:
         SKU.objects.filter(pk=sku_id).update(stock=F("stock") + quantity)
     _follow_stock_change(before)

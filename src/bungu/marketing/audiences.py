@@ -43,15 +43,24 @@ def get_segment(key: str) -> Segment:
     return segment
 
 
+def effective_argument(segment: Segment, argument: str) -> str:
+    """The argument the segment is built with: the one given, else the segment's default;
+    "" for a segment that asks none."""
+    if not segment.argument:
+        return ""
+    return argument.strip() or segment.default
+
+
 def segment_members(*, key: str, argument: str, now: datetime) -> QuerySet[Any]:
     """The customers in a segment who could be written to at all: active accounts with an
     address, staff left out. Whether each may be written to is asked again at send time.
     Raises UnknownSegment for an unknown segment or an argument it cannot use."""
     segment = get_segment(key)
-    if segment.argument and not argument.strip():
+    argument = effective_argument(segment, argument)
+    if segment.argument and not argument:
         raise UnknownSegment(f"This segment needs a {segment.argument}.")
     try:
-        ids = segment.members(argument=argument if segment.argument else "", now=now)
+        ids = segment.members(argument=argument, now=now)
     except ValueError as error:
         raise UnknownSegment(str(error)) from None
     return (

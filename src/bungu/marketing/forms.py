@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from .audiences import declared_segments, segment_size
+from .audiences import declared_segments, get_segment, segment_size
 from .content import MAX_BODY_LENGTH, PLACEHOLDERS, check_placeholders
 from .exceptions import BadTemplate, UnknownSegment
 from .models import MAX_RATE_PER_MINUTE
@@ -30,11 +30,22 @@ def check_message(form: forms.Form, data: dict[str, Any], *, fields: tuple[str, 
                 form.add_error(name, str(error))
 
 
+SEGMENT_ARGUMENT_LABEL = "Segment's category, state or region, or days"
+SEGMENT_ARGUMENT_HELP = (
+    "For the segments that ask for one (a category's path, e.g. pens/fountain-pens; a state, "
+    "e.g. CA; for the back-in-stock segment, how many days back, 1 to 90, 14 if left blank)."
+)
+
+
 def check_segment(form: forms.Form, data: dict[str, Any]) -> int | None:
-    """The size of the chosen segment, or None with a form error when it cannot be built."""
+    """The size of the chosen segment, or None with a form error when it cannot be built.
+    A blank argument becomes the segment's default, so the campaign records what it used."""
     if "segment" not in data:
         return None
     try:
+        default = get_segment(data["segment"]).default
+        if default and "segment_argument" in data and not data["segment_argument"].strip():
+            data["segment_argument"] = default
         return segment_size(
             key=data["segment"], argument=data.get("segment_argument", ""), now=timezone.now()
         )
@@ -53,11 +64,10 @@ class CampaignForm(forms.Form):
     )
     segment = forms.ChoiceField(choices=segment_choices)
     segment_argument = forms.CharField(
-        label="Segment's category, state or region",
+        label=SEGMENT_ARGUMENT_LABEL,
         max_length=200,
         required=False,
-        help_text="For the segments that ask for one (a category's path, e.g. pens/fountain-pens; "
-        "a state, e.g. CA).",
+        help_text=SEGMENT_ARGUMENT_HELP,
     )
     rate_per_minute = forms.IntegerField(
         label="At most this many messages a minute",

@@ -8,7 +8,14 @@ from django import forms
 from django.utils import timezone
 
 from .content import MAX_BODY_LENGTH
-from .forms import PLACEHOLDER_HELP, check_message, check_segment, segment_choices
+from .forms import (
+    PLACEHOLDER_HELP,
+    SEGMENT_ARGUMENT_HELP,
+    SEGMENT_ARGUMENT_LABEL,
+    check_message,
+    check_segment,
+    segment_choices,
+)
 from .partner_access import DEFAULT_LINK_DAYS, MAX_LINK_DAYS
 from .partners import OfferDraft, PartnerDraft
 
@@ -55,7 +62,10 @@ class OfferForm(forms.Form):
     )
     segment = forms.ChoiceField(choices=segment_choices)
     segment_argument = forms.CharField(
-        label="Segment's category, state or region", max_length=200, required=False
+        label=SEGMENT_ARGUMENT_LABEL,
+        max_length=200,
+        required=False,
+        help_text=SEGMENT_ARGUMENT_HELP,
     )
 
     def clean(self) -> dict[str, Any]:
