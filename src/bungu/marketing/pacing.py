@@ -36,7 +36,8 @@ from .models import Campaign, CampaignState
 # A batch is at most this many recipients ...
 BATCH_SIZE = 100
 # ... and at most this long at the campaign's rate: the slack of the shared rate is a batch
-# per worker, and the send-time checks of a batch are this fresh when its last message goes.
+# per worker, and a batch on time is sent within its checks' freshness
+# (``sending.MAX_CHECK_AGE``), so they are rarely read twice.
 DRAW_SECONDS = 0.25
 
 
