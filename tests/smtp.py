@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +20,8 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    # When the server had the whole message (``time.monotonic``), to measure a rate by.
+    at: float = field(default_factory=time.monotonic)
 
     def __getitem__(self, header: str) -> str | None:
         value = self.message[header]

@@ -14,12 +14,19 @@ from bungu.mail.preferences import set_preferences
 from bungu.marketing import sending, services
 from bungu.marketing.content import PreparedMessage, render_message
 from bungu.marketing.models import CampaignRecipient, RecipientQuerySet, RecipientState
+from bungu.marketing.pacing import Pace
 from bungu.marketing.suppressions import suppress_address, suppressed_among
 from tests.accounts.factories import CustomerFactory
 
 from .factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _frozen_pace(campaign_id: int) -> Pace:
+    """The campaign's schedule on a clock that stands still (no re-check for stale checks,
+    whatever the machine's speed) and never sleeps."""
+    return Pace(campaign_id, size=100, clock=lambda: 1_000_000.0, sleep=lambda _: None)
 
 
 def _refused_three() -> None:
@@ -37,7 +44,7 @@ def _queries_to_send(sendable: int) -> tuple[int, int]:
     services.start_campaign(campaign_id=campaign.pk)
     campaign.refresh_from_db()
     ids = sending.claim_batch(campaign_id=campaign.pk, owner="w", now=timezone.now(), size=100)
-    transport = sending._Transport()
+    transport = sending.Transport()
     message = sending.prepare(campaign)
     try:
         with CaptureQueriesContext(connection) as queries:
@@ -46,7 +53,7 @@ def _queries_to_send(sendable: int) -> tuple[int, int]:
                 ids=ids,
                 owner="w",
                 transport=transport,
-                pacer=sending.Pacer(600_000),
+                pace=_frozen_pace(campaign.pk),
                 message=message,
             )
     finally:
@@ -66,8 +73,9 @@ def test_queries_per_batch_do_not_grow_with_its_size_but_for_each_messages_updat
     large, large_sent = _queries_to_send(15)
 
     assert large - small == large_sent - small_sent  # one UPDATE per message sent
-    # The checks, the batch read, the P7 rule and the open records (3), one UPDATE per row.
-    assert small <= 12 + small_sent + 3
+    # The checks, the batch read, the P7 rule and the open records (3), the draw of sending
+    # times (an UPDATE and a read, in a savepoint here: 4), one UPDATE per row.
+    assert small <= 12 + small_sent + 3 + 4
     assert len(smtp_server.messages) == small_sent + large_sent
 
 
@@ -80,18 +88,20 @@ def test_each_message_is_marked_sent_on_its_own_after_the_server_accepted_it(
     campaign.refresh_from_db()
     ids = sending.claim_batch(campaign_id=campaign.pk, owner="w", now=timezone.now(), size=100)
 
-    transport = sending._Transport()
+    transport = sending.Transport()
     try:
         with CaptureQueriesContext(connection) as queries:
             sending.send_batch(
-                campaign, ids=ids, owner="w", transport=transport, pacer=sending.Pacer(600_000)
+                campaign, ids=ids, owner="w", transport=transport, pace=_frozen_pace(campaign.pk)
             )
     finally:
         transport.close()
 
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-    assert len(updates) == 3
-    assert all('"sent_at"' in sql for sql in updates)
+    # The batch's sending times drawn from the campaign's schedule, then one per message.
+    assert len(updates) == 1 + 3
+    assert '"next_send_at"' in updates[0]
+    assert all('"sent_at"' in sql for sql in updates[1:])
     assert set(CampaignRecipient.objects.values_list("state", flat=True)) == {RecipientState.SENT}
 
 

@@ -265,22 +265,6 @@ def test_a_permanent_refusal_fails_that_recipient_only(smtp_server) -> None:
     assert campaign.state == CampaignState.DONE
 
 
-def test_the_rate_limit_paces_the_messages() -> None:
-    now = [100.0]
-    sent_at: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    pacer = sending.Pacer(per_minute=120, sleep=sleep, clock=lambda: now[0])
-    for _ in range(5):
-        pacer.wait()
-        sent_at.append(now[0])
-
-    # 120 a minute: one every half second, the first at once.
-    assert sent_at == [100.0, 100.5, 101.0, 101.5, 102.0]
-
-
 def test_a_paused_campaign_sends_nothing_until_resumed(smtp_server) -> None:
     CustomerFactory()
     campaign = _start()

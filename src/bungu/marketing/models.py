@@ -63,8 +63,12 @@ class Campaign(models.Model):
     rate_per_minute = models.PositiveIntegerField(
         default=60_000,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_PER_MINUTE)],
-        help_text="At most this many messages a minute, per sending worker.",
+        help_text="At most this many messages a minute, all sending workers together.",
     )
+    # The campaign's schedule, shared by all its sending workers (``pacing.py``): the Unix
+    # time from which its next message may go. A float, so that one UPDATE can move it on in
+    # the same arithmetic on SQLite and PostgreSQL.
+    next_send_at = models.FloatField(default=0.0, editable=False)
     # Auto-pause: after this many errors in a row the campaign stops itself.
     max_consecutive_errors = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(1000)]

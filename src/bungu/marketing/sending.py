@@ -12,6 +12,9 @@ Why it survives a crash, a ``kill -9`` or a restart:
   server accepted its message; a worker killed between the server's "250" and that UPDATE
   leaves one row to be sent again, with the same deterministic Message-ID, by which mail
   systems recognise the retry. No row is ever skipped.
+
+The campaign's rate is kept by all its workers together (``pacing.py``): before it claims a
+batch, a worker takes the batch's sending times from the campaign's row.
 """
 
 from __future__ import annotations
@@ -22,27 +25,22 @@ import secrets
 import smtplib
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
-from bungu import privacy
-from bungu.mail import opens, services as mail_services
-from bungu.mail.delivery import describe, is_permanent, open_connection, smtp_configured
+from bungu.mail import opens
+from bungu.mail.delivery import describe, is_permanent
 from bungu.mail.tokens import unsubscribe_urls
 
-from .content import PreparedMessage, RenderedMessage
-from .eligibility import Refusal, address_of, refusals_for
-from .kinds import RULES, KindRules, rules_of
+from .eligibility import Refusal, refusals_for
+from .kinds import RULES
 from .models import (
     MAX_ATTEMPTS,
     Campaign,
@@ -52,11 +50,11 @@ from .models import (
     RecipientState,
 )
 from .offer_sending import codes_for, offer_refusals
-from .wire import Wire
+from .pacing import Pace, batch_size as batch_size_at
+from .transport import CampaignMessage, Transport, deliver, prepare
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
 # A recipient the SMTP server refused for now (4xx, or no answer) waits this long per
 # attempt before it is claimable again.
 RETRY_PAUSE = timedelta(seconds=30)
@@ -71,6 +69,10 @@ _MARK_SENT = (
 )
 # How often a worker on SQLite tries again when other workers claimed every row it chose.
 _SQLITE_CLAIM_TRIES = 5
+# P17, P21, P25: a message goes only on checks read at most this many seconds before it is
+# handed over; older ones are read again first. So a choice (marketing off, unsubscribe,
+# GPC, a suppression) committed this long before a message is written always stops it.
+MAX_CHECK_AGE = 0.5
 
 
 def lease_length() -> timedelta:
@@ -137,27 +139,6 @@ def release(*, owner: str, ids: list[int]) -> None:
     )
 
 
-# ---------------------------------------------------------------- pacing
-@dataclass
-class Pacer:
-    """At most ``per_minute`` messages a minute from this worker."""
-
-    per_minute: int
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    started: float | None = None
-    count: int = 0
-
-    def wait(self) -> None:
-        if self.started is None:
-            self.started = self.clock()
-        due = self.started + self.count * 60.0 / self.per_minute
-        pause = due - self.clock()
-        if pause > 0:
-            self.sleep(pause)
-        self.count += 1
-
-
 # ---------------------------------------------------------------- sending
 @dataclass
 class Tally:
@@ -177,138 +158,6 @@ class Tally:
             f"{self.sent} sent, {self.skipped} skipped, {self.failed} failed, "
             f"{self.retried} to retry"
         )
-
-
-class _Transport:
-    """SMTP when it is configured; otherwise the outbox, where the message waits, readable
-    in the admin, as all the shop's mail does without SMTP."""
-
-    def __init__(self) -> None:
-        self.smtp = open_connection() if smtp_configured() else None
-        self.wire = Wire.for_sender(
-            settings.DEFAULT_FROM_EMAIL, localtime=settings.EMAIL_USE_LOCALTIME
-        )
-
-    def send_bytes(self, *, to: str, data: bytes) -> None:
-        """Hand the server a message written by ``Wire`` (SMTP only)."""
-        if self.smtp is None:
-            raise RuntimeError("written messages go to an SMTP server, not the outbox")
-        self.smtp.open()
-        if self.smtp.connection is None:
-            raise smtplib.SMTPServerDisconnected("no connection to the SMTP server")
-        self.smtp.connection.sendmail(self.wire.envelope_from, [to], data)
-
-    def send(self, email: EmailMultiAlternatives, *, customer: AbstractBaseUser, kind: str) -> None:
-        if self.smtp is None:
-            html = next((str(c) for c, mime in email.alternatives if mime == "text/html"), "")
-            mail_services.queue_message(
-                to=email.to[0],
-                kind=kind,
-                subject=str(email.subject),
-                text_body=str(email.body),
-                html_body=html,
-                user=customer,
-                unsubscribe_link=email.extra_headers["List-Unsubscribe"].strip("<>"),
-                headers={},
-            )
-            return
-        # Opened once and kept: Django's backend would open and close a connection for every
-        # message sent through a closed one.
-        self.smtp.open()
-        self.smtp.send_messages([email])
-
-    def reset(self) -> None:
-        if self.smtp is not None:
-            self.smtp.close()
-
-    def close(self) -> None:
-        self.reset()
-
-
-@dataclass(frozen=True)
-class CampaignMessage:
-    """A campaign's message rendered once for all its recipients: for a notice reminder, in
-    both its versions (the one that asks the customer to answer goes to those whose older
-    data the new notice treats less protectively, P25)."""
-
-    rules: KindRules
-    plain: PreparedMessage
-    asking: PreparedMessage | None = None
-    reminder: privacy.NoticeReminderText | None = None
-
-    def for_customer(self, customer: AbstractBaseUser) -> PreparedMessage:
-        if self.reminder is None or self.asking is None:
-            return self.plain
-        joined = getattr(customer, "date_joined", None)
-        asks = self.reminder.asks_consent(collected_since=joined)
-        return self.asking if asks else self.plain
-
-
-def _rendered(
-    recipient: CampaignRecipient,
-    *,
-    message: CampaignMessage,
-    link: str,
-    image_token: str | None,
-    offer_code: str = "",
-) -> RenderedMessage:
-    customer = recipient.customer
-    rendered = message.for_customer(customer).for_customer(
-        name=str(getattr(customer, "name", "") or ""), unsubscribe_url=link, offer_code=offer_code
-    )
-    if image_token is None:
-        return rendered
-    # P7: the image only where the customer's choice allowed it (``_track_opens``).
-    return replace(rendered, html=opens.with_tracking_image(rendered.html, token=image_token))
-
-
-def _email(
-    recipient: CampaignRecipient, *, rendered: RenderedMessage, link: str, message_id: str
-) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address_of(recipient.customer)],
-        headers={
-            "Message-ID": message_id,
-            # RFC 8058: mail clients offer a one-click unsubscribe that POSTs here (P21).
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
-    email.attach_alternative(rendered.html, "text/html")
-    return email
-
-
-def _deliver(
-    recipient: CampaignRecipient,
-    *,
-    message: CampaignMessage,
-    transport: _Transport,
-    link: str,
-    image_token: str | None,
-    message_id: str,
-    offer_code: str = "",
-) -> None:
-    """Hand one message to the server (written directly when ``Wire`` can) or the outbox."""
-    rendered = _rendered(
-        recipient, message=message, link=link, image_token=image_token, offer_code=offer_code
-    )
-    if transport.smtp is not None:
-        data = transport.wire.message(
-            to=address_of(recipient.customer),
-            subject=rendered.subject,
-            message_id=message_id,
-            list_unsubscribe=f"<{link}>",
-            text=rendered.text,
-            html=rendered.html,
-        )
-        if data is not None:
-            transport.send_bytes(to=address_of(recipient.customer), data=data)
-            return
-    email = _email(recipient, rendered=rendered, link=link, message_id=message_id)
-    transport.send(email, customer=recipient.customer, kind=message.rules.mail_kind)
 
 
 def _mark_sent(recipient_id: int, *, owner: str, at: datetime) -> None:
@@ -341,41 +190,19 @@ def _mark_skipped(refused: dict[int, Refusal], *, owner: str) -> None:
         )
 
 
-def prepare(campaign: Campaign) -> CampaignMessage:
-    """The campaign's message, rendered once for all its recipients. Raises
-    Notice.DoesNotExist for a reminder of a version that is gone."""
-    rules = rules_of(campaign.kind)
-    preferences_url = settings.BUNGU_SITE_URL + reverse("mail:preferences")
-    if campaign.notice_version is None:
-        plain = PreparedMessage.of(
-            subject=campaign.subject,
-            body=campaign.body,
-            preferences_url=preferences_url,
-            template=rules.template,
-            with_code=campaign.kind == CampaignKind.PARTNER_OFFER,
-        )
-        return CampaignMessage(rules, plain)
-    reminder = privacy.notice_reminder(notice_version=campaign.notice_version)
-    plain, asking = (
-        PreparedMessage.of(
-            subject=reminder.subject,
-            body=text,
-            preferences_url=preferences_url,
-            template=rules.template,
-        )
-        for text in (reminder.text, reminder.asking_text)
-    )
-    return CampaignMessage(rules, plain, asking, reminder)
-
-
 def _campaign_state(campaign_id: int) -> str | None:
     return Campaign.objects.filter(pk=campaign_id).values_list("state", flat=True).first()
 
 
 def _note_error(campaign: Campaign, error: str) -> bool:
-    """Count an error in a row; pause the campaign when there were too many. True if it was
-    paused."""
-    Campaign.objects.filter(pk=campaign.pk).update(consecutive_errors=F("consecutive_errors") + 1)
+    """Count an error in a row, for all the campaign's workers together; pause the campaign
+    when there were too many. True when it no longer sends: paused here, or already paused
+    or cancelled (by another worker's errors, or by staff), so this worker stops too."""
+    counted = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.SENDING).update(
+        consecutive_errors=F("consecutive_errors") + 1
+    )
+    if not counted:
+        return True
     paused = Campaign.objects.filter(
         pk=campaign.pk,
         state=CampaignState.SENDING,
@@ -408,18 +235,73 @@ def _track_opens(
     return {r.pk: tokens[mid] for mid, r in allowed.items()}
 
 
+def _note_failure(
+    recipient: CampaignRecipient,
+    error: smtplib.SMTPException | OSError,
+    *,
+    owner: str,
+    tokens: dict[int, str],
+    tally: Tally,
+) -> str:
+    """Fail the row (a permanent refusal, or the last attempt) or make it claimable again
+    after a pause; returns what went wrong."""
+    text = describe(error)
+    mine = CampaignRecipient.objects.filter(pk=recipient.pk, lease_owner=owner)
+    if is_permanent(error) or recipient.attempts >= MAX_ATTEMPTS:
+        mine.update(state=RecipientState.FAILED, last_error=text[:500], lease_owner="")
+        if recipient.pk in tokens:
+            opens.forget_tracking(message_ids=[recipient.message_id(domain=message_id_domain())])
+        tally.failed += 1
+    else:
+        # Claimable again once this "lease" of nobody's runs out.
+        mine.update(
+            last_error=text[:500],
+            lease_owner="",
+            lease_expires_at=timezone.now() + RETRY_PAUSE * recipient.attempts,
+        )
+        tally.retried += 1
+    return text
+
+
+def _skip_refused(
+    campaign: Campaign,
+    recipients: Sequence[CampaignRecipient],
+    *,
+    owner: str,
+    tokens: dict[int, str],
+    domain: str,
+) -> dict[int, Refusal]:
+    """Check the recipients now (each kind of check one query for them all), mark the refused
+    ones skipped (and forget the open records of their messages, ``tokens``) and return them
+    by row id."""
+    customers = [r.customer for r in recipients]
+    now = timezone.now()
+    if campaign.kind == CampaignKind.PARTNER_OFFER:
+        # P14: the marketing checks, then the offer's own.
+        refusals = offer_refusals(campaign, customers, now=now)
+    else:
+        refusals = refusals_for(customers, now=now, kind=campaign.kind)
+    refused = {r.pk: refusal for r in recipients if (refusal := refusals[r.customer_id])}
+    _mark_skipped(refused, owner=owner)
+    tracked = [r.message_id(domain=domain) for r in recipients if r.pk in refused.keys() & tokens]
+    if tracked:
+        opens.forget_tracking(message_ids=tracked)
+    return refused
+
+
 def send_batch(
     campaign: Campaign,
     *,
     ids: list[int],
     owner: str,
-    transport: _Transport,
-    pacer: Pacer,
+    transport: Transport,
+    pace: Pace,
     message: CampaignMessage | None = None,
 ) -> Tally:
-    """Send the claimed recipients one by one, all checked again first (each kind of check
-    one query for the batch); stops early when the campaign is paused or cancelled
-    meanwhile, giving back what was not tried."""
+    """Send the claimed recipients one by one, each at its time on the campaign's shared
+    schedule, all checked again first (each kind of check one query for the batch) and again
+    before a message whose checks are older than ``MAX_CHECK_AGE``; stops early when the
+    campaign is paused or cancelled meanwhile, giving back what was not tried."""
     tally = Tally()
     domain = message_id_domain()
     message = message or prepare(campaign)
@@ -428,74 +310,57 @@ def send_batch(
         .select_related("customer")
         .order_by("pk")
     )
-    now = timezone.now()
     mail_kind = message.rules.mail_kind
-    customers = [r.customer for r in recipients]
-    if campaign.kind == CampaignKind.PARTNER_OFFER:
-        # P14: the marketing checks, then the offer's own.
-        refusals = offer_refusals(campaign, customers, now=now)
-    else:
-        refusals = refusals_for(customers, now=now, kind=campaign.kind)
+    checked_at = pace.clock()
+    refused = _skip_refused(campaign, recipients, owner=owner, tokens={}, domain=domain)
+    tally.skipped += len(refused)
+    sendable = [r for r in recipients if r.pk not in refused]
     # Mail left in the outbox gets its image there, at delivery (``mail.delivery``).
     tokens = (
-        _track_opens(
-            [r for r in recipients if refusals[r.customer_id] is None],
-            mail_kind=mail_kind,
-            domain=domain,
-            now=now,
-        )
+        _track_opens(sendable, mail_kind=mail_kind, domain=domain, now=timezone.now())
         if transport.smtp is not None
         else {}
     )
-    refused = {r.pk: refusal for r in recipients if (refusal := refusals[r.customer_id])}
-    _mark_skipped(refused, owner=owner)
-    tally.skipped += len(refused)
     # P14: one code for each recipient a partner offer goes to (the same one again after a
     # crash).
     codes = (
-        codes_for(campaign, recipient_ids=[r.pk for r in recipients if r.pk not in refused])
+        codes_for(campaign, recipient_ids=[r.pk for r in sendable])
         if campaign.kind == CampaignKind.PARTNER_OFFER
         else {}
     )
     links = unsubscribe_urls(
-        user_ids=[r.customer_id for r in recipients if r.pk not in refused],
-        category=message.rules.category,
+        user_ids=[r.customer_id for r in sendable], category=message.rules.category
     )
-    mine = CampaignRecipient.objects.filter(lease_owner=owner)
     had_error = campaign.consecutive_errors > 0
     for done, recipient in enumerate(recipients):
         if recipient.pk in refused:
             continue
-        message_id = recipient.message_id(domain=domain)
-        pacer.wait()
+        if not pace.wait():  # paused or cancelled meanwhile
+            release(owner=owner, ids=[r.pk for r in recipients[done:]])
+            return tally
+        if pace.clock() - checked_at > MAX_CHECK_AGE:
+            # The checks went stale (a slow server, a long wait for the schedule): read
+            # again for the rest, so a choice made since is honoured (P17, P21, P25).
+            checked_at = pace.clock()
+            rest = [r for r in recipients[done:] if r.pk not in refused]
+            again = _skip_refused(campaign, rest, owner=owner, tokens=tokens, domain=domain)
+            refused.update(again)
+            tally.skipped += len(again)
+            if recipient.pk in again:
+                continue
         try:
-            _deliver(
+            deliver(
                 recipient,
                 message=message,
                 transport=transport,
                 link=links[recipient.customer_id],
                 image_token=tokens.get(recipient.pk),
-                message_id=message_id,
+                message_id=recipient.message_id(domain=domain),
                 offer_code=codes.get(recipient.pk, ""),
             )
         except (smtplib.SMTPException, OSError) as error:
             transport.reset()
-            text = describe(error)
-            if is_permanent(error) or recipient.attempts >= MAX_ATTEMPTS:
-                mine.filter(pk=recipient.pk).update(
-                    state=RecipientState.FAILED, last_error=text[:500], lease_owner=""
-                )
-                if recipient.pk in tokens:
-                    opens.forget_tracking(message_ids=[message_id])
-                tally.failed += 1
-            else:
-                # Claimable again once this "lease" of nobody's runs out.
-                mine.filter(pk=recipient.pk).update(
-                    last_error=text[:500],
-                    lease_owner="",
-                    lease_expires_at=timezone.now() + RETRY_PAUSE * recipient.attempts,
-                )
-                tally.retried += 1
+            text = _note_failure(recipient, error, owner=owner, tokens=tokens, tally=tally)
             had_error = True
             if _note_error(campaign, text):
                 release(owner=owner, ids=[r.pk for r in recipients[done + 1 :]])
@@ -530,29 +395,33 @@ def finish_if_complete(campaign_id: int, *, now: datetime) -> bool:
 
 
 def batch_size(campaign: Campaign) -> int:
-    """Small enough that a batch is sent well within its lease at the campaign's rate."""
-    in_half_a_lease = campaign.rate_per_minute * lease_length().total_seconds() / 120
-    return max(1, min(BATCH_SIZE, int(in_half_a_lease)))
+    """A quarter of a second of the campaign's rate, at most 100 (``pacing.batch_size``):
+    small batches keep the shared rate's slack small and the checks fresh, and a batch is
+    sent long before its lease runs out."""
+    return batch_size_at(campaign.rate_per_minute)
 
 
 def send_campaign(
-    campaign: Campaign, *, worker: str, deadline: float | None = None, pacer: Pacer | None = None
+    campaign: Campaign, *, worker: str, deadline: float | None = None, pace: Pace | None = None
 ) -> Tally:
     """Send what this worker can claim of one campaign, until none is left, the campaign
-    stops, or the monotonic ``deadline`` passes."""
+    stops, or the monotonic ``deadline`` passes. Each batch's sending times are taken from
+    the campaign's schedule, shared by all its workers, before its rows are claimed, so the
+    wait for them does not eat into the lease nor age the checks."""
     tally = Tally()
-    pacer = pacer or Pacer(campaign.rate_per_minute)
-    transport = _Transport()
+    pace = pace or Pace(campaign.pk, size=batch_size(campaign))
+    transport = Transport()
     message = prepare(campaign)
     claims = 0
     try:
         while deadline is None or time.monotonic() < deadline:
-            if _campaign_state(campaign.pk) != CampaignState.SENDING:
+            if not pace.draw():  # the campaign no longer sends
                 break
+            pace.wait_until_due()
             claims += 1
             owner = f"{worker}/{claims}"
             ids = claim_batch(
-                campaign_id=campaign.pk, owner=owner, now=timezone.now(), size=batch_size(campaign)
+                campaign_id=campaign.pk, owner=owner, now=timezone.now(), size=pace.size
             )
             if not ids:
                 break
@@ -562,12 +431,13 @@ def send_campaign(
                     ids=ids,
                     owner=owner,
                     transport=transport,
-                    pacer=pacer,
+                    pace=pace,
                     message=message,
                 )
             )
             campaign.refresh_from_db(fields=["consecutive_errors"])
     finally:
+        pace.give_back()
         transport.close()
     finish_if_complete(campaign.pk, now=timezone.now())
     return tally

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from bungu import privacy
 
-from . import sending
+from . import transport
 from .audiences import segment_members
 from .content import RenderedMessage, check_placeholders, render_message
 from .exceptions import UnknownNotice, WrongState
@@ -88,7 +88,7 @@ def preview_campaign(
     Returns the message and the customer shown (None: a made-up one)."""
     if campaign.notice_version is not None:
         # A reminder names nobody: shown as it reads for a customer asked to answer.
-        message = sending.prepare(campaign)
+        message = transport.prepare(campaign)
         shown = message.asking or message.plain
         return shown.for_customer(name="", unsubscribe_url="#unsubscribe"), None
     members = segment_members(
