@@ -21,8 +21,9 @@ from django.utils import timezone
 from bungu import privacy
 from bungu.mail import opens
 from bungu.mail.kinds import Category
-from bungu.mail.models import OpenTracking
+from bungu.mail.models import OpenTracking, OutboxMessage
 from bungu.mail.preferences import set_preferences
+from bungu.mail.services import deliver_due_messages
 from bungu.marketing import services
 from bungu.marketing.models import CampaignRecipient, PartnerOffer, RecipientState
 from bungu.marketing.partner_access import make_link_token
@@ -278,3 +279,32 @@ def test_p14_the_partners_page_shows_counts_and_staff_see_the_proxies_apart(
     client.force_login(staff_member("Marketing"))
     detail = client.get(f"/backoffice/campaigns/partners/{partner.pk}/").content.decode()
     assert "<td>5</td><td>2</td><td>1</td><td>1</td><td>0</td>" in detail
+
+
+def test_p7_p14_an_offer_left_in_the_outbox_gets_the_image_at_delivery_and_is_counted(
+    smtp_server, settings
+) -> None:
+    """Without SMTP when the offer was sent, its messages wait in the outbox under the
+    campaign's own Message-IDs; delivered once SMTP is set up, they get the image there (the
+    choice asked again at that moment), and the report finds their opens."""
+    settings.BUNGU_PARTNER_REPORT_MIN_COUNT = 1
+    publish_v2()
+    made = customers()
+    host, settings.BUNGU_SMTP_HOST = settings.BUNGU_SMTP_HOST, ""
+    offer = send_offer()
+    assert smtp_server.messages == []
+    rows = CampaignRecipient.objects.filter(campaign_id=offer.campaign_id)
+    assert set(OutboxMessage.objects.values_list("message_id", flat=True)) == {
+        row.message_id(domain="bungu.test") for row in rows
+    }
+
+    settings.BUNGU_SMTP_HOST = host
+    assert deliver_due_messages() == 5
+    assert images_by_customer(smtp_server) == ALLOWED
+    OpenTracking.objects.update(added_at=timezone.now() - timedelta(hours=2))
+    OutboxMessage.objects.update(sent_at=timezone.now() - timedelta(hours=2))
+    assert opens.record_open(token=token_of(smtp_server, "eve"), user_agent=PERSON) is True
+
+    (counts,) = offer_counts([offer])
+    assert (counts.sent, counts.tracked, counts.opened) == (5, 2, 1)
+    assert OpenTracking.objects.get(first_opened_at__isnull=False).recipient == made["eve"]
