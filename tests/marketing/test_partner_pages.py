@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bungu.accounts.models import Profile
 from bungu import privacy
+from bungu.accounts.models import Profile
 from bungu.mail import opens
 from bungu.mail.models import OpenTracking, OutboxMessage
 from bungu.marketing import offer_codes, partners, services
