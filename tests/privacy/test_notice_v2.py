@@ -12,6 +12,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from bungu import privacy
+from bungu.mail.kinds import Category
+from bungu.mail.preferences import set_preferences
 from bungu.privacy.models import Notice
 from bungu.privacy.notices.practices import ChangeKind
 from bungu.privacy.notices.publishing import shipped_notice
@@ -168,3 +170,19 @@ def test_p7_my_data_says_whether_opens_of_partner_offers_are_noted(client) -> No
     client.force_login(new)
     page = client.get("/privacy/my-data/").content.decode()
     assert "We note it too for the offers we send on behalf of other businesses" in page
+
+
+def test_p25_turning_partner_offers_on_under_v2_is_a_consent_to_v2s_practice() -> None:
+    """The engine's rule for a practice consent, pinned: a customer of v1 who turns partner
+    offers off and on again while v2 is in force has agreed to v2's practice, open
+    confirmations included (the e-mail choices page points to that switch beside it)."""
+    publish_v2()
+    customer = CustomerFactory(date_joined=timezone.now() - datetime.timedelta(days=3))
+    assert _ask(customer).allowed is False
+
+    set_preferences(user=customer, choices={Category.PARTNER_OFFERS: False}, method="form")
+    assert _ask(customer).allowed is False
+    set_preferences(user=customer, choices={Category.PARTNER_OFFERS: True}, method="form")
+
+    decision = _ask(customer)
+    assert (decision.allowed, decision.basis_version) == (True, 2)
