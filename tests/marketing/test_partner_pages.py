@@ -15,7 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bungu import privacy
 from bungu.accounts.models import Profile
+from bungu.mail import opens
 from bungu.mail.models import OpenTracking, OutboxMessage
 from bungu.marketing import offer_codes, partners, services
 from bungu.marketing.models import CampaignRecipient, OfferCode, PartnerOffer
@@ -24,6 +26,7 @@ from bungu.marketing.partner_report import offer_counts
 from bungu.marketing.redemptions import MAX_UPLOAD_BYTES
 from bungu.marketing.runner import send_due_campaigns
 from tests.accounts.factories import AddressFactory, CustomerFactory
+from tests.mail.test_opens import PERSON, image_tokens
 
 from .factories import PartnerFactory, make_offer
 
@@ -71,8 +74,13 @@ def link(partner: Any, name: str = "report", **kwargs: Any) -> str:
 
 @pytest.fixture
 def planted(smtp_server: Any) -> dict[str, Any]:
-    """A planted customer and eleven others sent an offer; the planted one opened it and
-    redeemed the code; their address and phone are on record."""
+    """A planted customer and eleven others sent an offer under notice v2 (which notes opens
+    of partner offers, P7); the planted one opened it, another's mail program only had a
+    privacy proxy fetch its image, and the planted one redeemed the code; their address and
+    phone are on record."""
+    privacy.publish_shipped_notice(
+        version=2, effective=timezone.localdate(), confirmed_less_protective=True
+    )
     customer = CustomerFactory(name=PLANTED["name"], email=PLANTED["email"])
     Profile.objects.update_or_create(user=customer, defaults={"phone": PLANTED["phone"]})
     AddressFactory(
@@ -83,33 +91,21 @@ def planted(smtp_server: Any) -> dict[str, Any]:
         postal_code=PLANTED["postal code"],
         phone=PLANTED["phone"],
     )
-    for _ in range(11):
-        CustomerFactory()
+    others = [CustomerFactory() for _ in range(11)]
     partner = PartnerFactory(name="Kami Paper Co.")
     offer = make_offer(partner)
     services.start_campaign(campaign_id=offer.campaign_id)
     send_due_campaigns()
     row = CampaignRecipient.objects.get(campaign_id=offer.campaign_id, customer=customer)
     code = OfferCode.objects.get(recipient=row).code
-    # Their open, recorded as the mail app records one (P7).
-    message = OutboxMessage.objects.create(
-        to_address=customer.email,
-        recipient=customer,
-        kind="marketing.campaign",
-        from_address="shop@bungu.test",
-        subject="An offer for " + PLANTED["name"],
-        text_body="",
-        message_id=row.message_id(domain="bungu.test"),
-        state="sent",
-        sent_at=timezone.now(),
-    )
-    OpenTracking.objects.create(
-        message=message,
-        recipient=customer,
-        token="f" * 64,
-        first_opened_at=timezone.now(),
-        opens=1,
-    )
+    # Their open, as their mail program makes it: the image of the message they got (P7).
+    OpenTracking.objects.update(added_at=timezone.now() - datetime.timedelta(hours=2))
+    images = {
+        message.rcpt_tos[0]: image_tokens(str(message.html)) for message in smtp_server.messages
+    }
+    assert all(len(found) == 1 for found in images.values())
+    assert opens.record_open(token=images[customer.email][0], user_agent=PERSON)
+    assert opens.record_open(token=images[others[0].email][0], user_agent="Mozilla/5.0")
     return {"customer": customer, "partner": partner, "offer": offer, "code": code}
 
 
@@ -163,8 +159,9 @@ def test_no_partner_facing_page_or_file_carries_the_planted_customer(planted: An
     }
     found = {name: leaks(everything(response)) for name, response in pages.items()}
     assert found == {name: [] for name in pages}
-    # What the pages do say: the counts (11 others and the planted one sent; one open and one
-    # redemption, both under the threshold) and the answer to the list.
+    # What the pages do say: the counts (11 others and the planted one sent; one open by a
+    # person and one redemption, both under the threshold; the proxy's fetch is no open) and
+    # the answer to the list.
     report = everything(pages["report"])
     assert "<td>12</td>" in report
     assert report.count("<td>fewer than 10</td>") == 2
@@ -349,3 +346,4 @@ def test_opened_counts_the_recorded_opens_of_this_offers_messages_only(planted: 
     )
     (counts,) = offer_counts([offer])
     assert (counts.sent, counts.opened, counts.redeemed) == (12, 1, 0)
+    assert (counts.tracked, counts.proxy_only) == (12, 1)

@@ -83,10 +83,10 @@ def test_a_title_a_spreadsheet_would_run_is_written_as_text() -> None:
 def test_p14_p7_an_offer_sent_on_the_campaigns_own_smtp_path_counts_its_recorded_opens(
     smtp_server,
 ) -> None:
-    """The offer goes out through the campaign sender. The shop's notice records opens of its
-    own marketing only, not of offers sent for partners, so no image goes out (P7), and an
-    open recorded for one of the offer's messages (as the sender records them: the image's
-    token, no outbox row) is what the count finds."""
+    """The offer goes out through the campaign sender. Notice v1 records opens of the shop's
+    own marketing only, not of offers sent for partners, so no image goes out (P7; v2 adds
+    them: ``test_partner_opens.py``), and an open recorded for one of the offer's messages (as
+    the sender records them: the image's token, no outbox row) is what the count finds."""
     CustomerFactory(email="ann@example.com")
     CustomerFactory(email="ben@example.com")
     offer = make_offer()

@@ -9,6 +9,8 @@ import bungu.privacy
 
 NOTICES = Path(bungu.privacy.__file__).resolve().parent / "notices"
 V1_PRACTICES = (NOTICES / "v1.toml").read_text(encoding="utf-8")
+# v2 (shipped, published by the owner): v1 and open confirmations of partner offers (P7, P14).
+V2_PRACTICES = (NOTICES / "v2.toml").read_text(encoding="utf-8")
 
 AFFILIATE_RECOMMENDATIONS = """
 [[allow]]

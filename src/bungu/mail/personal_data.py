@@ -106,7 +106,9 @@ PERSONAL = [
             f"mail.OpenTracking.{name}",
             category=DataCategory.EMAIL_OPENS,
             source=Source.AUTOMATIC,
-            purposes={Purpose.MARKETING_EMAIL},
+            # P14: opens of partner offers, where the notice declares them, are counted for
+            # the partner's report (counts only, never who).
+            purposes={Purpose.MARKETING_EMAIL, Purpose.PARTNER_OFFERS},
             retention_days=OPEN_RETENTION_DAYS,
             erase=Erase.DELETE,
             note="Whether you opened our e-mail, recorded only while you allow it (P7).",

@@ -95,14 +95,21 @@ def queue_message(
     user: AbstractBaseUser | None = None,
     unsubscribe_link: str = "",
     erase_after_delivery: bool = False,
+    message_id: str = "",
 ) -> OutboxMessage:
     """Put one message in the outbox: queued, and delivered after commit when SMTP is set up,
     or suppressed, with the reason, when the customer said no to its kind (P21) or the rule of
     P25 forbids this use of their address. Raises InvalidAddress or
     UnknownMailKind. ``unsubscribe_link``: the one already written into the body, if any.
     ``erase_after_delivery``: blank the address and content once the message is delivered or
-    given up on (P22: the last e-mail to a deleted account)."""
+    given up on (P22: the last e-mail to a deleted account). ``message_id``: the sender's own
+    Message-ID (a campaign's, which its reports count opens by); a message already queued
+    with it is that same message queued again after a crash, and is returned as it is."""
     to = to.strip()
+    if message_id:
+        queued = OutboxMessage.objects.filter(message_id=message_id).first()
+        if queued is not None:
+            return queued
     try:
         validate_email(to)
     except ValidationError:
@@ -133,7 +140,7 @@ def queue_message(
         text_body=text_body,
         html_body=html_body,
         headers=kept,
-        message_id=new_message_id(domain=_message_id_domain(from_address)),
+        message_id=message_id or new_message_id(domain=_message_id_domain(from_address)),
         state=State.QUEUED if refused is None else State.SUPPRESSED,
         suppressed_reason=(refused or "")[:500],
         erase_after_delivery=erase_after_delivery,

@@ -1,8 +1,13 @@
-"""P14: the partner's report: per offer, how many messages went, how many were opened (only
-where recording opens was allowed, P7) and how many codes were redeemed. Counts only, and
-each count under ``BUNGU_PARTNER_REPORT_MIN_COUNT`` is shown as "fewer than N", on the page
-and in the CSV alike: a small count could single someone out. Nothing in it names, addresses
-or numbers a customer, and no code is ever shown."""
+"""P14: the partner's report: per offer, how many messages went, how many were opened and how
+many codes were redeemed. Counts only, and each count under ``BUNGU_PARTNER_REPORT_MIN_COUNT``
+is shown as "fewer than N", on the page and in the CSV alike: a small count could single
+someone out. Nothing in it names, addresses or numbers a customer, and no code is ever shown.
+
+"Opened" (P7) counts the messages a person opened: only messages whose image the customer's
+open-confirmation choice allowed were ever recorded (the notice in force, and the one their
+address was given under, must declare open confirmations of partner offers), and a fetch taken
+for a mail privacy proxy's pre-fetch is not an open. The partner sees that count alone; staff
+also see how many messages carried the image and how many only a proxy fetched, apart."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count
 
-from bungu.mail.open_counts import count_opened
+from bungu.mail.open_counts import BatchOpens, count_batch_opens
 
 from .models import CampaignRecipient, RecipientState
 from .partner_models import OfferCode, Partner, PartnerOffer
@@ -39,8 +44,10 @@ class OfferCounts:
 
     offer: PartnerOffer
     sent: int
-    opened: int
+    opened: int  # by a person (P7)
     redeemed: int
+    tracked: int = 0  # sent with the open image: the customers' choice allowed it (P7)
+    proxy_only: int = 0  # fetched only by mail privacy proxies: never counted as opened
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,10 @@ class ReportRow:
     redeemed: str
 
 
-def _opened(campaign_id: int, *, domain: str) -> int:
+def _opens(campaign_id: int, *, domain: str) -> BatchOpens:
     sent = CampaignRecipient.objects.filter(campaign_id=campaign_id, state=RecipientState.SENT)
     recipients = sent.values_list("pk", "campaign_id").iterator()
-    return count_opened(
+    return count_batch_opens(
         message_ids=(
             CampaignRecipient(pk=pk, campaign_id=campaign).message_id(domain=domain)
             for pk, campaign in recipients
@@ -84,15 +91,20 @@ def offer_counts(offers: Sequence[PartnerOffer]) -> list[OfferCounts]:
         .annotate(n=Count("pk"))
         .values_list("offer_id", "n")
     )
-    return [
-        OfferCounts(
-            offer=offer,
-            sent=sent.get(offer.campaign_id, 0),
-            opened=_opened(offer.campaign_id, domain=domain),
-            redeemed=redeemed.get(offer.pk, 0),
+    counts = []
+    for offer in offers:
+        opens = _opens(offer.campaign_id, domain=domain)
+        counts.append(
+            OfferCounts(
+                offer=offer,
+                sent=sent.get(offer.campaign_id, 0),
+                opened=opens.opened,
+                redeemed=redeemed.get(offer.pk, 0),
+                tracked=opens.tracked,
+                proxy_only=opens.proxy_only,
+            )
         )
-        for offer in offers
-    ]
+    return counts
 
 
 def partner_report(partner: Partner) -> list[ReportRow]:

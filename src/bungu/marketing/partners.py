@@ -60,14 +60,16 @@ def revoke_partner_links(*, partner_id: int) -> Partner:
 
 def offer_body(*, partner: Partner, draft: OfferDraft) -> str:
     """The campaign's body: the staff member's text, then what the customer must know (P14):
-    whose offer it is, how long it runs, and that the partner gets no name or address. The
-    code follows, each recipient's own (``content``)."""
+    whose offer it is, how long it runs, and that the partner gets no name or address, only
+    counts (P7: opens among them, where the customer lets the shop note them). The code
+    follows, each recipient's own (``content``)."""
     return (
         f"{draft.text.strip()}\n\n"
         f"This offer is from {partner.name}, sent to you by {{{{ shop_name }}}}. It runs from "
         f"{draft.valid_from:%Y-%m-%d} to {draft.valid_until:%Y-%m-%d}. Show your code to "
         f"{partner.name} to redeem it. {partner.name} does not receive your name, address "
-        f"or e-mail address from us; it tells us only which codes were redeemed."
+        f"or e-mail address from us, only counts (offers sent, opened where you let us note "
+        f"it, codes redeemed); it tells us only which codes were redeemed."
     )
 
 

@@ -54,6 +54,8 @@ class Transport:
                 user=customer,
                 unsubscribe_link=email.extra_headers["List-Unsubscribe"].strip("<>"),
                 headers={},
+                # The campaign's own, by which reports find its opens (a partner offer's, P14).
+                message_id=email.extra_headers["Message-ID"],
             )
             return
         # Opened once and kept: Django's backend would open and close a connection for every

@@ -118,6 +118,7 @@ _PUBLIC: dict[str, str] = {
     "practices_in_force": "sharing.accessor",
     "prior_version_kept": "datamap.versions",
     "publish_notice": "notices.publishing",
+    "publish_shipped_notice": "notices.publishing",
     "record_consent": "notices.consent",
     "record_disclosure": "sharing.disclosures",
     "record_gpc_signal": "notices.gpc",
@@ -234,6 +235,7 @@ if TYPE_CHECKING:
         notice_awaiting_answer as notice_awaiting_answer,
         notice_reminder as notice_reminder,
         publish_notice as publish_notice,
+        publish_shipped_notice as publish_shipped_notice,
         record_notice_reminders as record_notice_reminders,
     )
     from bungu.privacy.rights.concerns import (

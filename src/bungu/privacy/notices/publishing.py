@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -31,6 +32,8 @@ from bungu.privacy.notices.practices import NoticeComparison, compare_notices
 
 # Read by bungu.mail's outbox: the kind decides whether the customer's choices let it go (P21).
 MAIL_KIND_HEADER = "X-Bungu-Kind"
+# The notice versions the project ships: ``v<N>.md`` (the words) and ``v<N>.toml`` (practices).
+SHIPPED = Path(__file__).resolve().parent
 
 
 # ---------------------------------------------------------------- publishing
@@ -79,6 +82,33 @@ def publish_notice(
     check_publishable(notice, confirmed_less_protective=confirmed_less_protective)
     notice.save()
     return notice
+
+
+def shipped_notice(version: int) -> tuple[str, str]:
+    """The text and practices of a version the project ships (``v<N>.md``, ``v<N>.toml``).
+    Raises FileNotFoundError for a version it does not ship."""
+    text, practices = (SHIPPED / f"v{version}.md"), (SHIPPED / f"v{version}.toml")
+    if version < 1 or not text.is_file() or not practices.is_file():
+        raise FileNotFoundError(f"The project ships no notice version {version}.")
+    return text.read_text(encoding="utf-8"), practices.read_text(encoding="utf-8")
+
+
+def publish_shipped_notice(
+    *, version: int, effective: date, confirmed_less_protective: bool = False
+) -> Notice:
+    """Publish a version the project ships (v2 adds open confirmations of partner offers) on
+    the owner's date, with the same checks as the admin's form: a later date than every older
+    version, never in the past, and a less protective version only when confirmed (P25).
+    Raises FileNotFoundError, LessProtectiveUnconfirmed or ValidationError (also for a
+    version already published)."""
+    text, practices = shipped_notice(version)
+    return publish_notice(
+        effective=effective,
+        text=text,
+        practices=practices,
+        confirmed_less_protective=confirmed_less_protective,
+        version=version,
+    )
 
 
 # ---------------------------------------------------------------- whom a version affects

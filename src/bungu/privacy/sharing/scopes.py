@@ -52,8 +52,11 @@ PURPOSE_SCOPES: dict[P, frozenset[C]] = {
     ),
     P.MARKETING_POST: frozenset({C.NAME, C.ADDRESS, C.DERIVED, C.PRIVACY_PREFERENCES}),
     # P14: offers for other businesses are addressed by the shop, which needs the contact
-    # details; the partner itself never appears as a recipient of them.
-    P.PARTNER_OFFERS: frozenset({C.NAME, C.EMAIL, C.ADDRESS, C.DERIVED, C.PRIVACY_PREFERENCES}),
+    # details; the partner itself never appears as a recipient of them. P7: a notice that
+    # says so (v2) notes their opens too, with the same choice; the partner gets counts only.
+    P.PARTNER_OFFERS: frozenset(
+        {C.NAME, C.EMAIL, C.ADDRESS, C.DERIVED, C.PRIVACY_PREFERENCES, C.EMAIL_OPENS}
+    ),
     P.LIST_COMPARISON: frozenset({C.NAME, C.EMAIL, C.ADDRESS}),
     P.ENRICHMENT: frozenset({C.DERIVED, C.DEMOGRAPHIC}),
 }

@@ -49,17 +49,21 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 def _open_confirmations(request: HttpRequest) -> dict[str, object]:
-    """P7: whether opens of the shop's marketing e-mail are recorded for this customer now,
-    and why (their own answer, the notice's default or a GPC signal)."""
-    joined = getattr(request.user, "date_joined", None) or timezone.now()
-    decision = may_record_opens(
-        subject=customer_id(request),
-        purpose=Purpose.MARKETING_EMAIL,
-        collected_at=min(joined, timezone.now()),
+    """P7: whether opens of the shop's marketing e-mail, and of the offers it sends for other
+    businesses (P14), are recorded for this customer now, and why (their own answer, the
+    notice that binds their address and its default, or a GPC signal)."""
+    now = timezone.now()
+    joined = min(getattr(request.user, "date_joined", None) or now, now)
+    subject = customer_id(request)
+    decision, offers = (
+        may_record_opens(subject=subject, purpose=purpose, collected_at=joined, now=now)
+        for purpose in (Purpose.MARKETING_EMAIL, Purpose.PARTNER_OFFERS)
     )
     return {
         "on": decision.allowed,
         "reason": decision.reason,
+        "partner_offers": offers.allowed,
+        "partner_offers_reason": offers.reason,
         "answer": open_recording_answer(subject=customer_id(request)),
     }
 

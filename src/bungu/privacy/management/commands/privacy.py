@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 ACTIONS = {
     "datamap": "privacy_datamap",
     "export-for-transfer": "privacy_export_for_transfer",
+    "publish-notice": "privacy_publish_notice",
     "replay-erasures": "privacy_replay_erasures",
     "run-due-deletions": "privacy_run_due_deletions",
     # P24: reminders are sent as a campaign, by the marketing app's command of that name.
