@@ -99,7 +99,7 @@ def planted(smtp_server: Any) -> dict[str, Any]:
         from_address="shop@bungu.test",
         subject="An offer for " + PLANTED["name"],
         text_body="",
-        message_id=row.message_id(domain="bungu.test"),
+        message_id=row.tracking_key(domain="bungu.test"),
         state="sent",
         sent_at=timezone.now(),
     )

@@ -61,7 +61,7 @@ def _opened(campaign_id: int, *, domain: str) -> int:
     recipients = sent.values_list("pk", "campaign_id").iterator()
     return count_opened(
         message_ids=(
-            CampaignRecipient(pk=pk, campaign_id=campaign).message_id(domain=domain)
+            CampaignRecipient(pk=pk, campaign_id=campaign).tracking_key(domain=domain)
             for pk, campaign in recipients
         )
     )

@@ -399,8 +399,9 @@ def _track_opens(
         return {}
     customers = [r.customer for r in recipients]
     refusals = opens.open_tracking_refusals(users=customers, kind=mail_kind, now=now)
+    # Kept by the message's tracking key, which needs no address (``CampaignRecipient``).
     allowed = {
-        r.message_id(domain=domain): r for r in recipients if refusals[r.customer_id] is None
+        r.tracking_key(domain=domain): r for r in recipients if refusals[r.customer_id] is None
     }
     tokens = opens.track_opens(
         messages={mid: r.customer_id for mid, r in allowed.items()}, kind=mail_kind, now=now
@@ -466,7 +467,9 @@ def send_batch(
     for done, recipient in enumerate(recipients):
         if recipient.pk in refused:
             continue
-        message_id = recipient.message_id(domain=domain)
+        # P21: the Message-ID carries the return tag for this address, so a bounce or a
+        # complaint of this message suppresses it (``bungu.mail.returns``).
+        message_id = recipient.message_id(domain=domain, address=address_of(recipient.customer))
         pacer.wait()
         try:
             _deliver(
@@ -486,7 +489,7 @@ def send_batch(
                     state=RecipientState.FAILED, last_error=text[:500], lease_owner=""
                 )
                 if recipient.pk in tokens:
-                    opens.forget_tracking(message_ids=[message_id])
+                    opens.forget_tracking(message_ids=[recipient.tracking_key(domain=domain)])
                 tally.failed += 1
             else:
                 # Claimable again once this "lease" of nobody's runs out.
