@@ -183,7 +183,7 @@ def test_p21_a_tampered_tag_or_another_recipient_is_refused_and_suppresses_nothi
     assert report.counts[Outcome.REFUSED] == 3
     assert report.counts[Outcome.BOUNCE] == report.counts[Outcome.COMPLAINT] == 0
     assert not MailSuppression.objects.exists()
-    assert all("quotes a message of ours about an address" in line for line in report.lines)
+    assert all("the quoted Message-ID was not sent to" in line for line in report.lines)
     smtp_server.messages.clear()
     second = _send_campaign()
     assert {state for state, _ in _states(second).values()} == {RecipientState.SENT}

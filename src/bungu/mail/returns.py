@@ -118,7 +118,7 @@ def _sent_message(finding: Finding) -> _Sent | Outcome:
 
 _NOT_BELIEVED = {
     Outcome.NOT_OURS: "about an address or message the shop did not mail",
-    Outcome.REFUSED: "quotes a message of ours about an address it was not sent to",
+    Outcome.REFUSED: "names an address the quoted Message-ID was not sent to (forged, or muddled)",
 }
 
 
