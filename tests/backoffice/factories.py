@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from bungu.accounts.models import Profile, User
 from bungu.backoffice.roles import ensure_roles
 from tests.accounts.factories import AddressFactory, CustomerFactory
+from tests.marketing.factories import PartnerFactory, make_offer
 from tests.orders.factories import ADDRESS, place_test_order
 from tests.reviews.factories import ReviewFactory
 from tests.wishlists.factories import WishListFactory, WishListItemFactory
@@ -75,6 +76,9 @@ def planted_customer() -> User:
             phone=PLANTED["orders.Order.ship_phone"],
         ),
     )
+    # P14: a partner with an offer to a segment the customer is in (by the state of the
+    # order, not by a planted value, so the segment's name on the page is no leak).
+    make_offer(PartnerFactory(), segment="in_state", segment_argument=ADDRESS.region)
     return customer
 
 

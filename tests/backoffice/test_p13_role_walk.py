@@ -20,6 +20,9 @@ from django.test import Client
 from bungu.accounts.models import User
 from bungu.backoffice import services
 from bungu.backoffice.roles import ROLES, Role
+from bungu.marketing import partner_staff_views
+from bungu.marketing.partner_models import Partner
+from bungu.marketing.partner_report import ReportRow
 from bungu.privacy import Purpose, data_map, fields_for
 
 from .factories import COPIES, PLANTED, planted_customer, staff_member
@@ -87,7 +90,30 @@ def test_the_walk_reaches_every_page_and_purpose() -> None:
     assert f"/backoffice/customers/{customer.pk}/?purpose=fulfilment" in urls
     assert f"/backoffice/customers/{customer.pk}/?purpose=gossip" in urls
     assert f"/backoffice/fulfilment/{customer.orders.get().number}/" in urls
-    assert len(urls) == 3 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1
+    # The marketing pages under /backoffice/campaigns/, the partners' of P14 among them.
+    assert {str(p.name) for p in backoffice_patterns("marketing")} == {
+        "campaigns",
+        "campaign_new",
+        "campaign",
+        "campaign_edit",
+        "campaign_send",
+        "campaign_schedule",
+        "campaign_pause",
+        "campaign_resume",
+        "campaign_cancel",
+        "partners",
+        "partner",
+        "offer_new",
+        "partner_link",
+        "partner_revoke",
+        "partner_active",
+    }
+    partner = Partner.objects.get()
+    assert "/backoffice/campaigns/partners/" in urls
+    assert f"/backoffice/campaigns/partners/{partner.pk}/" in urls
+    campaign = f"/backoffice/campaigns/{partner.offers.get().campaign_id}/"
+    assert f"{campaign}?sample={customer.pk}" in urls
+    assert len(urls) == 3 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1 + (2 + 3) + (1 + 1)
 
 
 @pytest.mark.parametrize("role", [*ROLES, NO_ROLE], ids=lambda role: role.name)
@@ -143,3 +169,23 @@ def test_the_walk_catches_a_planted_leak(client, monkeypatch) -> None:
     assert leaks == {
         f"{base}?purpose=fulfilment": ["account.EmailAddress.email", "accounts.User.email"],
     }
+
+
+def test_the_walk_catches_a_planted_leak_on_a_partner_page(client, monkeypatch) -> None:
+    """P14's staff pages are walked too: a partner page that slips in a value the Marketing
+    role may not see is caught, on that page alone."""
+    marketing = next(r for r in ROLES if r.name == "Marketing")
+    hidden = next(label for label in PLANTED if label not in allowed_labels(marketing))
+    report = partner_staff_views.partner_report
+
+    def leaky(partner: Partner) -> list[ReportRow]:
+        return [replace(row, title=PLANTED[hidden]) for row in report(partner)]
+
+    monkeypatch.setattr(partner_staff_views, "partner_report", leaky)
+    customer = planted_customer()
+    client.force_login(staff_member("Marketing"))
+
+    leaks, _ = walk(client, customer, marketing)
+
+    partner = Partner.objects.get()
+    assert leaks == {f"/backoffice/campaigns/partners/{partner.pk}/": [hidden]}

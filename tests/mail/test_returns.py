@@ -196,7 +196,8 @@ def test_a_forged_report_must_name_the_recipient_of_the_message_it_quotes(tmp_pa
         )
     )
 
-    assert report.counts[Outcome.NOT_OURS] == 2
+    # The first quotes our message about another address: refused; the second is not ours.
+    assert (report.counts[Outcome.REFUSED], report.counts[Outcome.NOT_OURS]) == (1, 1)
     assert not MailSuppression.objects.exists()
 
 
@@ -276,7 +277,8 @@ def test_garbage_is_counted_as_unreadable_with_a_line_and_the_rest_still_read(tm
     assert "unreadable: no message/delivery-status part" in text
     assert "Traceback" not in text
     assert text.strip().splitlines()[-1] == (
-        "bounces: 1, complaints: 0, transient: 0, not ours: 0, ignored: 0, unreadable: 3;"
+        "bounces: 1, complaints: 0, transient: 0, not ours: 0, refused: 0, ignored: 0,"
+        " unreadable: 3;"
         " new suppressions: 1"
     )
     # Lines name messages and outcomes, never an address.
@@ -302,7 +304,8 @@ def test_the_command_counts_every_kind_of_return(tmp_path) -> None:
     call_command("mail_read_returns", str(path), "--quiet", stdout=out)
 
     assert out.getvalue().strip() == (
-        "bounces: 1, complaints: 1, transient: 1, not ours: 1, ignored: 0, unreadable: 1;"
+        "bounces: 1, complaints: 1, transient: 1, not ours: 1, refused: 0, ignored: 0,"
+        " unreadable: 1;"
         " new suppressions: 2"
     )
 

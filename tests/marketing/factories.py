@@ -43,6 +43,7 @@ def make_offer(
     title: str = "10% off washi tape",
     days: int = 30,
     segment: str = "never_ordered",
+    segment_argument: str = "",
 ) -> PartnerOffer:
     """An offer of the partner (a new one if none given) to a segment, as a draft campaign."""
     today = timezone.localdate()
@@ -55,6 +56,6 @@ def make_offer(
             valid_from=today,
             valid_until=today + datetime.timedelta(days=days),
             segment=segment,
-            segment_argument="",
+            segment_argument=segment_argument,
         ),
     )

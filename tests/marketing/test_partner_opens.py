@@ -295,7 +295,7 @@ def test_p7_p14_an_offer_left_in_the_outbox_gets_the_image_at_delivery_and_is_co
     assert smtp_server.messages == []
     rows = CampaignRecipient.objects.filter(campaign_id=offer.campaign_id)
     assert set(OutboxMessage.objects.values_list("message_id", flat=True)) == {
-        row.message_id(domain="bungu.test") for row in rows
+        row.tracking_key(domain="bungu.test") for row in rows
     }
 
     settings.BUNGU_SMTP_HOST = host

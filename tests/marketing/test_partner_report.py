@@ -101,7 +101,7 @@ def test_p14_p7_an_offer_sent_on_the_campaigns_own_smtp_path_counts_its_recorded
     )
     OpenTracking.objects.create(
         recipient_id=ann.customer_id,
-        token=tracking_token(ann.message_id(domain="bungu.test")),
+        token=tracking_token(ann.tracking_key(domain="bungu.test")),
         kind="partner.offer",
         first_opened_at=timezone.now(),
         opens=1,

@@ -67,7 +67,9 @@ def test_each_recipient_gets_one_message_with_its_own_message_id_and_unsubscribe
     assert "Dear Hana," in hana_mail.text
     assert "<p>Dear Hana,</p>" in hana_mail.html
     row = CampaignRecipient.objects.get(campaign=campaign, customer=hana)
-    assert hana_mail["Message-ID"] == row.message_id(domain="bungu.test")
+    assert hana_mail["Message-ID"] == row.message_id(
+        domain="bungu.test", address="hana@example.com"
+    )
     assert hana_mail["Message-ID"] != by_address["ken@example.com"]["Message-ID"]
     assert hana_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/mail/unsubscribe/" in hana_mail["List-Unsubscribe"]

@@ -8,7 +8,8 @@
   sent on marketing's own SMTP connection rather than through the outbox, asks the same rule
   for its whole batch (``open_tracking_refusals``), records the message (``track_opens``: a
   row naming its kind, with no outbox message) and gets the same image
-  (``with_tracking_image``).
+  (``with_tracking_image``); its token is an HMAC of the message's tracking key, which is
+  its Message-ID without the return tag (``CampaignRecipient.tracking_key``).
 * The open. ``record_open`` asks the rule again at that moment, so turning confirmations off
   stops the recording at once, even for mail already delivered; a request that carries
   Global Privacy Control records nothing either. Recording an open writes no consent and no

@@ -7,11 +7,18 @@ a passing failure is only counted.
 
 Only an address we mailed is suppressed. Anyone can send the shop's return address a
 well-formed report about any address, so a report is believed only when it is about a
-message the outbox sent: by the quoted Message-ID when the report quotes one (and then only
-for that message's own recipient), else by the address having been sent mail at all. A
-forged report can therefore at worst stop stoppable mail to an address the shop already
-mails, and never with a Message-ID it did not send; the suppression says which message it
-was, so staff can lift a wrong one.
+message the shop sent, to the address it names:
+
+* a Message-ID with a return tag (``bungu.mail.return_tags``: a campaign's message, sent
+  without the outbox) only when the tag was made for that address;
+* another quoted Message-ID only when the outbox sent it, and to that address;
+* a report that quotes none, by the address having been sent mail from the outbox at all.
+
+A report that quotes a message of ours about another address, or a tag that does not verify,
+is refused (counted apart: someone forging, or a mail system muddling); one about a message
+we never sent is not ours. A forged report can therefore at worst stop stoppable mail to an
+address the shop already mails, and never with a Message-ID it did not send; the
+suppression says which message it was, so staff can lift a wrong one.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from django.db.models.functions import Lower
 
 from .dsn import Finding, UnreadableReportError, Verdict, read_report, shorten
 from .models import OutboxMessage, State, SuppressionKind
+from .return_tags import is_tagged, tagged_recipient
 from .services import suppress_address
 
 SOURCE = "returned mail"
@@ -39,6 +47,7 @@ class Outcome(StrEnum):
     COMPLAINT = "complaints"
     TRANSIENT = "transient"
     NOT_OURS = "not ours"
+    REFUSED = "refused"
     IGNORED = "ignored"
     UNREADABLE = "unreadable"
 
@@ -65,31 +74,61 @@ class ReturnsReport:
         return ", ".join(parts) + f"; new suppressions: {self.new_suppressions}"
 
 
-def _sent_message(finding: Finding) -> OutboxMessage | None:
-    """The message the outbox sent that the finding is about, or None if it is not ours."""
+@dataclass(frozen=True)
+class _Sent:
+    """A message of ours a report is about: where it went, and how to name it."""
+
+    address: str
+    about: str
+    recipient_id: int | None = None
+
+
+def _sent_message(finding: Finding) -> _Sent | Outcome:
+    """The message we sent that the finding is about, or why it is not believed."""
+    if finding.message_id and is_tagged(finding.message_id):
+        # Sent without the outbox (a campaign): the tag says to which address.
+        address = tagged_recipient(finding.message_id, addresses=finding.addresses)
+        if address is None:
+            return Outcome.REFUSED
+        return _Sent(address=address, about=f"message {finding.message_id}")
     sent = OutboxMessage.objects.filter(state=State.SENT)
     if finding.message_id:
         # A Message-ID is ours only as the outbox wrote it; one we never sent is not ours,
         # whatever address the report names.
         message = sent.filter(message_id=finding.message_id).first()
-        if message is None or message.to_address.strip().lower() not in finding.addresses:
-            return None
-        return message
-    return (
-        sent.annotate(low=Lower("to_address"))
-        .filter(low__in=finding.addresses)
-        .order_by("-sent_at", "-id")
-        .first()
+        if message is None:
+            return Outcome.NOT_OURS
+        if message.to_address.strip().lower() not in finding.addresses:
+            return Outcome.REFUSED
+    else:
+        message = (
+            sent.annotate(low=Lower("to_address"))
+            .filter(low__in=finding.addresses)
+            .order_by("-sent_at", "-id")
+            .first()
+        )
+        if message is None:
+            return Outcome.NOT_OURS
+    return _Sent(
+        address=message.to_address,
+        about=f"message #{message.pk} {message.message_id}",
+        recipient_id=message.recipient_id,
     )
+
+
+_NOT_BELIEVED = {
+    Outcome.NOT_OURS: "about an address or message the shop did not mail",
+    Outcome.REFUSED: "names an address the quoted Message-ID was not sent to (forged, or muddled)",
+}
 
 
 def record_finding(*, finding: Finding, source: str = SOURCE) -> tuple[Outcome, bool, str]:
     """Act on what a report says about one recipient. Returns the outcome, whether a new
     suppression was made, and a line for the person reading the result (no address in it)."""
     message = _sent_message(finding)
-    if message is None:
-        return Outcome.NOT_OURS, False, "about an address or message the shop did not mail"
-    about = f"message #{message.pk} {message.message_id}"
+    if isinstance(message, Outcome):
+        return message, False, _NOT_BELIEVED[message]
+    about = message.about
     if finding.verdict is Verdict.IGNORED:
         return Outcome.IGNORED, False, f"{finding.status or 'no status'} for {about}: no action"
     if finding.verdict is Verdict.TRANSIENT:
@@ -102,7 +141,7 @@ def record_finding(*, finding: Finding, source: str = SOURCE) -> tuple[Outcome, 
         detail = f"complaint ({finding.status}) about {about}"
     # Personal data: only the status, a short diagnostic and which message, never the report.
     _, new = suppress_address(
-        address=message.to_address,
+        address=message.address,
         kind=kind,
         source=source,
         detail=shorten(detail, 300),

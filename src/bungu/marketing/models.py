@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from bungu.mail.return_tags import tagged_message_id
+
 # A recipient whose sending failed this many times (the SMTP server answering 4xx, or not
 # answering) is given up on.
 MAX_ATTEMPTS = 5
@@ -182,11 +184,24 @@ class CampaignRecipient(models.Model):
     def __str__(self) -> str:
         return f"recipient #{self.pk} of campaign {self.campaign_id} ({self.state})"
 
-    def message_id(self, *, domain: str) -> str:
-        """The same Message-ID on every attempt, so a message re-sent after a crash (the SMTP
-        server took it, the worker died before noting so) is recognised as the same one.
-        Letters between the numbers: no long run of digits for a card-number scan (P2)."""
-        return f"<campaign{self.campaign_id}.recipient{self.pk}.bungu@{domain}>"
+    def message_id(self, *, domain: str, address: str) -> str:
+        """The Message-ID of its message to ``address``. The same on every attempt, so a
+        message re-sent after a crash (the SMTP server took it, the worker died before noting
+        so) is recognised as the same one. It carries the mail app's return tag for the
+        address (P21: a bounce or complaint of it suppresses the address, with no row written
+        per message). Letters between the numbers: no long run of digits for a card-number
+        scan (P2)."""
+        return tagged_message_id(stem=self._stem, address=address, domain=domain)
+
+    def tracking_key(self, *, domain: str) -> str:
+        """What its open record (P7) is kept by: the Message-ID of campaign mail before it
+        carried a return tag. It needs no address, so the partner's report counts the opens
+        of a customer who changed address since, and of campaigns sent before the tag."""
+        return f"<{self._stem}@{domain}>"
+
+    @property
+    def _stem(self) -> str:
+        return f"campaign{self.campaign_id}.recipient{self.pk}.bungu"
 
 
 class Suppression(models.Model):

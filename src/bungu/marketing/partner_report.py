@@ -68,7 +68,7 @@ def _opens(campaign_id: int, *, domain: str) -> BatchOpens:
     recipients = sent.values_list("pk", "campaign_id").iterator()
     return count_batch_opens(
         message_ids=(
-            CampaignRecipient(pk=pk, campaign_id=campaign).message_id(domain=domain)
+            CampaignRecipient(pk=pk, campaign_id=campaign).tracking_key(domain=domain)
             for pk, campaign in recipients
         )
     )

@@ -39,7 +39,7 @@ from bungu.mail import opens
 from bungu.mail.delivery import describe, is_permanent
 from bungu.mail.tokens import unsubscribe_urls
 
-from .eligibility import Refusal, refusals_for
+from .eligibility import Refusal, address_of, refusals_for
 from .kinds import RULES
 from .models import (
     MAX_ATTEMPTS,
@@ -226,8 +226,9 @@ def _track_opens(
         return {}
     customers = [r.customer for r in recipients]
     refusals = opens.open_tracking_refusals(users=customers, kind=mail_kind, now=now)
+    # Kept by the message's tracking key, which needs no address (``CampaignRecipient``).
     allowed = {
-        r.message_id(domain=domain): r for r in recipients if refusals[r.customer_id] is None
+        r.tracking_key(domain=domain): r for r in recipients if refusals[r.customer_id] is None
     }
     tokens = opens.track_opens(
         messages={mid: r.customer_id for mid, r in allowed.items()}, kind=mail_kind, now=now
@@ -250,7 +251,7 @@ def _note_failure(
     if is_permanent(error) or recipient.attempts >= MAX_ATTEMPTS:
         mine.update(state=RecipientState.FAILED, last_error=text[:500], lease_owner="")
         if recipient.pk in tokens:
-            opens.forget_tracking(message_ids=[recipient.message_id(domain=message_id_domain())])
+            opens.forget_tracking(message_ids=[recipient.tracking_key(domain=message_id_domain())])
         tally.failed += 1
     else:
         # Claimable again once this "lease" of nobody's runs out.
@@ -283,7 +284,7 @@ def _skip_refused(
         refusals = refusals_for(customers, now=now, kind=campaign.kind)
     refused = {r.pk: refusal for r in recipients if (refusal := refusals[r.customer_id])}
     _mark_skipped(refused, owner=owner)
-    tracked = [r.message_id(domain=domain) for r in recipients if r.pk in refused.keys() & tokens]
+    tracked = [r.tracking_key(domain=domain) for r in recipients if r.pk in refused.keys() & tokens]
     if tracked:
         opens.forget_tracking(message_ids=tracked)
     return refused
@@ -348,6 +349,9 @@ def send_batch(
             tally.skipped += len(again)
             if recipient.pk in again:
                 continue
+        # P21: the Message-ID carries the return tag for this address, so a bounce or a
+        # complaint of this message suppresses it (``bungu.mail.returns``).
+        message_id = recipient.message_id(domain=domain, address=address_of(recipient.customer))
         try:
             deliver(
                 recipient,
@@ -355,7 +359,8 @@ def send_batch(
                 transport=transport,
                 link=links[recipient.customer_id],
                 image_token=tokens.get(recipient.pk),
-                message_id=recipient.message_id(domain=domain),
+                message_id=message_id,
+                tracking_key=recipient.tracking_key(domain=domain),
                 offer_code=codes.get(recipient.pk, ""),
             )
         except (smtplib.SMTPException, OSError) as error:

@@ -135,9 +135,13 @@ def deliver(
     link: str,
     image_token: str | None,
     message_id: str,
+    tracking_key: str,
     offer_code: str = "",
 ) -> None:
-    """Hand one message to the server (written directly when ``Wire`` can) or the outbox."""
+    """Hand one message to the server (written directly when ``Wire`` can) or the outbox.
+    ``message_id`` carries the return tag (P21); the outbox recognises the returns of its own
+    messages without one, so a message queued there goes under ``tracking_key``, the key its
+    open record is found by (P7, the partner report of P14)."""
     rendered = _rendered(
         recipient, message=message, link=link, image_token=image_token, offer_code=offer_code
     )
@@ -153,7 +157,10 @@ def deliver(
         if data is not None:
             transport.send_bytes(to=address_of(recipient.customer), data=data)
             return
-    email = _email(recipient, rendered=rendered, link=link, message_id=message_id)
+    queued = transport.smtp is None
+    email = _email(
+        recipient, rendered=rendered, link=link, message_id=tracking_key if queued else message_id
+    )
     transport.send(email, customer=recipient.customer, kind=message.rules.mail_kind)
 
 

@@ -2,7 +2,8 @@
 
 A permanent bounce or a complaint suppresses the address (``bungu.mail``): no more mail a
 customer could stop goes to it. The service receives nothing here; what it sends for the
-shop it gets with each message.
+shop it gets with each message. It reports by address, not by Message-ID, so a bounce of
+campaign mail (sent without the outbox) counts the same as any (P21).
 """
 
 from __future__ import annotations
