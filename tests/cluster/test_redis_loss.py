@@ -20,10 +20,14 @@ import pytest
 
 from cluster import Cluster
 from cluster.processes import port_open
-from tests.cluster import figures
+from tests.cluster import figures, shop
 from tests.cluster.browser import Browser
 
 WORKERS = ("a", "b")
+# A customer's address: the form's request for it is confirmed by an e-mail that a worker
+# delivers (a task on Redis), the proof that the task engine came back too.
+CUSTOMER = "redis.back@example.com"
+MAIL_WITHIN_SECONDS = 120
 CHECK = "(10) Redis stopped mid-run"
 _CATEGORY = re.compile(r'href="(/c/[^"]+/)"')
 
@@ -68,6 +72,11 @@ def _ready(cluster: Cluster, node: str) -> int:
         return client.get(f"{cluster.node(node).url}/readyz").status_code
 
 
+def _mail_to(cluster: Cluster, address: str) -> int:
+    assert cluster.smtp is not None
+    return sum(address in str(message["To"]) for message in cluster.smtp.messages)
+
+
 def _pages(browser: Browser, paths: list[str]) -> dict[str, int]:
     return {path: browser.get(path).status_code for path in paths}
 
@@ -96,6 +105,7 @@ def test_redis_stopped_pages_fail_open_limits_fail_closed_and_all_recovers(
     assert category is not None, "no category link on the home page"
     pages = ["/", category.group(1), product, "/search/?q=pen"]
     token = _token(cluster)
+    shop.make_customer(cluster, CUSTOMER, "a long enough password 10")
 
     # Redis up: the pages answer, and the form and the API count their uses and accept.
     assert _pages(browser, pages) == dict.fromkeys(pages, 200)
@@ -140,9 +150,14 @@ def test_redis_stopped_pages_fail_open_limits_fail_closed_and_all_recovers(
     while [_ready(cluster, node) for node in ("a", "b", "c")] != [200, 200, 200]:
         assert time.monotonic() < deadline, "the nodes did not see Redis come back"
         time.sleep(0.5)
-    recovered = _ask(browser, "redis.back@example.com")
+    assert _mail_to(cluster, CUSTOMER) == 0
+    recovered = _ask(browser, CUSTOMER)
+    asked_at = time.monotonic()
     api_back = _api(cluster, token)
     after_pages = _pages(browser, pages)
+    while not _mail_to(cluster, CUSTOMER) and time.monotonic() - asked_at < MAIL_WITHIN_SECONDS:
+        time.sleep(0.5)
+    mail_seconds = time.monotonic() - asked_at
     workers_alive = sum(cluster.parts[f"worker-{name}"].alive() for name in WORKERS)
     figures.record(
         CHECK,
@@ -150,6 +165,12 @@ def test_redis_stopped_pages_fail_open_limits_fail_closed_and_all_recovers(
         f"{recovered.status_code} / {api_back.status_code} / "
         f"{sum(status == 200 for status in after_pages.values())} / {workers_alive}",
     )
+    figures.record(
+        CHECK,
+        "after restart: request's e-mail delivered by a worker (s)",
+        (f"{mail_seconds:.1f}" if _mail_to(cluster, CUSTOMER) else "never"),
+    )
     assert recovered.status_code == 302, recovered.text[:300]
     assert api_back.status_code == 200
     assert after_pages == dict.fromkeys(pages, 200)
+    assert _mail_to(cluster, CUSTOMER) == 1
