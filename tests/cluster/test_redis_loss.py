@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -97,9 +98,9 @@ def redis_restored(cluster: Cluster) -> Iterator[dict[str, int]]:
 
 
 def test_redis_stopped_pages_fail_open_limits_fail_closed_and_all_recovers(
-    cluster: Cluster, browser: Browser, stock: dict[str, object], redis_restored: dict[str, int]
+    cluster: Cluster, browser: Browser, stock: dict[str, Any], redis_restored: dict[str, int]
 ) -> None:
-    product = stock["plenty"][1]["path"]  # type: ignore[index]
+    product = stock["plenty"][1]["path"]
     home = browser.get("/")
     category = _CATEGORY.search(home.text)
     assert category is not None, "no category link on the home page"
@@ -168,7 +169,7 @@ def test_redis_stopped_pages_fail_open_limits_fail_closed_and_all_recovers(
     figures.record(
         CHECK,
         "after restart: request's e-mail delivered by a worker (s)",
-        (f"{mail_seconds:.1f}" if _mail_to(cluster, CUSTOMER) else "never"),
+        f"{mail_seconds:.1f}" if _mail_to(cluster, CUSTOMER) else "never",
     )
     assert recovered.status_code == 302, recovered.text[:300]
     assert api_back.status_code == 200
