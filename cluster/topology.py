@@ -104,6 +104,11 @@ class Cluster:
         self.processor_api_key = PROCESSOR_API_KEY_PREFIX + secrets.token_hex(8)
         self.webhook_secret = "whsec_cluster_" + secrets.token_hex(8)
         self.media_root = self.run_dir / "media"
+        # P22: the erasure journal's copy, on storage every node mounts (beside the media,
+        # not on the database's disk), so `bungu restore` on any machine replays the
+        # erasures made through every node; and where `bungu backup` puts its directories.
+        self.journal_dir = self.run_dir / "shared" / "erasure-journal"
+        self.backup_dir = self.run_dir / "shared" / "backups"
         self.nodes = [
             Node(
                 name=name,
@@ -182,6 +187,9 @@ class Cluster:
             BUNGU_LOG_DIR=str(var_dir / "log"),
             BUNGU_MEDIA_ROOT=str(self.media_root),
             BUNGU_MEDIA_SHARED="1",
+            BUNGU_ERASURE_JOURNAL_DIR=str(self.journal_dir),
+            BUNGU_BACKUP_DIR=str(self.backup_dir),
+            BUNGU_PG_BIN_DIR=str(postgres.PG_BIN),
             # nginx serves /media/ from the shared storage; a node asked directly serves it
             # too, from the same storage (what the photo check reads on every node).
             BUNGU_SERVE_MEDIA="1",
@@ -538,6 +546,19 @@ class Cluster:
         front.reload(self.parts["nginx"].pid)
 
     # ------------------------------------------------------------ faults, for the checks
+    def stop_redis(self) -> None:
+        """Stop Redis (SIGTERM; it keeps nothing on disk, so it comes back empty). A shared
+        part: the supervisor never starts it again; ``start_redis`` does."""
+        with self._parts_lock:
+            self.parts["redis"].stop()
+
+    def start_redis(self) -> None:
+        """Start Redis again after ``stop_redis``, on the same port; returns once it answers."""
+        with self._parts_lock:
+            if self.parts["redis"].alive():
+                raise ClusterError("Redis is already running")
+            self._start_redis()
+
     def stop_part(self, name: str) -> None:
         """Stop a part cleanly (``node-a``, ``worker-b`` ...), as an operator stops a service;
         it stays in ``parts``, and the supervisor leaves it stopped until ``start_node``,

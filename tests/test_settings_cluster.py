@@ -38,6 +38,8 @@ def _cluster_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "DATABASE_REPLICA_URL": "postgres://bungu@127.0.0.1:2/bungu",
         "BUNGU_CACHE_URL": "redis://127.0.0.1:3/0",
         "BUNGU_MEDIA_SHARED": "1",
+        # Outside the node's own BUNGU_VAR_DIR (tmp_path): storage every node mounts.
+        "BUNGU_ERASURE_JOURNAL_DIR": str(tmp_path.with_name(f"{tmp_path.name}-shared")),
     }
     return _env(tmp_path, **(shared | overrides))
 
@@ -89,11 +91,12 @@ def test_a_node_with_single_node_parts_is_refused_by_check(tmp_path):
         DATABASE_REPLICA_URL=None,
         BUNGU_CACHE_URL=None,
         BUNGU_MEDIA_SHARED=None,
+        BUNGU_ERASURE_JOURNAL_DIR=None,
     )
     result = _run(["-m", "bungu", "check"], env)
 
     assert result.returncode != 0
-    for error in ("bungu.E001", "bungu.E002", "bungu.E003"):
+    for error in ("bungu.E001", "bungu.E002", "bungu.E003", "bungu.E006"):
         assert error in result.stderr, result.stderr
     assert "bungu.E004" not in result.stderr
 

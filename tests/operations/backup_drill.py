@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,25 @@ def erase(customer_id: str) -> dict[str, Any]:
     }
 
 
+def journal_rows(since: str) -> dict[str, Any]:
+    """The rows the erasure journal's copy (outside the database) names, per table, for the
+    entries written since this ISO moment: what a restore's replay may change."""
+    from django.apps import apps  # noqa: PLC0415
+
+    from bungu.privacy.rights.journal_copy import read_journal_copy  # noqa: PLC0415
+
+    moment = datetime.fromisoformat(since)
+    rows: dict[str, set[str]] = {}
+    entries = [entry for entry in read_journal_copy() if entry.written_at >= moment]
+    for entry in entries:
+        table = apps.get_model(entry.model)._meta.db_table
+        rows.setdefault(table, set()).update(str(pk) for pk in entry.row_ids)
+    return {
+        "entries": len(entries),
+        "rows": [[table, sorted(ids)] for table, ids in sorted(rows.items())],
+    }
+
+
 def smoke(product_url: str, photo: str) -> dict[str, Any]:
     """The home page, the product page with its photo, and signing in, on restored data."""
     from django.core.files.storage import default_storage  # noqa: PLC0415
@@ -193,6 +212,7 @@ STEPS = {
     "digests": digests,
     "find": find,
     "erase": erase,
+    "journal_rows": journal_rows,
     "smoke": smoke,
     "write_pairs": write_pairs,
     "pairs": pairs,

@@ -1,9 +1,10 @@
-"""The several-node profile's system checks (bungu.E001..E005): each refuses its single-node
+"""The several-node profile's system checks (bungu.E001..E006): each refuses its single-node
 part and is silent once that part is shared. Run through Django's check command."""
 
 from __future__ import annotations
 
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ REDIS = {
 }
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 NO_ISSUES = "System check identified no issues (0 silenced).\n"
+# Outside any node's BUNGU_VAR_DIR: storage every node mounts.
+SHARED_JOURNAL = Path(settings.VAR_DIR).parent / "shared-storage" / "erasure-journal"
 
 pytestmark = [
     # The checks read DATABASES only; no connection is made to the overridden one.
@@ -43,6 +46,7 @@ def _cluster(**changes: Any) -> dict[str, Any]:
         "SECRET_KEY": "k" * 64,
         "BUNGU_SECRET_KEY_FROM_ENVIRONMENT": True,
         "TASKS": DB_TASKS,
+        "BUNGU_ERASURE_JOURNAL_DIR": SHARED_JOURNAL,
     }
     return good | changes
 
@@ -135,6 +139,12 @@ def test_a_single_node_profile_is_not_held_to_the_cluster_rules() -> None:
             "runs jobs only in the process that enqueues them",
             id="dummy-tasks",
         ),
+        pytest.param(
+            {"BUNGU_ERASURE_JOURNAL_DIR": Path(settings.VAR_DIR) / "erasure-journal"},
+            "bungu.E006",
+            "inside this node's own BUNGU_VAR_DIR",
+            id="journal-on-own-disk",
+        ),
     ],
 )
 def test_each_single_node_part_is_refused_with_its_own_error(
@@ -146,7 +156,7 @@ def test_each_single_node_part_is_refused_with_its_own_error(
     assert words in output
     assert "HINT:" in output
     # Only the planted part is refused.
-    others = {f"bungu.E00{n}" for n in range(1, 6)} - {error}
+    others = {f"bungu.E00{n}" for n in range(1, 7)} - {error}
     assert not [other for other in others if other in output]
 
 

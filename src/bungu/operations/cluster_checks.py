@@ -16,6 +16,9 @@ must see the same database, cache, uploaded files, key and task queue.
 * ``bungu.E005`` a task backend that runs jobs only where they are enqueued or nowhere
   (``ImmediateBackend``, ``DummyBackend``). The database backend is accepted: on PostgreSQL
   every node's worker takes jobs from the one shared table (on SQLite E001 refuses it).
+* ``bungu.E006`` the erasure journal's copy (P22) inside the node's own ``BUNGU_VAR_DIR``:
+  ``bungu restore``, run on any one machine, must replay the erasures made through every
+  node, so the copy lives on storage they all mount (``BUNGU_ERASURE_JOURNAL_DIR``).
 
 In every profile:
 
@@ -27,6 +30,7 @@ In every profile:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -155,6 +159,28 @@ def check_tasks(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[
         )
         for alias, backend in tasks.items()
         if backend.get("BACKEND") in NODE_ONLY_TASK_BACKENDS
+    ]
+
+
+@register()
+def check_erasure_journal(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    if not _cluster():
+        return []
+    journal = Path(settings.BUNGU_ERASURE_JOURNAL_DIR).resolve()
+    own = Path(settings.VAR_DIR).resolve()
+    if not journal.is_relative_to(own):
+        return []
+    return [
+        Error(
+            f"The erasure journal's copy goes to {journal}, inside this node's own "
+            "BUNGU_VAR_DIR: a restore run on another machine would not replay the erasures "
+            "made through this node, and customers erased since the backup would come back.",
+            hint="Set BUNGU_ERASURE_JOURNAL_DIR on every node to one directory on storage they "
+            "all mount (beside the backups, not on the database's disk).",
+            id="bungu.E006",
+        )
     ]
 
 
