@@ -184,7 +184,11 @@ def test_a_node_killed_mid_task_ten_times_leaves_no_task_stuck(
     key_of = {result.id: key for key, result in results.items()} | {fragile.id: "fragile"}
     killed: list[tuple[str, str]] = []
     killed_at: dict[str, float] = {}
-    for kill in range(KILLS):
+    attempts = 0
+    while len(killed) < KILLS:
+        attempts += 1
+        assert attempts <= 3 * KILLS, f"only {len(killed)} kills landed mid-task"
+        kill = len(killed)
         victim = nodes["node-a"] if kill % 2 == 0 else nodes["node-b"]
         survivor = nodes["node-b"] if victim is nodes["node-a"] else nodes["node-a"]
         if victim.process is None:
@@ -201,6 +205,10 @@ def test_a_node_killed_mid_task_ten_times_leaves_no_task_stuck(
         job_id = _mid_task(name, key_of)
         victim.kill()
         assert job_id is not None
+        if kill > 0 and effects.counts("effect")[key_of[job_id]]:
+            # On a busy machine the job ended between being seen and the kill: that kill
+            # took no task of ours mid-way (whatever it did take is retried like the rest).
+            continue
         killed.append((job_id, name))
         killed_at[job_id] = time.time()
         # Stopped mid-task: started in RQ's registry, no effect written.
