@@ -32,7 +32,13 @@ from django.utils import timezone
 from bungu import privacy
 
 from .exceptions import MarketingError
-from .models import AGREEMENT_MAX_DAYS, ComparisonAgreement, ComparisonExchange, Suppression
+from .models import (
+    AGREEMENT_MAX_DAYS,
+    ComparisonAgreement,
+    ComparisonExchange,
+    ComparisonMethod,
+    Suppression,
+)
 from .suppressions import address_digest, normalise_address
 
 KEY_BYTES = 32
@@ -55,6 +61,8 @@ class ComparisonResult:
     not_allowed: int = 0
     suppressed: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    # PSI: matches of customers whose address changed after the request: unused.
+    address_changed: int = 0
 
     @property
     def rejected_total(self) -> int:
@@ -66,7 +74,14 @@ class ComparisonResult:
             f"{self.lines} lines read, {self.matched} of our customers matched "
             f"({self.suppressed} suppressions added or extended, {self.not_allowed} left unused "
             "as their notice does not allow list comparison), "
-            f"{self.rejected_total} lines rejected" + (f" ({why})" if why else "")
+            f"{self.rejected_total} lines rejected"
+            + (f" ({why})" if why else "")
+            + (
+                f"; {self.address_changed} matches left unused as the customer's address "
+                "changed since the request"
+                if self.address_changed
+                else ""
+            )
         )
 
 
@@ -195,6 +210,10 @@ def compare_digests(
     agreement = usable_agreement(agreement_id=exchange.agreement_id, now=now)
     if not exchange.key or exchange.compared_at is not None:
         raise ComparisonRefused(f"{exchange} has been used; start a new exchange.")
+    if exchange.method != ComparisonMethod.HMAC:
+        raise ComparisonRefused(
+            f"{exchange} is a private set intersection; finish it with its answer."
+        )
     key = parse_key(exchange.key)
     ours: dict[bytes, int] = {}
     plain: set[bytes] = set()
@@ -230,9 +249,9 @@ def compare_digests(
         )
     result.matched = len(matched)
     with transaction.atomic():
-        allowed = _allowed(customer_ids=matched, now=now)
-        result.not_allowed = len(matched) - len(allowed)
-        result.suppressed = _suppress(agreement=agreement, customer_ids=allowed, now=now)
+        result.not_allowed, result.suppressed = store_matches(
+            agreement=agreement, customer_ids=matched, now=now
+        )
         exchange.key = ""
         exchange.compared_at = now
         exchange.lines = result.lines
@@ -240,6 +259,17 @@ def compare_digests(
         exchange.rejected = result.rejected_total
         exchange.save(update_fields=["key", "compared_at", "lines", "matched", "rejected"])
     return result
+
+
+def store_matches(
+    *, agreement: ComparisonAgreement, customer_ids: set[int], now: datetime
+) -> tuple[int, int]:
+    """Suppress the matched customers of ours whose notices allow list comparison (P25) until
+    the agreement expires; returns (how many were not allowed, suppressions added or
+    extended). Both methods end here. Call it inside a transaction."""
+    allowed = _allowed(customer_ids=customer_ids, now=now)
+    suppressed = _suppress(agreement=agreement, customer_ids=allowed, now=now)
+    return len(customer_ids) - len(allowed), suppressed
 
 
 def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
