@@ -292,6 +292,16 @@ class ComparisonExchange(models.Model):
     def __str__(self) -> str:
         return f"exchange #{self.pk} of {self.agreement}"
 
+    @property
+    def awaits_answer(self) -> bool:
+        """A PSI exchange that can still be finished with the partner's answer."""
+        return (
+            self.method == ComparisonMethod.PSI
+            and self.compared_at is None
+            and bool(self.key)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
 
 # P14: partners, their offers and the offer codes, in their own module (Django finds models
 # imported here).
