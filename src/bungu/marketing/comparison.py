@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -47,6 +47,7 @@ DIGEST_HEX = 64
 MAX_LINE_BYTES = 256
 REASON = "list comparison"
 NORMALISERS: dict[str, Callable[[str], str]] = {"v1": normalise_address}
+_T = TypeVar("_T")
 
 
 class ComparisonRefused(MarketingError):  # noqa: N818 - a refusal, said for a person
@@ -276,7 +277,12 @@ def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
     """P25: the matched customers whose address may serve list comparison, under the notice
     in force when they gave it and the one in force now (or one they consented to)."""
     allowed: set[int] = set()
-    for customer in get_user_model().objects.filter(pk__in=customer_ids).iterator():
+    customers = (
+        customer
+        for chunk in _chunks(sorted(customer_ids), 2000)
+        for customer in get_user_model().objects.filter(pk__in=chunk)
+    )
+    for customer in customers:
         joined = getattr(customer, "date_joined", now)
         decision = privacy.may_use(
             subject=customer,
@@ -294,8 +300,12 @@ def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
 def _suppress(*, agreement: ComparisonAgreement, customer_ids: set[int], now: datetime) -> int:
     """Add a suppression per matched customer, lasting until the agreement expires; an entry
     that already lasts as long or longer (a bounce, for good) is left as it is."""
-    users = get_user_model().objects.filter(pk__in=customer_ids)
-    digests = {address_digest(email) for email in users.values_list("email", flat=True)}
+    # In chunks: a database limits the parameters of one query (SQLite to 32,766).
+    digests = {
+        address_digest(email)
+        for chunk in _chunks(sorted(customer_ids), 2000)
+        for email in get_user_model().objects.filter(pk__in=chunk).values_list("email", flat=True)
+    }
     changed = 0
     for chunk in _chunks(sorted(digests), 500):
         existing = {
@@ -325,7 +335,7 @@ def _suppress(*, agreement: ComparisonAgreement, customer_ids: set[int], now: da
     return changed
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -441,8 +441,16 @@ def finish_psi_exchange(
     result = ComparisonResult(lines=answer.lines, rejected=answer.rejected)
     matched: set[int] = set()
     normalise = NORMALISERS[agreement.normalisation]
-    users = get_user_model().objects.filter(pk__in=sent, is_active=True)
-    for customer_id, address in users.values_list("pk", "email").iterator():
+    ids = sorted(sent)
+    # In chunks: a database limits the parameters of one query (SQLite to 32,766).
+    current = (
+        row
+        for start in range(0, len(ids), 2000)
+        for row in get_user_model()
+        .objects.filter(pk__in=ids[start : start + 2000], is_active=True)
+        .values_list("pk", "email")
+    )
+    for customer_id, address in current:
         # The address the customer has now must be the one we sent, or the match is not theirs.
         if hmac.compare_digest(sent[customer_id], _member_tag(key, normalise(address))):
             matched.add(customer_id)
