@@ -227,6 +227,14 @@ def _field(header: dict[str, Any], name: str, kind: type[_T], what: str) -> _T:
     return value
 
 
+def _count(header: dict[str, Any], name: str, what: str, *, top: int = 2**31 - 1) -> int:
+    """A whole number of the header, within what the database keeps."""
+    value = _field(header, name, int, what)
+    if not 0 <= value <= top:
+        raise ComparisonRefused(f"The {what}'s header has an impossible {name!r}.")
+    return value
+
+
 def read_request(stream: IO[bytes], *, now: datetime | None = None) -> PsiRequest:
     """The partner's side: read and check a request file. Raises ComparisonRefused."""
     what = "PSI request"
@@ -261,7 +269,7 @@ def read_request(stream: IO[bytes], *, now: datetime | None = None) -> PsiReques
     if not message.reveal_intersection or any(len(e) != POINT_BYTES for e in elements):
         raise ComparisonRefused("The request's elements are damaged (not curve points).")
     return PsiRequest(
-        exchange=_field(header, "exchange", int, what),
+        exchange=_count(header, "exchange", what, top=2**63 - 1),
         nonce=_field(header, "nonce", str, what),
         partner=str(header.get("partner", "")),
         normalisation=normalisation,
@@ -360,6 +368,7 @@ def _read_answer(stream: IO[bytes]) -> _Answer:
             isinstance(k, str) and k.isprintable() and len(k) <= 40 and type(v) is int and v >= 0
             for k, v in rejected.items()
         )
+        or sum(rejected.values()) > 2**31 - 1
     ):
         raise ComparisonRefused(f"The {what}'s header lacks a valid 'rejected'.")
     if not 0 < setup_bytes < len(body):
@@ -371,10 +380,10 @@ def _read_answer(stream: IO[bytes]) -> _Answer:
     except DecodeError as error:
         raise ComparisonRefused(f"The {what} is damaged (not readable).") from error
     return _Answer(
-        exchange=_field(header, "exchange", int, what),
+        exchange=_count(header, "exchange", what, top=2**63 - 1),
         nonce=_field(header, "nonce", str, what),
         request_sha256=_field(header, "request_sha256", str, what),
-        lines=_field(header, "lines", int, what),
+        lines=_count(header, "lines", what),
         rejected=Counter({str(k): int(v) for k, v in rejected.items()}),
         setup=setup,
         response=response,
