@@ -230,6 +230,8 @@ def test_an_answer_for_another_request_is_refused() -> None:
     header, setup, response = _split(answer)
     with pytest.raises(ComparisonRefused, match="for another request"):
         _finish(_join({**header, "exchange": second.pk}, setup, response))
+    with pytest.raises(ComparisonRefused, match="for another request"):
+        _finish(_join({**header, "nonce": "ä" * 32}, setup, response))
     # Numbers the database could not keep.
     for forged in ({"lines": -1}, {"exchange": 2**70}, {"rejected": {"x": 2**40}}):
         with pytest.raises(ComparisonRefused, match=r"impossible|valid 'rejected'"):

@@ -420,9 +420,9 @@ def finish_psi_exchange(
     if exchange is None:
         raise ComparisonRefused(f"There is no exchange #{answer.exchange}; is this our answer?")
     _check_open(exchange, now=now)
-    if not hmac.compare_digest(answer.nonce, exchange.nonce) or not hmac.compare_digest(
-        answer.request_sha256, exchange.request_sha256
-    ):
+    given = f"{answer.nonce}:{answer.request_sha256}".encode()
+    # As bytes: compare_digest refuses a str that is not ASCII, and the header is the partner's.
+    if not hmac.compare_digest(given, f"{exchange.nonce}:{exchange.request_sha256}".encode()):
         raise ComparisonRefused(f"This answer is for another request than the one {exchange} sent.")
     agreement = usable_agreement(agreement_id=exchange.agreement_id, now=now)
     members = bytes(exchange.members)
