@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketing', '0005_kinds_and_skip_reasons_together'),
+        ('marketing', '0006_shared_send_rate'),
     ]
 
     operations = [
