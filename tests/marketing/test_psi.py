@@ -267,7 +267,7 @@ def test_a_damaged_or_forged_answer_is_refused_and_stores_nothing() -> None:
         "repeats elements": with_elements([parsed.encrypted_elements[0]] * 3),
         "holds 2 elements for the 3": with_elements(list(parsed.encrypted_elements[:2])),
     }
-    # A compressed set (it could be made to match everyone) instead of the raw elements.
+    # A compressed set (it has false positives) instead of the raw elements.
     gcs = server.CreateWithNewKey(True).CreateSetupMessage(
         1e-9, 3, ["user0@example.com"], DataStructure.GCS
     )

@@ -17,8 +17,10 @@ The exchange goes by files, with no live connection between the companies:
 What each side learns: the shop, which of its own customers are on the partner's list and how
 many addresses that list holds (one element each); the partner, how many customers the shop
 sent and nothing about who they are. The partner's setup is sent as the raw elements (not a
-Bloom filter or a compressed set): exact, so no customer is suppressed by a false positive,
-and an answer cannot be made to match everyone.
+Bloom filter or a compressed set): exact, so no customer is suppressed by a false positive.
+The protocol guards against a curious partner, not a cheating one: a forged answer can make
+more of our customers match (refused when it merely repeats one element), which costs
+marketing to them until the agreement ends and discloses nothing.
 
 An exchange lasts ``EXCHANGE_DAYS`` (never past its agreement); finishing it, or its expiry,
 wipes the key and the list of members. Files are bounded in size and checked before any
