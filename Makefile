@@ -114,7 +114,7 @@ bench: install wrk $(if $(findstring --cluster,$(BENCH_ARGS)),cluster-packages) 
 bench-campaign: install ## a campaign to 100,000 generated customers via a loopback SMTP sink
 	$(BIN)/python bench/campaign.py $(BENCH_ARGS)
 
-bench-list-comparison: install ## P8: compare a 1,000,000-line partner file; time and peak memory
+bench-list-comparison: install ## P8: compare a 1,000,000-line partner file (BENCH_ARGS="--method psi" for PSI); time and peak memory
 	$(BIN)/python bench/list_comparison.py $(BENCH_ARGS)
 
 # The several-machine form on loopback (cluster/): Debian's PostgreSQL 15, Redis and nginx,

@@ -3,6 +3,12 @@ with the shop's customers, and report the time, the CPU and the peak memory.
 
     .venv/bin/python bench/list_comparison.py                     # 1,000,000 lines
     .venv/bin/python bench/list_comparison.py --lines 200000 --customers 5000
+    .venv/bin/python bench/list_comparison.py --method psi --customers 100000
+
+``--method psi`` runs a private set intersection instead: the shop's request, the partner's
+answer (``bungu marketing psi-answer`` in its own process, as the partner would run it, so
+its CPU and peak memory are its own) and the shop's finish, each timed
+(``bench/results/list-comparison-psi.json``).
 
 It runs on its own SQLite file under ``var/bench/list-comparison/`` (migrated in this
 process, so the migration's memory is in the high-water mark before the comparison starts:
@@ -18,6 +24,7 @@ import json
 import os
 import resource
 import secrets
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -110,10 +117,104 @@ def scenario(*, lines: int, customers: int, workdir: Path) -> Report:
     )
 
 
+@dataclass
+class PsiReport:
+    lines: int
+    customers: int
+    matched: int
+    request_mb: float
+    answer_mb: float
+    request_cpu_seconds: float
+    answer_wall_seconds: float
+    answer_cpu_seconds: float
+    answer_peak_rss_mb: float
+    finish_wall_seconds: float
+    finish_cpu_seconds: float
+    shop_peak_rss_mb: float
+
+    def __str__(self) -> str:
+        return (
+            f"list-comparison (PSI): {self.lines:,} partner lines against {self.customers:,} "
+            f"customers, {self.matched:,} matched. Shop's request: {self.request_mb:.1f} MB, "
+            f"{self.request_cpu_seconds:.1f} s CPU. Partner's answer: {self.answer_mb:.1f} MB, "
+            f"{self.answer_wall_seconds:.1f} s wall, {self.answer_cpu_seconds:.1f} s CPU, peak "
+            f"RSS {self.answer_peak_rss_mb:.0f} MB. Shop's finish: "
+            f"{self.finish_wall_seconds:.1f} s wall, {self.finish_cpu_seconds:.1f} s CPU; shop's "
+            f"peak RSS {self.shop_peak_rss_mb:.0f} MB"
+        )
+
+
+def _children() -> tuple[float, float]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def psi_scenario(*, lines: int, customers: int, workdir: Path) -> PsiReport:
+    """Make ``customers`` customers and an agreement; the shop writes its request, the
+    partner answers it from ``lines`` addresses (every tenth customer among them) in its own
+    process, and the shop finishes. Needs a migrated database; the files are removed."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415 - after django.setup()
+    from django.utils import timezone  # noqa: PLC0415
+
+    from bungu.marketing.models import ComparisonAgreement  # noqa: PLC0415
+    from bungu.marketing.psi import finish_psi_exchange, start_psi_exchange  # noqa: PLC0415
+
+    user_model = get_user_model()
+    addresses = [f"bench-customer-{n}@example.com" for n in range(customers)]
+    user_model.objects.bulk_create(
+        [user_model(email=address, name="Bench customer") for address in addresses],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    agreement = ComparisonAgreement.objects.create(
+        partner="Bench Partner", notice_version=1, expires_at=timezone.now() + timedelta(days=30)
+    )
+    request, theirs, answer = (workdir / name for name in ("request.psi", "list.txt", "answer.psi"))
+    matching = addresses[::10][:lines]
+    with theirs.open("w", encoding="utf-8") as out:
+        out.writelines(f"{address}\n" for address in matching)
+        out.writelines(f"partner-{n}@example.org\n" for n in range(lines - len(matching)))
+    del addresses, matching
+    started_cpu = _cpu()
+    with request.open("wb") as out:
+        start_psi_exchange(agreement=agreement, out=out)
+    request_cpu = _cpu() - started_cpu
+    started, (child_cpu, _) = time.monotonic(), _children()
+    subprocess.run(
+        [sys.executable, "-m", "bungu", "marketing", "psi-answer", "--request", str(request),
+         "--list", str(theirs), "--out", str(answer)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    answer_wall = time.monotonic() - started
+    answer_cpu, answer_rss = _children()
+    started, started_cpu = time.monotonic(), _cpu()
+    with answer.open("rb") as stream:
+        _, result = finish_psi_exchange(stream=stream)
+    report = PsiReport(
+        lines=lines,
+        customers=customers,
+        matched=result.matched,
+        request_mb=request.stat().st_size / 1e6,
+        answer_mb=answer.stat().st_size / 1e6,
+        request_cpu_seconds=request_cpu,
+        answer_wall_seconds=answer_wall,
+        answer_cpu_seconds=answer_cpu - child_cpu,
+        answer_peak_rss_mb=answer_rss,
+        finish_wall_seconds=time.monotonic() - started,
+        finish_cpu_seconds=_cpu() - started_cpu,
+        shop_peak_rss_mb=_maxrss_mb(),
+    )
+    for path in (request, theirs, answer):
+        path.unlink()
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000, help="partner's lines (1e6)")
     parser.add_argument("--customers", type=int, default=10_000, help="our customers (10000)")
+    parser.add_argument("--method", choices=("hmac", "psi"), default="hmac")
     args = parser.parse_args(argv)
     workdir = REPO / "var" / "bench" / "list-comparison"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -128,10 +229,16 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
-    report = scenario(lines=args.lines, customers=args.customers, workdir=workdir)
+    report: Report | PsiReport
+    if args.method == "psi":
+        report = psi_scenario(lines=args.lines, customers=args.customers, workdir=workdir)
+        name = "list-comparison-psi.json"
+    else:
+        report = scenario(lines=args.lines, customers=args.customers, workdir=workdir)
+        name = "list-comparison.json"
     print(report)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "list-comparison.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
+    (RESULTS / name).write_text(json.dumps(asdict(report), indent=2) + "\n")
     return 0
 
 

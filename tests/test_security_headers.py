@@ -128,6 +128,9 @@ SAMPLES: dict[str, Callable[[Shop], str]] = {
     "marketing:partner_link": lambda shop: reverse("marketing:partner_link", args=[1]),
     "marketing:partner_revoke": lambda shop: reverse("marketing:partner_revoke", args=[1]),
     "marketing:partner_active": lambda shop: reverse("marketing:partner_active", args=[1]),
+    # P8: list comparison by private set intersection.
+    "marketing:psi_request": lambda shop: reverse("marketing:psi_request", args=[1]),
+    "marketing:psi_finish": lambda shop: reverse("marketing:psi_finish", args=[1]),
     # P14: the partner's report as the partner sees it, and a refused link.
     "partners:report": lambda shop: reverse("partners:report", kwargs={"token": _partner_link()}),
     "partners:report_csv": lambda shop: reverse(

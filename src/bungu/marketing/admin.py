@@ -13,7 +13,7 @@ from .models import ComparisonAgreement, ComparisonExchange
 
 class ExchangeInline(admin.TabularInline[ComparisonExchange, ComparisonAgreement]):
     model = ComparisonExchange
-    fields = ("created_at", "compared_at", "lines", "matched", "rejected")
+    fields = ("method", "created_at", "expires_at", "compared_at", "lines", "matched", "rejected")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -32,7 +32,13 @@ from django.utils import timezone
 from bungu import privacy
 
 from .exceptions import MarketingError
-from .models import AGREEMENT_MAX_DAYS, ComparisonAgreement, ComparisonExchange, Suppression
+from .models import (
+    AGREEMENT_MAX_DAYS,
+    ComparisonAgreement,
+    ComparisonExchange,
+    ComparisonMethod,
+    Suppression,
+)
 from .suppressions import address_digest, normalise_address
 
 KEY_BYTES = 32
@@ -41,6 +47,7 @@ DIGEST_HEX = 64
 MAX_LINE_BYTES = 256
 REASON = "list comparison"
 NORMALISERS: dict[str, Callable[[str], str]] = {"v1": normalise_address}
+_T = TypeVar("_T")
 
 
 class ComparisonRefused(MarketingError):  # noqa: N818 - a refusal, said for a person
@@ -55,6 +62,8 @@ class ComparisonResult:
     not_allowed: int = 0
     suppressed: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    # PSI: matches of customers whose address changed after the request: unused.
+    address_changed: int = 0
 
     @property
     def rejected_total(self) -> int:
@@ -66,7 +75,14 @@ class ComparisonResult:
             f"{self.lines} lines read, {self.matched} of our customers matched "
             f"({self.suppressed} suppressions added or extended, {self.not_allowed} left unused "
             "as their notice does not allow list comparison), "
-            f"{self.rejected_total} lines rejected" + (f" ({why})" if why else "")
+            f"{self.rejected_total} lines rejected"
+            + (f" ({why})" if why else "")
+            + (
+                f"; {self.address_changed} matches left unused as the customer's address "
+                "changed since the request"
+                if self.address_changed
+                else ""
+            )
         )
 
 
@@ -195,6 +211,10 @@ def compare_digests(
     agreement = usable_agreement(agreement_id=exchange.agreement_id, now=now)
     if not exchange.key or exchange.compared_at is not None:
         raise ComparisonRefused(f"{exchange} has been used; start a new exchange.")
+    if exchange.method != ComparisonMethod.HMAC:
+        raise ComparisonRefused(
+            f"{exchange} is a private set intersection; finish it with its answer."
+        )
     key = parse_key(exchange.key)
     ours: dict[bytes, int] = {}
     plain: set[bytes] = set()
@@ -230,9 +250,9 @@ def compare_digests(
         )
     result.matched = len(matched)
     with transaction.atomic():
-        allowed = _allowed(customer_ids=matched, now=now)
-        result.not_allowed = len(matched) - len(allowed)
-        result.suppressed = _suppress(agreement=agreement, customer_ids=allowed, now=now)
+        result.not_allowed, result.suppressed = store_matches(
+            agreement=agreement, customer_ids=matched, now=now
+        )
         exchange.key = ""
         exchange.compared_at = now
         exchange.lines = result.lines
@@ -242,11 +262,27 @@ def compare_digests(
     return result
 
 
+def store_matches(
+    *, agreement: ComparisonAgreement, customer_ids: set[int], now: datetime
+) -> tuple[int, int]:
+    """Suppress the matched customers of ours whose notices allow list comparison (P25) until
+    the agreement expires; returns (how many were not allowed, suppressions added or
+    extended). Both methods end here. Call it inside a transaction."""
+    allowed = _allowed(customer_ids=customer_ids, now=now)
+    suppressed = _suppress(agreement=agreement, customer_ids=allowed, now=now)
+    return len(customer_ids) - len(allowed), suppressed
+
+
 def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
     """P25: the matched customers whose address may serve list comparison, under the notice
     in force when they gave it and the one in force now (or one they consented to)."""
     allowed: set[int] = set()
-    for customer in get_user_model().objects.filter(pk__in=customer_ids).iterator():
+    customers = (
+        customer
+        for chunk in _chunks(sorted(customer_ids), 2000)
+        for customer in get_user_model().objects.filter(pk__in=chunk)
+    )
+    for customer in customers:
         joined = getattr(customer, "date_joined", now)
         decision = privacy.may_use(
             subject=customer,
@@ -264,8 +300,12 @@ def _allowed(*, customer_ids: set[int], now: datetime) -> set[int]:
 def _suppress(*, agreement: ComparisonAgreement, customer_ids: set[int], now: datetime) -> int:
     """Add a suppression per matched customer, lasting until the agreement expires; an entry
     that already lasts as long or longer (a bounce, for good) is left as it is."""
-    users = get_user_model().objects.filter(pk__in=customer_ids)
-    digests = {address_digest(email) for email in users.values_list("email", flat=True)}
+    # In chunks: a database limits the parameters of one query (SQLite to 32,766).
+    digests = {
+        address_digest(email)
+        for chunk in _chunks(sorted(customer_ids), 2000)
+        for email in get_user_model().objects.filter(pk__in=chunk).values_list("email", flat=True)
+    }
     changed = 0
     for chunk in _chunks(sorted(digests), 500):
         existing = {
@@ -295,7 +335,7 @@ def _suppress(*, agreement: ComparisonAgreement, customer_ids: set[int], now: da
     return changed
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -119,3 +119,12 @@ class PreviewForm(forms.Form):
     sample = forms.IntegerField(
         label="Sample customer number", min_value=1, max_value=2**62, required=False
     )
+
+
+class PsiAnswerForm(forms.Form):
+    """P8: the partner's answer to one of our PSI requests."""
+
+    answer = forms.FileField(
+        label="The partner's answer",
+        help_text="The file `bungu marketing psi-answer` wrote for our request.",
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from bungu import privacy
 from bungu.periodic import Job
 
+from .psi import close_expired_exchanges
 from .runner import send_due_campaigns
 from .services import start_notice_reminders
 
@@ -39,7 +40,12 @@ def send_campaigns(*, now: datetime) -> str:
     return f"campaigns: {send_due_campaigns(budget=BUDGET, now=now)}"
 
 
+def close_comparison_exchanges(*, now: datetime) -> str:
+    return f"{close_expired_exchanges(now=now)} expired PSI exchange(s) closed"
+
+
 JOBS = [
     Job("notice reminders (P24)", announce_current_notice),
     Job("campaigns (P17, P21, P25)", send_campaigns, every=timedelta(minutes=10)),
+    Job("list comparison exchanges (P8)", close_comparison_exchanges),
 ]

@@ -268,16 +268,33 @@ class ComparisonAgreement(models.Model):
         return f"comparison agreement #{self.pk}"
 
 
+class ComparisonMethod(models.TextChoices):
+    HMAC = "hmac", "HMAC-SHA-256 under a key per exchange"
+    PSI = "psi", "private set intersection"
+
+
 class ComparisonExchange(models.Model):
-    """One exchange of digests under an agreement, with its own random HMAC key (P8: a key per
-    exchange, so digests of two exchanges cannot be joined, and without the key a dictionary
-    of addresses reverses nothing). The key is wiped once the comparison is done; the lists
-    themselves are never stored, only the counts."""
+    """One exchange under an agreement, with its own random key (P8: a key per exchange, so
+    what two exchanges send cannot be joined, and without the key a dictionary of addresses
+    reverses nothing): an HMAC key, or the shop's private key as the PSI client. The key is
+    wiped once the comparison is done or the exchange expires; the partner's list is never
+    stored, only the counts. A PSI exchange keeps, until then, the order in which it sent our
+    own customers (``members``), to read the partner's answer back into them."""
 
     agreement = models.ForeignKey(
         ComparisonAgreement, on_delete=models.CASCADE, related_name="exchanges"
     )
+    method = models.CharField(
+        max_length=10, choices=ComparisonMethod.choices, default=ComparisonMethod.HMAC
+    )
     key = models.CharField(max_length=64, blank=True, help_text="Hex; blank once used.")
+    # PSI only: the request's random id and SHA-256, which the partner's answer must repeat.
+    nonce = models.CharField(max_length=32, blank=True)
+    request_sha256 = models.CharField(max_length=64, blank=True)
+    # PSI only: per request element, our customer's id and a check of the address sent
+    # (``psi.MEMBER``); emptied with the key.
+    members = models.BinaryField(default=b"", blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     compared_at = models.DateTimeField(null=True, blank=True)
     lines = models.PositiveIntegerField(default=0)
@@ -289,6 +306,16 @@ class ComparisonExchange(models.Model):
 
     def __str__(self) -> str:
         return f"exchange #{self.pk} of {self.agreement}"
+
+    @property
+    def awaits_answer(self) -> bool:
+        """A PSI exchange that can still be finished with the partner's answer."""
+        return (
+            self.method == ComparisonMethod.PSI
+            and self.compared_at is None
+            and bool(self.key)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
 
 
 # P14: partners, their offers and the offer codes, in their own module (Django finds models

@@ -95,7 +95,11 @@ NOT_PERSONAL = [
         f"marketing.ComparisonExchange.{name}"
         for name in (
             "agreement",
+            "method",
             "key",
+            "nonce",
+            "request_sha256",
+            "expires_at",
             "created_at",
             "compared_at",
             "lines",
@@ -103,6 +107,12 @@ NOT_PERSONAL = [
             "rejected",
         )
     ),
+    # P8: a PSI exchange's ordered list of the shop's own customer ids (and a keyed check of
+    # the address each was sent with), so the partner's answer can be read back into them.
+    # No row of it is about one customer the way an account's data is: it says only that the
+    # customer had an account when the request was made, holds no address, and is emptied when
+    # the exchange is finished or expires (at most `psi.EXCHANGE_DAYS`).
+    "marketing.ComparisonExchange.members",
 ]
 
 # P5: kept for a while after the campaign ends, then deleted.

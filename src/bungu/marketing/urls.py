@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import partner_staff_views, views
+from . import comparison_views, partner_staff_views, views
 
 app_name = "marketing"
 
@@ -14,6 +14,18 @@ urlpatterns = [
     path("<id:campaign_id>/pause/", views.campaign_pause, name="campaign_pause"),
     path("<id:campaign_id>/resume/", views.campaign_resume, name="campaign_resume"),
     path("<id:campaign_id>/cancel/", views.campaign_cancel, name="campaign_cancel"),
+    # P8: list comparison by private set intersection.
+    path("comparisons/", comparison_views.comparison_list, name="comparisons"),
+    path(
+        "comparisons/agreements/<id:agreement_id>/request/",
+        comparison_views.psi_request,
+        name="psi_request",
+    ),
+    path(
+        "comparisons/exchanges/<id:exchange_id>/answer/",
+        comparison_views.psi_finish,
+        name="psi_finish",
+    ),
     # P14: partners and the offers sent on their behalf.
     path("partners/", partner_staff_views.partner_list, name="partners"),
     path("partners/<id:partner_id>/", partner_staff_views.partner_detail, name="partner"),

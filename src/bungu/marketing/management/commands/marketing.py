@@ -10,13 +10,20 @@ no database; the file holds HMACs only.
 
 ``bungu marketing compare --agreement N FILE`` compares the partner's digests with our
 customers under the agreement's open exchange and stores only the matches, as suppressions.
+
+By private set intersection (``bungu.marketing.psi``), where the partner can run it:
+``bungu marketing psi-request --agreement N --out FILE`` writes our request;
+``bungu marketing psi-answer --request FILE --list LIST --out FILE`` is the partner's side (no
+database needed); ``bungu marketing psi-finish FILE`` reads the partner's answer and stores
+only our matching customers, as suppressions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -30,7 +37,13 @@ from bungu.marketing.comparison import (
     usable_agreement,
     write_digests,
 )
-from bungu.marketing.models import ComparisonExchange
+from bungu.marketing.models import ComparisonExchange, ComparisonMethod
+from bungu.marketing.psi import (
+    MEMBER,
+    answer_request,
+    finish_psi_exchange,
+    start_psi_exchange,
+)
 
 
 def _read_addresses(path: Path) -> Iterator[str]:
@@ -39,6 +52,17 @@ def _read_addresses(path: Path) -> Iterator[str]:
             yield from lines
     except UnicodeDecodeError as error:
         raise CommandError(f"{path}: not UTF-8 text ({error.reason}).") from error
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for writing, removed again if what writes it fails (no half file)."""
+    try:
+        with path.open("wb") as out:
+            yield out
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 class Command(BaseCommand):
@@ -56,13 +80,30 @@ class Command(BaseCommand):
         compare.add_argument("--exchange", type=int, help="default: the agreement's open one")
         compare.add_argument("--no-progress", action="store_true")
         compare.add_argument("file", type=Path, help="the partner's digests, one a line")
+        request = actions.add_parser("psi-request", help="write a PSI request (our side)")
+        request.add_argument("--agreement", type=int, required=True)
+        request.add_argument("--out", type=Path, required=True, help="where the request goes")
+        answer = actions.add_parser("psi-answer", help="answer a PSI request (partner's side)")
+        answer.add_argument("--request", type=Path, required=True, help="the shop's request")
+        answer.add_argument("--list", type=Path, required=True, help="addresses, one a line")
+        answer.add_argument("--out", type=Path, required=True, help="where the answer goes")
+        finish = actions.add_parser("psi-finish", help="read a partner's PSI answer")
+        finish.add_argument("--exchange", type=int, help="default: the one the answer names")
+        finish.add_argument("file", type=Path, help="the partner's answer")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["action"] == "prepare":
+            action = options["action"]
+            if action == "prepare":
                 self._prepare(options)
-            else:
+            elif action == "compare":
                 self._compare(options)
+            elif action == "psi-request":
+                self._psi_request(options)
+            elif action == "psi-answer":
+                self._psi_answer(options)
+            else:
+                self._psi_finish(options)
         except ComparisonRefused as refused:
             raise CommandError(str(refused)) from refused
         except OSError as error:
@@ -91,7 +132,9 @@ class Command(BaseCommand):
 
     def _compare(self, options: dict[str, Any]) -> None:
         agreement = usable_agreement(agreement_id=options["agreement"])
-        exchanges = ComparisonExchange.objects.filter(agreement=agreement)
+        exchanges = ComparisonExchange.objects.filter(
+            agreement=agreement, method=ComparisonMethod.HMAC
+        )
         if options["exchange"] is not None:
             exchange = exchanges.filter(pk=options["exchange"]).first()
         else:
@@ -114,3 +157,26 @@ class Command(BaseCommand):
         ):
             result = compare_digests(exchange=exchange, stream=stream, progress=bar.update)
         self.stdout.write(str(result))
+
+    def _psi_request(self, options: dict[str, Any]) -> None:
+        agreement = usable_agreement(agreement_id=options["agreement"])
+        with _writing(options["out"]) as out:
+            exchange = start_psi_exchange(agreement=agreement, out=out)
+        customers = len(exchange.members) // MEMBER.size
+        self.stdout.write(
+            f"Exchange #{exchange.pk} under {agreement}: a request for {customers} customers "
+            f"written to {options['out']}. Send it to {agreement.partner}; their answer must "
+            f"come back before {exchange.expires_at:%Y-%m-%d %H:%M}."
+        )
+
+    def _psi_answer(self, options: dict[str, Any]) -> None:
+        with options["request"].open("rb") as request, _writing(options["out"]) as out:
+            summary = answer_request(
+                request=request, addresses=_read_addresses(options["list"]), out=out
+            )
+        self.stdout.write(f"{summary} Answer written to {options['out']}; send it back.")
+
+    def _psi_finish(self, options: dict[str, Any]) -> None:
+        with options["file"].open("rb") as stream:
+            exchange, result = finish_psi_exchange(stream=stream, exchange_id=options["exchange"])
+        self.stdout.write(f"{exchange}: {result}")
