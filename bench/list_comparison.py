@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -77,14 +78,11 @@ def write_partner_file(path: Path, *, key: bytes, lines: int, matching: list[str
             out.write("not a digest\n" if n % 10_000 == 9_999 else secrets.token_hex(32) + "\n")
 
 
-def scenario(*, lines: int, customers: int, workdir: Path) -> Report:
-    """Make ``customers`` customers and an agreement, write the partner's file (every tenth
-    customer on it), compare it, and measure the comparison. Needs a migrated database."""
-    # Imported here: the Django settings must be configured first (main() does that).
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
+def _customers_and_agreement(customers: int) -> tuple[list[str], Any]:
+    """``customers`` generated customers and an agreement with the bench's partner."""
+    from django.contrib.auth import get_user_model  # noqa: PLC0415 - after django.setup()
     from django.utils import timezone  # noqa: PLC0415
 
-    from bungu.marketing.comparison import compare_digests, start_exchange  # noqa: PLC0415
     from bungu.marketing.models import ComparisonAgreement  # noqa: PLC0415
 
     user_model = get_user_model()
@@ -97,6 +95,16 @@ def scenario(*, lines: int, customers: int, workdir: Path) -> Report:
     agreement = ComparisonAgreement.objects.create(
         partner="Bench Partner", notice_version=1, expires_at=timezone.now() + timedelta(days=30)
     )
+    return addresses, agreement
+
+
+def scenario(*, lines: int, customers: int, workdir: Path) -> Report:
+    """Make ``customers`` customers and an agreement, write the partner's file (every tenth
+    customer on it), compare it, and measure the comparison. Needs a migrated database."""
+    # Imported here: the Django settings must be configured first (main() does that).
+    from bungu.marketing.comparison import compare_digests, start_exchange  # noqa: PLC0415
+
+    addresses, agreement = _customers_and_agreement(customers)
     exchange, key = start_exchange(agreement=agreement)
     path = workdir / "partner-digests.txt"
     write_partner_file(path, key=key, lines=lines, matching=addresses[::10])
@@ -153,22 +161,10 @@ def psi_scenario(*, lines: int, customers: int, workdir: Path) -> PsiReport:
     """Make ``customers`` customers and an agreement; the shop writes its request, the
     partner answers it from ``lines`` addresses (every tenth customer among them) in its own
     process, and the shop finishes. Needs a migrated database; the files are removed."""
-    from django.contrib.auth import get_user_model  # noqa: PLC0415 - after django.setup()
-    from django.utils import timezone  # noqa: PLC0415
 
-    from bungu.marketing.models import ComparisonAgreement  # noqa: PLC0415
     from bungu.marketing.psi import finish_psi_exchange, start_psi_exchange  # noqa: PLC0415
 
-    user_model = get_user_model()
-    addresses = [f"bench-customer-{n}@example.com" for n in range(customers)]
-    user_model.objects.bulk_create(
-        [user_model(email=address, name="Bench customer") for address in addresses],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    agreement = ComparisonAgreement.objects.create(
-        partner="Bench Partner", notice_version=1, expires_at=timezone.now() + timedelta(days=30)
-    )
+    addresses, agreement = _customers_and_agreement(customers)
     request, theirs, answer = (workdir / name for name in ("request.psi", "list.txt", "answer.psi"))
     matching = addresses[::10][:lines]
     with theirs.open("w", encoding="utf-8") as out:
