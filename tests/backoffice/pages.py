@@ -27,8 +27,9 @@ def backoffice_patterns(namespace: str = "backoffice") -> Iterator[URLPattern]:
                 yield pattern
 
 
-# Forms that change an order, a campaign or a partner: they answer a GET with 405 and show
-# no data, so the GET walk skips them (the security-headers walk still fetches each).
+# Forms that change an order, a campaign, a partner or a list comparison: they answer a GET
+# with 405 and show no data, so the GET walk skips them (the security-headers walk still
+# fetches each).
 POST_ONLY = {
     "backoffice": {"order_refund", "order_cancel", "order_delivered", "order_return", "ship"},
     "marketing": {
@@ -42,6 +43,8 @@ POST_ONLY = {
         "partner_link",
         "partner_revoke",
         "partner_active",
+        "psi_request",
+        "psi_finish",
     },
 }
 

@@ -107,13 +107,17 @@ def test_the_walk_reaches_every_page_and_purpose() -> None:
         "partner_link",
         "partner_revoke",
         "partner_active",
+        "comparisons",
+        "psi_request",
+        "psi_finish",
     }
     partner = Partner.objects.get()
     assert "/backoffice/campaigns/partners/" in urls
     assert f"/backoffice/campaigns/partners/{partner.pk}/" in urls
     campaign = f"/backoffice/campaigns/{partner.offers.get().campaign_id}/"
     assert f"{campaign}?sample={customer.pk}" in urls
-    assert len(urls) == 3 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1 + (2 + 3) + (1 + 1)
+    assert "/backoffice/campaigns/comparisons/" in urls
+    assert len(urls) == 3 + 5 + len(Purpose) + 2 + 4 + 1 + 1 + 1 + (2 + 3) + (1 + 1) + 1
 
 
 @pytest.mark.parametrize("role", [*ROLES, NO_ROLE], ids=lambda role: role.name)
