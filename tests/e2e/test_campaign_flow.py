@@ -77,6 +77,8 @@ def test_staff_build_preview_and_send_and_the_customer_unsubscribes(
 
     _write(page, "Winter inks")
     page.get_by_role("button", name="Send now").click()
+    # The POST's redirect must have arrived before the reload, or the reload races it.
+    expect(page.get_by_text("Sending has started.")).to_be_visible()
     page.reload()
     expect(page.locator("#campaign-state")).to_contain_text("done")
     assert len(smtp_server.messages) == 1
