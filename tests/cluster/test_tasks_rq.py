@@ -364,9 +364,9 @@ def test_a_campaign_sent_by_two_nodes_one_killed_mid_send_reaches_each_once(
     smtp_server,
     nodes: dict[str, Node],  # type: ignore[no-untyped-def]
 ) -> None:
-    recipients = 60
+    recipients = 90
     customers = [CustomerFactory(email=f"c{n:03d}@example.com") for n in range(recipients)]
-    # 600 a minute per worker: the kill lands mid-campaign.
+    # 600 a minute for the campaign, shared by both nodes' workers: the kill lands mid-send.
     campaign = CampaignFactory(rate_per_minute=600)
     begin_campaign(campaign_id=campaign.pk, now=campaign.created_at)
     for node in nodes.values():
@@ -384,8 +384,18 @@ def test_a_campaign_sent_by_two_nodes_one_killed_mid_send_reaches_each_once(
         seconds=120,
         what=f"a third sent\n{_logs(nodes)}",
     )
+    # The workers draw their send times from one schedule, so each holds claimed rows about
+    # half the time: kill node A while some row is claimed, so that rows are likely left
+    # leased to the dead worker (their lease runs out and B sends them).
+    wait_for(
+        lambda: CampaignRecipient.objects.filter(state=RecipientState.CLAIMED).exists(),
+        seconds=30,
+        what=f"a claimed row\n{_logs(nodes)}",
+    )
     nodes["node-a"].kill()
-    assert CampaignRecipient.objects.filter(state=RecipientState.CLAIMED).exists()
+    # Killed mid-send: not everyone has their message yet.
+    assert len(smtp_server.messages) < recipients
+    assert Campaign.objects.get(pk=campaign.pk).state != CampaignState.DONE
 
     # Node B sends what it can claim; the dead node's job is found and retried (about a
     # minute), and the retry sends the rows whose lease ran out.
