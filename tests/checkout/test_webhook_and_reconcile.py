@@ -147,14 +147,35 @@ def test_the_reconciler_voids_an_orphan_only_after_the_grace_period(
 
 
 def test_compensation_never_harms_a_winner(gateway, paying, settings):
-    from bungu.checkout.services import void_unless_ordered  # noqa: PLC0415
+    from bungu.checkout.services import Release, void_unless_ordered  # noqa: PLC0415
 
     attempt_id, payment, _ = paying
     gateway.authorise(payment.id)
     reconcile_payments()
 
-    assert void_unless_ordered(attempt_id=attempt_id, payment_id=payment.id) is False
+    assert void_unless_ordered(attempt_id=attempt_id, payment_id=payment.id) == Release.NOT_NEEDED
     assert gateway.payments[payment.id].state == "authorised"
+
+
+def test_two_reconcilers_voiding_the_same_orphan_at_once_report_it_once(
+    client, gateway, paying, settings, monkeypatch
+):
+    attempt_id, payment, _ = paying
+    add(client, SKUFactory(stock=3))
+    review_form(client)  # the cart changed: the paid attempt is abandoned
+    gateway.authorise(payment.id)
+    gateway.age(payment.id, minutes=settings.BUNGU_PAYMENT_VOID_GRACE_MINUTES + 1)
+    # Both runs listed and read the payment before either voided it: each sees it authorised.
+    authorised = gateway.get_payment(payment.id)
+    monkeypatch.setattr(gateway, "list_payments", lambda **_: [authorised])
+    monkeypatch.setattr(gateway, "get_payment", lambda _id: authorised)
+
+    first, second = reconcile_payments(), reconcile_payments()
+
+    assert gateway.payments[payment.id].state == "voided"
+    assert (first.voided, second.voided) == ([payment.id], [])
+    assert second.errors == []
+    assert CheckoutAttempt.objects.get(pk=attempt_id).payment_released_at is not None
 
 
 def test_expired_holds_go_back_on_sale_and_a_late_payment_takes_them_again(client, gateway, paying):

@@ -178,8 +178,8 @@ def _reconcile_on(cluster: Cluster, node: str) -> subprocess.Popen[str]:
 def test_the_reconciler_on_two_nodes_at_once_voids_each_orphan_once(
     cluster: Cluster, stock: dict[str, Any], webhooks_held_back: None
 ) -> None:
-    # Authorisations earlier checks left behind (a buyer who lost the race for the last
-    # units, a checkout cut short) are voided first, so the counts below are this check's.
+    # Authorisations earlier checks may have left behind are voided first, so the counts
+    # below are this check's own.
     leftovers = _reconcile_on(cluster, "a")
     leftovers.communicate(timeout=300)
     assert leftovers.returncode == 0
@@ -221,5 +221,7 @@ def test_the_reconciler_on_two_nodes_at_once_voids_each_orphan_once(
         f"{ORPHANS} / {voided_counts[0]} + {voided_counts[1]}",
     )
     assert set(states.values()) == {"voided"}
-    # Each orphan voided by one of the two runs, none by both.
+    # Each orphan reported by one of the two runs, none by both: when both read it authorised
+    # before either voided it, the processor voids it once and the attempt's release stamp
+    # tells the second run it was not its own.
     assert sum(voided_counts) == ORPHANS

@@ -194,6 +194,10 @@ class CheckoutAttempt(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     payment_id = models.CharField(max_length=64, blank=True, db_index=True)
     failure = models.CharField(max_length=300, blank=True)
+    # When an authorisation of this attempt that made no order was voided. Two nodes may void
+    # it at once (one idempotency key, so the processor voids it once); the one that records
+    # the release first is the one that reports it.
+    payment_released_at = models.DateTimeField(null=True, blank=True)
     # P23: the guardian asked to approve a supervised account's order, and what they did.
     guardian = models.ForeignKey(
         settings.AUTH_USER_MODEL,

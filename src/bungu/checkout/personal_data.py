@@ -82,6 +82,7 @@ PERSONAL = [
             "total",
             "currency",
             "failure",
+            "payment_released_at",  # when an authorisation that made no order was voided
             "created_at",
             "updated_at",
         )

@@ -27,7 +27,14 @@ from bungu import payments
 from bungu.orders import services as orders
 
 from .models import ATTEMPT_RETENTION_DAYS, AttemptState, CheckoutAttempt, WebhookReceipt
-from .services import Completion, Outcome, complete_attempt, release_hold, void_unless_ordered
+from .services import (
+    Completion,
+    Outcome,
+    Release,
+    complete_attempt,
+    release_hold,
+    void_unless_ordered,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +138,10 @@ def reconcile_payments(*, now: datetime | None = None) -> ReconcileReport:
             continue
         authorised_at = payment.authorised_at or payment.created_at
         if now - authorised_at >= grace:
-            if void_unless_ordered(attempt_id=payment.reference, payment_id=payment.id):
+            release = void_unless_ordered(attempt_id=payment.reference, payment_id=payment.id)
+            if release == Release.RELEASED:
                 report.voided.append(payment.id)
-            else:
+            elif release == Release.FAILED:
                 report.errors.append(f"could not void {payment.id}")
     report.holds_released = release_expired_holds(now=now)
     return report

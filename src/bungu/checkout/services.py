@@ -481,22 +481,39 @@ def _convert_hold_into_order(
     return Completion(Outcome.PLACED, "", order=order, attempt_id=attempt.pk)
 
 
-def void_unless_ordered(*, attempt_id: str, payment_id: str) -> bool:
+class Release(StrEnum):
+    """What ``void_unless_ordered`` did with an authorisation."""
+
+    RELEASED = "released"  # this call voided it
+    NOT_NEEDED = "not needed"  # an order stands on it, it is no longer held, or another
+    # node released it at the same moment
+    FAILED = "failed"  # the processor did not answer or refused: the next run tries again
+
+
+def void_unless_ordered(*, attempt_id: str, payment_id: str) -> Release:
     """Release an authorisation that made no order. Compensation never harms a winner: if an
-    order references the attempt, nothing is voided. Returns whether it was voided; a
-    processor that does not answer is left to the reconciler."""
+    order references the attempt, nothing is voided.
+
+    Reconcilers on several nodes may void the same authorisation at the same moment: the
+    processor voids it once (the idempotency key is the attempt's) and answers each of them
+    alike, so the attempt's ``payment_released_at``, set by a conditional UPDATE, decides
+    which one reports the release."""
     if orders.find_order_for_attempt(attempt_id=attempt_id) is not None:
-        return False
+        return Release.NOT_NEEDED
     gateway = payments.get_gateway()
     try:
         payment = gateway.get_payment(payment_id)
         if payment.reference != attempt_id or payment.state != payments.PaymentState.AUTHORISED:
-            return False
+            return Release.NOT_NEEDED
         gateway.void(payment_id, idempotency_key=f"void-{attempt_id}")
     except payments.PaymentError as error:
         log.warning("could not void payment %s of attempt %s: %s", payment_id, attempt_id, error)
-        return False
-    return True
+        return Release.FAILED
+    attempt = CheckoutAttempt.objects.filter(pk=attempt_id)
+    if attempt.filter(payment_released_at__isnull=True).update(payment_released_at=timezone.now()):
+        return Release.RELEASED
+    # Another node recorded the release first; an attempt already purged has nothing to record.
+    return Release.NOT_NEEDED if attempt.exists() else Release.RELEASED
 
 
 # ---------------------------------------------------------------- return page and webhook
