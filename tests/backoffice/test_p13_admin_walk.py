@@ -208,6 +208,9 @@ def test_p13_no_admin_page_shows_a_value_outside_the_gate(client, role: Role) ->
     if role is SUPERUSER or (role.name == "Owner"):
         assert PLANTED["accounts.User.email"] in seen  # the outbox, for security
         assert PLANTED["reviews.Review.body"] in seen  # the moderation queue
+    if role.name in {"Privacy officer", "Owner"} or role is SUPERUSER:
+        # P26: those who answer privacy requests read what the customer wrote in them.
+        assert ADMIN_PLANTED["privacy.PrivacyRequest.description"] in seen
     if not (role.purposes & purposes) and role is not SUPERUSER:
         assert seen == set()
 

@@ -271,6 +271,7 @@ def test_the_roles_command_creates_one_group_per_role_with_its_purpose_permissio
     ]
     assert sorted(p.codename for p in groups["Privacy officer"].permissions.all()) == [
         "access_for_essential_legal_obligation",
+        "access_for_essential_service_operations_support_privacy_requests",
         "approve_disclosure",
         "change_privacyrequest",
         "view_accesslogentry",

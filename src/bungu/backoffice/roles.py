@@ -42,6 +42,7 @@ OWNER = Role(
     frozenset(
         {
             Purpose.CUSTOMER_SERVICE,
+            Purpose.PRIVACY_REQUESTS,
             Purpose.FULFILMENT,
             Purpose.DELIVERY,
             Purpose.FRAUD_DETECTION,
@@ -100,7 +101,9 @@ ROLES: tuple[Role, ...] = (
     Role("Fraud", frozenset({Purpose.FRAUD_DETECTION})),
     Role(
         "Privacy officer",
-        frozenset({Purpose.LEGAL_OBLIGATION}),
+        # P26: answering privacy requests needs what the customer wrote in them (the notice's
+        # "we answer your questions and requests"), not the rest of customer service's data.
+        frozenset({Purpose.LEGAL_OBLIGATION, Purpose.PRIVACY_REQUESTS}),
         extra=frozenset(
             {
                 # P16: the second pair of eyes on a disclosure.

@@ -8,14 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .content import MAX_BODY_LENGTH
-from .forms import (
-    PLACEHOLDER_HELP,
-    SEGMENT_ARGUMENT_HELP,
-    SEGMENT_ARGUMENT_LABEL,
-    check_message,
-    check_segment,
-    segment_choices,
-)
+from .forms import PLACEHOLDER_HELP, SegmentForm, check_message
 from .partner_access import DEFAULT_LINK_DAYS, MAX_LINK_DAYS
 from .partners import OfferDraft, PartnerDraft
 
@@ -47,7 +40,17 @@ class PartnerForm(forms.Form):
         )
 
 
-class OfferForm(forms.Form):
+class OfferForm(SegmentForm):
+    field_order = [
+        "title",
+        "subject",
+        "text",
+        "valid_from",
+        "valid_until",
+        "segment",
+        "segment_argument",
+    ]
+
     title = forms.CharField(max_length=120, validators=[_no_braces])
     subject = forms.CharField(max_length=200, help_text=PLACEHOLDER_HELP)
     text = forms.CharField(
@@ -60,23 +63,15 @@ class OfferForm(forms.Form):
     valid_until = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), help_text="The last day of the offer."
     )
-    segment = forms.ChoiceField(choices=segment_choices)
-    segment_argument = forms.CharField(
-        label=SEGMENT_ARGUMENT_LABEL,
-        max_length=200,
-        required=False,
-        help_text=SEGMENT_ARGUMENT_HELP,
-    )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data = super().clean()
         check_message(self, data, fields=("subject", "text"))
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", "The offer ends before it starts.")
         elif end and end < timezone.localdate():
             self.add_error("valid_until", "The offer has ended already.")
-        check_segment(self, data)
         return data
 
     def draft(self) -> OfferDraft:

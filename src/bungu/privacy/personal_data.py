@@ -95,12 +95,14 @@ PERSONAL = [
         Field(
             f"privacy.PrivacyRequest.{name}",
             category=(
-                DataCategory.PRIVATE_CONTENT
+                DataCategory.PRIVACY_REQUEST
                 if name == "description"
                 else DataCategory.PRIVACY_PREFERENCES
             ),
             source=Source.GIVEN if name in {"kind", "description"} else Source.AUTOMATIC,
-            # The customer's own words serve answering them; the record of handling, the law.
+            # The customer's own words serve answering them (customer service, and within it
+            # the privacy officer's answering of privacy requests); the record of handling,
+            # the law too.
             purposes={Purpose.CUSTOMER_SERVICE}
             if name == "description"
             else {Purpose.CUSTOMER_SERVICE, Purpose.LEGAL_OBLIGATION},
@@ -126,7 +128,7 @@ PERSONAL = [
         Field(
             f"privacy.PendingPrivacyRequest.{name}",
             category=(
-                DataCategory.PRIVATE_CONTENT
+                DataCategory.PRIVACY_REQUEST
                 if name == "description"
                 else DataCategory.PRIVACY_PREFERENCES
             ),

@@ -171,10 +171,11 @@ class OverdueFilter(admin.SimpleListFilter):
 @admin.register(PrivacyRequest)
 class PrivacyRequestAdmin(GatedModelAdmin[PrivacyRequest]):
     """Staff track each request to an answer: owner, status and the reply the customer reads.
-    What the customer wrote is read through the gate for customer service (P13) and never
-    changed here; the status and the reply are the shop's own handling, edited here."""
+    What the customer wrote is read through the gate for answering privacy requests (P13, the
+    privacy officer's and the owner's purpose) and never changed here; the status and the
+    reply are the shop's own handling, edited here."""
 
-    purpose = Purpose.CUSTOMER_SERVICE
+    purpose = Purpose.PRIVACY_REQUESTS
     subject_field = "customer"
     read_only = False
     gated = (

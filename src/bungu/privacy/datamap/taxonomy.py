@@ -41,6 +41,9 @@ class DataCategory(StrEnum):
     CONTENT = "user.content"
     PUBLIC_CONTENT = "user.content.public"
     PRIVATE_CONTENT = "user.content.private"
+    # What a customer writes in a privacy request or concern (P26): apart from the rest of
+    # what they write, so answering those requests reaches it and nothing else they wrote.
+    PRIVACY_REQUEST = "user.content.private.privacy_request"
     DEVICE = "user.device"
     COOKIE_ID = "user.device.cookie_id"
     IP_ADDRESS = "user.device.ip_address"
@@ -80,6 +83,7 @@ _CATEGORY_LABELS: dict[DataCategory, str] = {
     DataCategory.CONTENT: "what you write",
     DataCategory.PUBLIC_CONTENT: "what you publish (reviews)",
     DataCategory.PRIVATE_CONTENT: "what you write to us",
+    DataCategory.PRIVACY_REQUEST: "what you write to us about your privacy",
     DataCategory.DEVICE: "what your browser sends automatically",
     DataCategory.COOKIE_ID: "cookie identifiers",
     DataCategory.IP_ADDRESS: "your IP address",
@@ -112,6 +116,9 @@ class Purpose(StrEnum):
     NOTIFICATIONS = "essential.service.notifications"
     LEGAL_NOTICES = "essential.service.legal_notices"
     CUSTOMER_SERVICE = "essential.service.operations.support"
+    # Part of answering the customer (the notice's "we answer your questions and requests"),
+    # narrowed to their privacy requests and choices: the privacy officer's work (P13, P26).
+    PRIVACY_REQUESTS = "essential.service.operations.support.privacy_requests"
     SECURITY = "essential.service.security"
     SEARCH = "essential.service.search"
     FRAUD_DETECTION = "essential.fraud_detection"
@@ -152,6 +159,7 @@ _PURPOSE_LABELS: dict[Purpose, str] = {
     Purpose.NOTIFICATIONS: "e-mails about your orders and account",
     Purpose.LEGAL_NOTICES: "telling you about changes to this notice",
     Purpose.CUSTOMER_SERVICE: "answering your questions",
+    Purpose.PRIVACY_REQUESTS: "answering your privacy requests",
     Purpose.SECURITY: "keeping your account secure",
     Purpose.SEARCH: "searching the shop",
     Purpose.FRAUD_DETECTION: "protecting against fraud and credit risk",
