@@ -2,6 +2,8 @@
 model keep the earlier version of every row they change, through the same keeper; and
 privacy.E007 holds every manager of such a model to it, with planted controls."""
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, models
@@ -10,8 +12,11 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from bungu.accounts.models import Address, PriorVersion, User
+from bungu.accounts.services import record_adult_statement
 from bungu.privacy import (
+    Clock,
     DataMap,
+    Field,
     KeepsPriorVersions,
     KeptBy,
     NotVersioned,
@@ -19,6 +24,8 @@ from bungu.privacy import (
     PriorVersionsQuerySet,
     changes_by,
     data_map,
+    enforce_retention,
+    erase_subject,
 )
 from bungu.privacy.checks import updates_without_prior_versions
 from bungu.reviews.models import Review
@@ -240,3 +247,62 @@ def test_p20_every_manager_of_the_real_versioned_models_keeps_prior_versions() -
         "wishlists.WishListItem",
     ]
     assert updates_without_prior_versions(versioned, datamap=data_map) == []
+
+
+# ---------------------------------------------------------------- where no copy is kept
+@pytest.mark.django_db
+def test_p20_a_first_adult_statement_keeps_no_copy_and_is_never_replaced() -> None:
+    customer = CustomerFactory(adult_declared_at=None)
+
+    record_adult_statement(user=customer)
+    first = customer.adult_declared_at
+    record_adult_statement(user=customer)
+
+    assert first is not None
+    assert User.objects.get(pk=customer.pk).adult_declared_at == first
+    assert not PriorVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_p22_erasure_keeps_no_copy_even_through_a_versioned_base_manager(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer = CustomerFactory(email="hana@example.com", name="Hana Sato")
+    AddressFactory(customer=customer, line1="1 Old Road")
+    for model in (User, Address):
+        monkeypatch.setattr(model._meta, "base_manager", model._default_manager)
+
+    erase_subject(subject=customer, actor="staff:test")
+
+    assert not PriorVersion.objects.exists()
+    assert User.objects.get(pk=customer.pk).name == ""
+
+
+@pytest.mark.django_db
+def test_p5_retention_keeps_no_copy_of_what_it_empties(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Planted: no versioned field has a retention today; the name is given one here."""
+    name = next(item for item in data_map.for_model("accounts.User") if item.field_name == "name")
+    planted = data_map.copy()
+    planted.forget(name.label)
+    planted.declare(
+        personal=[
+            Field(
+                name.label,
+                category=name.category,
+                source=name.source,
+                purposes=name.purposes,
+                erase=name.erase,
+                retention_days=30,
+            )
+        ],
+        not_personal=[],
+        origin="test",
+    )
+    planted.declare_retention("accounts.User", Clock("date_joined"))
+    monkeypatch.setattr(User._meta, "base_manager", User._default_manager)
+    customer = CustomerFactory(name="Hana Sato", date_joined=timezone.now() - timedelta(days=31))
+
+    enforce_retention(datamap=planted)
+
+    assert User.objects.get(pk=customer.pk).name == ""
+    assert not PriorVersion.objects.exists()

@@ -18,14 +18,14 @@ save's transaction, and a model opts in visibly in its class line. ``privacy.E00
 for a model with such fields that declares neither, or declares a keeper it does not
 inherit the hook for.
 
-``QuerySet.update()`` and ``bulk_update()`` bypass ``save()``, so the model's managers are
-built on ``PriorVersionsQuerySet`` (``KeepsPriorVersions`` brings one as ``objects``; a
-custom manager uses the queryset or a subclass, and ``privacy.E007`` fails for any manager
-that does not): an update that sets a versioned field first hands every row it changes to
+``QuerySet.update()`` and ``bulk_update()`` bypass ``save()``, so each manager of such a
+model is built on ``PriorVersionsQuerySet`` (``objects = PriorVersionsManager()``, or the
+``as_manager()`` of a subclass with the model's own filters), and ``privacy.E007`` fails for
+one that is not: an update that sets a versioned field first hands every row it changes to
 the same keeper, in the same transaction; an update of other fields (timestamps, counters)
 stays one UPDATE. Django's base manager, which Django itself uses under ``save()``, stays
 plain; a caller that must not keep a copy (erasure, retention) calls
-``models.QuerySet.update()`` and says why.
+``models.QuerySet.update()`` itself and says why.
 
 A service that keeps a richer copy itself (the profile page keeps the name with the
 profile) says so with ``prior_version_kept(instance)`` before saving, and the hook steps
@@ -42,7 +42,6 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.db.models.expressions import Value
 from django.utils.module_loading import import_string
 
 from bungu.privacy.datamap.registry import KeptBy, data_map
@@ -54,7 +53,7 @@ _KEPT = "_bungu_prior_version_kept"
 _AFTER = "p20_after_{}"
 
 _M = TypeVar("_M", bound=models.Model)
-Keeper = Callable[..., object]
+_Keeper = Callable[..., object]
 
 
 def versioned_fields(model_label: str) -> list[str]:
@@ -86,11 +85,11 @@ def prior_version_kept(instance: models.Model) -> None:
     setattr(instance, _KEPT, True)
 
 
-def _keeper(model: type[models.Model]) -> Keeper | None:
+def _keeper(model: type[models.Model]) -> _Keeper | None:
     declared = data_map.prior_versions_of(model._meta.label)
     if not isinstance(declared, KeptBy):
         return None
-    keeper: Keeper = import_string(declared.function_path)
+    keeper: _Keeper = import_string(declared.function_path)
     return keeper
 
 
@@ -102,11 +101,11 @@ def keep_prior_version(instance: models.Model, *, update_fields: Any = None) -> 
         return False
     if instance._state.adding or instance.pk is None:
         return False
-    keeper = _keeper(type(instance))
     names = versioned_fields(instance._meta.label)
     if update_fields is not None:
         names = [name for name in names if name in set(update_fields)]
-    if keeper is None or not names:
+    keeper = _keeper(type(instance)) if names else None
+    if keeper is None:
         return False
     stored = type(instance)._base_manager.filter(pk=instance.pk).first()
     if stored is None:
@@ -140,7 +139,7 @@ def _after(field: models.Field[Any, Any], value: Any) -> Any:
         return value
     if field.remote_field is not None and hasattr(value, "prepare_database_save"):
         value = value.prepare_database_save(field)  # a related row: its key
-    return Value(value, output_field=field)
+    return models.Value(value, output_field=field)
 
 
 class PriorVersionsQuerySet(models.QuerySet[_M]):
@@ -152,9 +151,9 @@ class PriorVersionsQuerySet(models.QuerySet[_M]):
     other fields is one UPDATE and nothing else."""
 
     def update(self, **kwargs: Any) -> int:
-        keeper = _keeper(self.model)
         fields = _versioned_columns(self.model, kwargs)
-        if keeper is None or not fields or self.query.is_sliced:
+        keeper = _keeper(self.model) if fields and not self.query.is_sliced else None
+        if keeper is None:
             return super().update(**kwargs)
         after = {
             _AFTER.format(f.attname): _after(f, kwargs.get(f.name, kwargs.get(f.attname)))
@@ -174,7 +173,7 @@ class PriorVersionsQuerySet(models.QuerySet[_M]):
                     for f in fields
                 ):
                     keeper(stored=row, actor=actor)
-            # Only the rows read (and locked) above: one that came to match since keeps no copy.
+            # Only the rows read (and locked) above, so that none changes without its copy.
             narrowed = self.filter(pk__in=[row.pk for row in rows])
             return super(PriorVersionsQuerySet, narrowed).update(**kwargs)
 
@@ -183,8 +182,8 @@ class PriorVersionsManager(models.Manager[_M]):
     """The manager of a versioned model without a queryset of its own (a model with one
     builds it on ``PriorVersionsQuerySet`` and uses its ``as_manager()``)."""
 
-    # What Manager.from_queryset() sets; spelt out, because a queryset passed to it can no
-    # longer be subclassed under mypy's Django plugin.
+    # What Manager.from_queryset() would set, as a plain generic class for mypy: each model
+    # then reads as PriorVersionsManager[ThatModel].
     _queryset_class = PriorVersionsQuerySet
 
 
