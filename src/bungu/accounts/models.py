@@ -15,10 +15,13 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from bungu.privacy import KeepsPriorVersions
+from bungu.privacy import KeepsPriorVersions, PriorVersionsManager, PriorVersionsQuerySet
 
 
 class UserManager(BaseUserManager["User"]):
+    # P20: update() keeps the earlier e-mail address and name, as save() does (privacy.E007).
+    _queryset_class = PriorVersionsQuerySet
+
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra: Any) -> User:
@@ -101,6 +104,8 @@ class Profile(KeepsPriorVersions):
     interests = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PriorVersionsManager()
+
     def __str__(self) -> str:
         return f"Profile of {self.user}"
 
@@ -121,7 +126,9 @@ SHIPPING_COUNTRIES = [
 ]
 
 
-class AddressQuerySet(models.QuerySet["Address"]):
+# django-stubs builds each queryset's as_manager() type in module order and, inside the import
+# cycle with bungu.privacy, may build this one before its base's (so: override, or not).
+class AddressQuerySet(PriorVersionsQuerySet["Address"]):  # type: ignore[override,unused-ignore]
     def of(self, customer: User | int) -> AddressQuerySet:
         return self.filter(customer=customer)
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
@@ -195,6 +195,9 @@ def list_prior_versions(*, customer: User, limit: int = 200) -> list[PriorVersio
 
 
 def record_adult_statement(*, user: User) -> None:
-    """P23: note when the customer stated that they are 18 or over."""
-    User.objects.filter(pk=user.pk).update(adult_declared_at=timezone.now())
+    """P23: note when the customer first stated that they are 18 or over."""
+    # P20: a first statement replaces none, so there is no earlier version to keep (the
+    # account's copy would only repeat the e-mail address and name): QuerySet.update itself.
+    unstated = User.objects.filter(pk=user.pk, adult_declared_at__isnull=True)
+    models.QuerySet.update(unstated, adult_declared_at=timezone.now())
     user.refresh_from_db(fields=["adult_declared_at"])

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from bungu.privacy import KeepsPriorVersions
+from bungu.privacy import KeepsPriorVersions, PriorVersionsManager
 
 from .kinds import Category, category_of
 
@@ -180,6 +180,8 @@ class MailPreferences(KeepsPriorVersions):
     # P14: offers the shop sends for other businesses (marketing too: both switches must be on).
     partner_offers = models.BooleanField("offers for other businesses", default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PriorVersionsManager()
 
     class Meta:
         verbose_name = "mail preferences"

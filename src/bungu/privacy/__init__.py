@@ -73,6 +73,8 @@ _PUBLIC: dict[str, str] = {
     "Practice": "notices.practices",
     "PracticeSet": "notices.practices",
     "PracticesError": "notices.practices",
+    "PriorVersionsManager": "datamap.versions",
+    "PriorVersionsQuerySet": "datamap.versions",
     "PrivacyError": "exceptions",
     "PurgedBy": "datamap.registry",
     "Purpose": "datamap.taxonomy",
@@ -176,6 +178,8 @@ if TYPE_CHECKING:
     )
     from bungu.privacy.datamap.versions import (
         KeepsPriorVersions as KeepsPriorVersions,
+        PriorVersionsManager as PriorVersionsManager,
+        PriorVersionsQuerySet as PriorVersionsQuerySet,
         changes_by as changes_by,
         prior_version_kept as prior_version_kept,
         versioned_fields as versioned_fields,

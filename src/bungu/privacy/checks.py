@@ -12,6 +12,9 @@
 * ``privacy.E006``: a model holds personal fields people can change but says neither how
   their prior versions are kept nor why none are needed (P20), or names a keeper that cannot
   be imported, or does not inherit the save hook that calls it.
+* ``privacy.E007``: a model that keeps prior versions has a manager whose querysets are not
+  ``PriorVersionsQuerySet``, so its ``update()`` and ``bulk_update()`` would change given data
+  without keeping the earlier version (P20).
 """
 
 from __future__ import annotations
@@ -178,6 +181,41 @@ def unversioned_models(datamap: DataMap) -> list[checks.CheckMessage]:
     ]
 
 
+def _managers(model: type[models.Model]) -> list[models.Manager[Any]]:
+    """Every manager people update through: those the model declares or inherits (the
+    default one among them, and the base manager when ``Meta.base_manager_name`` names one),
+    the default one again in case Django made it, and through it the related managers
+    (``customer.addresses``), whose class Django derives from the default manager's."""
+    found = list(model._meta.managers)
+    return found if model._default_manager in found else [*found, model._default_manager]
+
+
+def updates_without_prior_versions(
+    candidates: Iterable[type[models.Model]], *, datamap: DataMap
+) -> list[checks.CheckMessage]:
+    from bungu.privacy.datamap.versions import (  # noqa: PLC0415 - defines a model: apps must be ready
+        KeepsPriorVersions,
+        PriorVersionsQuerySet,
+    )
+
+    return [
+        checks.Error(
+            f"{model._meta.label}.{manager.name} ({type(manager).__name__}) makes "
+            f"{type(queryset).__name__} querysets, whose update() and bulk_update() change "
+            "given personal data without keeping the earlier version (P20).",
+            hint="Build it on privacy.PriorVersionsQuerySet: privacy.PriorVersionsManager(), or "
+            "the as_manager() of a subclass of it.",
+            obj=model,
+            id="privacy.E007",
+        )
+        for model in candidates
+        if issubclass(model, KeepsPriorVersions)
+        and isinstance(datamap.prior_versions_of(model._meta.label), KeptBy)
+        for manager in _managers(model)
+        if not isinstance(queryset := manager.get_queryset(), PriorVersionsQuerySet)
+    ]
+
+
 @checks.register("privacy")
 def check_data_map(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -206,4 +244,5 @@ def check_data_map(
         *unenforceable_retention(data_map),
         *broken_erasure_hooks(data_map),
         *unversioned_models(data_map),
+        *updates_without_prior_versions(candidates, datamap=data_map),
     ]

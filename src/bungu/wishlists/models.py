@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from bungu.privacy import KeepsPriorVersions
+from bungu.privacy import KeepsPriorVersions, PriorVersionsManager
 
 NAME_MAX_LENGTH = 80
 NOTE_MAX_LENGTH = 500
@@ -29,6 +29,8 @@ class WishList(KeepsPriorVersions):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PriorVersionsManager()
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["owner", "name"], name="wishlist_owner_idx")]
@@ -46,6 +48,8 @@ class WishListItem(KeepsPriorVersions):
     sku = models.ForeignKey("catalog.SKU", related_name="+", on_delete=models.CASCADE)
     note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PriorVersionsManager()
 
     class Meta:
         ordering = ["-added_at", "-id"]

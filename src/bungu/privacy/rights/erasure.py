@@ -142,6 +142,8 @@ def _apply(step: _Step, row_ids: list[Any], *, at: datetime, datamap: DataMap) -
         rows.delete()
         return count
     changed: set[Any] = set()
+    # P22 before P20: erasing keeps no copy of what it erases, whatever the base manager's
+    # queryset would do on update() (hence QuerySet.update itself).
     for name in step.fields:
         field = step.model._meta.get_field(name)
         if not isinstance(field, models.Field):
@@ -150,16 +152,13 @@ def _apply(step: _Step, row_ids: list[Any], *, at: datetime, datamap: DataMap) -
             value = blank_value(field, at=at)
             todo = rows.exclude(**{f"{name}__isnull": True} if value is None else {name: value})
             ids = list(todo.values_list("pk", flat=True))
-            todo.update(**{name: value})
+            models.QuerySet.update(todo, **{name: value})
             changed.update(ids)
         elif step.action == ErasureAction.ANONYMISED:
             for pk in rows.values_list("pk", flat=True):
                 value = placeholder_value(field, pk=pk, at=at)
-                if (
-                    step.model._base_manager.filter(pk=pk)
-                    .exclude(**{name: value})
-                    .update(**{name: value})
-                ):
+                row = step.model._base_manager.filter(pk=pk).exclude(**{name: value})
+                if models.QuerySet.update(row, **{name: value}):
                     changed.add(pk)
     return len(changed)
 
