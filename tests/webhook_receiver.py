@@ -52,7 +52,7 @@ class WebhookReceiver:
         with self._lock:
             self._failures = count
 
-    def wait_for(self, count: int, *, timeout: float = 10.0) -> list[Received]:
+    def wait_for(self, count: int, *, timeout: float = 30.0) -> list[Received]:
         """Wait until ``count`` requests were accepted (answered 200); returns them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

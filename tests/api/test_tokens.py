@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -80,6 +81,19 @@ def test_the_command_adds_an_agent_issues_a_token_once_and_revokes_it() -> None:
     assert secret.startswith("bga_")
     assert secret not in listing.getvalue()
     assert "delivery: valid until" in listing.getvalue()
+
+
+def test_the_command_names_the_last_day_in_the_shops_time_zone() -> None:
+    # 02:00 UTC on 31 January is still the evening of 30 January in Los Angeles: the UTC
+    # date would promise the agent a day the token does not have. (A year far ahead, so the
+    # token is not expired whenever the test runs.)
+    issued = issue_token(agent=AgentFactory(), function="delivery", days=30, issued_by="test")
+    AgentToken.objects.update(expires_at=datetime(2099, 1, 31, 2, 0, tzinfo=UTC))
+    listing = StringIO()
+
+    call_command("agents", "list", stdout=listing)
+
+    assert f"{issued.token.prefix} delivery: valid until 2099-01-30" in listing.getvalue()
 
 
 def check_token_refusal(secret: str) -> str:

@@ -348,7 +348,7 @@ def test_the_expire_knob_ends_a_session_at_once(card_processor):
     assert [e["type"] for e in card_processor.events(payment["id"])] == ["payment.expired"]
 
 
-def _wait_until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def _wait_until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -16,7 +16,8 @@ from tests.cluster.browser import Browser
 CHANGES = 100
 # BUNGU_CATALOG_GENERATION_TTL's default, which the cluster keeps.
 GENERATION_TTL = 1.0
-# One page request on a loaded two-core machine, on top of the TTL.
+# A page request sent this long after the change was saved shows it: the TTL, and room for a
+# worker whose reading began a moment before the save.
 BOUND = GENERATION_TTL + 1.5
 BRAND_ID = 1
 _SLUG = re.compile(r'name="slug" value="([^"]+)"')
@@ -54,14 +55,26 @@ def _shows(browser: Browser, node: str, path: str, text: str) -> bool:
 def _seconds_until_shown(
     browser: Browser, path: str, text: str, *, limit: float
 ) -> dict[str, float]:
-    """How long after now nodes B and C first show ``text`` on ``path`` (polled in turn)."""
+    """For nodes B and C (polled in turn), once each shows ``text`` on ``path``: how long
+    after now the last request that still got the page without it was sent (0 when the
+    first one showed it). A node that did not show it within ``limit`` seconds is left out.
+
+    Measured from when a request was sent, not from when its answer came back: on a busy
+    machine a request (and the other node's, polled before it) can take a second or more,
+    which says nothing about how long the node kept the old page."""
     started = time.monotonic()
-    seen: dict[str, float] = {}
-    while len(seen) < 2 and time.monotonic() - started < limit:
+    stale_sent = {"b": 0.0, "c": 0.0}
+    shown: set[str] = set()
+    while len(shown) < 2 and time.monotonic() - started < limit:
         for node in ("b", "c"):
-            if node not in seen and _shows(browser, node, path, text):
-                seen[node] = time.monotonic() - started
-    return seen
+            if node in shown:
+                continue
+            sent = time.monotonic() - started
+            if _shows(browser, node, path, text):
+                shown.add(node)
+            else:
+                stale_sent[node] = sent
+    return {node: stale_sent[node] for node in sorted(shown)}
 
 
 def test_a_catalogue_change_through_a_shows_on_b_and_c_within_the_bound(
@@ -86,7 +99,9 @@ def test_a_catalogue_change_through_a_shows_on_b_and_c_within_the_bound(
         total += sum(seen.values())
     figures.record("(2) catalogue change A -> B, C", "changes", CHANGES)
     figures.record(
-        "(2) catalogue change A -> B, C", "worst seconds (bound)", f"{worst:.2f} ({BOUND:g})"
+        "(2) catalogue change A -> B, C",
+        "worst seconds a request still got the old page (bound)",
+        f"{worst:.2f} ({BOUND:g})",
     )
     figures.record("(2) catalogue change A -> B, C", "mean seconds", f"{total / (2 * CHANGES):.2f}")
     assert worst <= BOUND

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from bungu.checkout.models import CheckoutAttempt
 from bungu.orders.models import Order
 from tests.catalog.factories import ProductFactory, SKUFactory
+from tests.e2e.timeouts import MAIL_SECONDS, WEBHOOK_SECONDS
 
 APPROVED = "4242 4242 4242 4242"
 DECLINED = "4000 0000 0000 0002"
@@ -71,7 +72,7 @@ def expect_card_shown_as_last_four(page, *, brand: str, number: str) -> None:  #
     assert digits(number) not in html.replace(" ", "").replace("-", "")
 
 
-def wait_for_mail(smtp_server, count: int, *, timeout: float = 10) -> list[Any]:  # type: ignore[no-untyped-def]
+def wait_for_mail(smtp_server, count: int, *, timeout: float = MAIL_SECONDS) -> list[Any]:  # type: ignore[no-untyped-def]
     """The confirmation may be sent by the webhook's request, a moment after the page."""
     deadline = time.monotonic() + timeout
     while len(smtp_server.messages) < count and time.monotonic() < deadline:
@@ -89,7 +90,9 @@ def expect_confirmation_mail(mail, *, to: str, order: Order, brand: str, number:
         assert digits(number) not in body.replace(" ", "").replace("-", "")
 
 
-def wait_for_webhooks(card_processor, payment_ids: list[str], *, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
+def wait_for_webhooks(  # type: ignore[no-untyped-def]
+    card_processor, payment_ids: list[str], *, timeout: float = WEBHOOK_SECONDS
+) -> None:
     """Every event of these payments reached the shop's webhook and was accepted (a 2xx), so
     no request is still running when the test's database is emptied."""
     deadline = time.monotonic() + timeout

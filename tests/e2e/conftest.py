@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.timeouts import BROWSER_TIMEOUT_MS
+
 CHROMIUM = os.environ.get("BUNGU_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("BUNGU_TEST_ARTIFACTS", "test-artifacts")).resolve()
 CHROMIUM_ARGS = [
@@ -32,7 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's chromium.")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only e2e tests need it
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - only e2e tests need it
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
     # Playwright's sync API keeps an event loop running in the test thread, which makes Django
     # refuse the test's own (synchronous, safe) database calls; allowed for these tests only.
@@ -53,7 +57,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()

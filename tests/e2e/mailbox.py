@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests.e2e.timeouts import MAIL_SECONDS
 
-def mail_about(smtp_server, subject: str, *, timeout: float = 10) -> Any:  # type: ignore[no-untyped-def]
+
+def mail_about(smtp_server, subject: str, *, timeout: float = MAIL_SECONDS) -> Any:  # type: ignore[no-untyped-def]
     """The e-mail whose subject contains ``subject`` (it is sent just after the commit)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from bungu.mail.models import OutboxMessage
 from tests.accounts.factories import PASSWORD
 from tests.e2e.signing_in import sign_in_with_password
+from tests.e2e.timeouts import BROWSER_TIMEOUT_MS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_sign_up_verify_sign_in_and_end_another_session(page, browser, live_serv
 
     # The same customer on another computer, who ticked "keep me signed in" there.
     other = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    other.set_default_timeout(10_000)
+    other.set_default_timeout(BROWSER_TIMEOUT_MS)
     elsewhere = other.new_page()
     _sign_in(elsewhere, remember=True)
 

@@ -22,6 +22,7 @@ from bungu.wishlists import services as wishlist_services
 from tests.accounts.factories import AddressFactory, CustomerFactory
 from tests.catalog.factories import ProductFactory
 from tests.e2e.signing_in import sign_in
+from tests.e2e.timeouts import BROWSER_TIMEOUT_MS
 from tests.hostile import planted
 from tests.hostile.walk import addresses
 from tests.orders.factories import ADDRESS, place_test_order
@@ -145,7 +146,7 @@ def visit(
 
 def _watched_page(browser: Any, live_server: Any, ran: list[int]) -> tuple[Any, Any]:
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
 
     def record(n: int) -> None:  # Playwright needs a Python function, not a bound builtin
         ran.append(n)

@@ -73,6 +73,13 @@ def replica() -> Iterator[Any]:
     connections.settings.pop("replica", None)
 
 
+# Without its timeout a check of a silent dependency never answers (neither client has a
+# socket timeout of its own): any finite bound tells "answered after the timeout" from
+# "hung". The timeout itself is the "no answer within 0.5 s" in the answer; the bound is only
+# room for a busy two-core machine to run the rest of the request.
+NOT_HUNG_SECONDS = 10
+
+
 def _ready(client: Client) -> tuple[int, dict[str, Any]]:
     response = client.get("/readyz", HTTP_HOST=NODE_HOST)
     assert response["Content-Type"] == "application/json"
@@ -169,7 +176,7 @@ def test_a_hung_cache_gives_503_within_the_timeout_not_a_hung_request(
 
     assert status == 503
     assert body["parts"]["cache"] == {"ok": False, "detail": "no answer within 0.5 s"}
-    assert took < 3
+    assert took < NOT_HUNG_SECONDS
     assert again_status == 503
     assert again["parts"]["cache"]["detail"] == "an earlier check has not answered yet"
     assert [t for t in health._in_flight if t == "cache"] == ["cache"]
@@ -205,7 +212,7 @@ def test_a_hung_replica_gives_503_within_the_timeout(
 
     assert status == 503
     assert body["parts"]["database:replica"]["detail"] == "no answer within 0.5 s"
-    assert took < 3
+    assert took < NOT_HUNG_SECONDS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,13 @@ from bungu.privacy import (
 from bungu.privacy.models import ConsentEvent, Notice
 from tests.accounts.factories import CustomerFactory
 
-from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
+from .factories import (
+    AFFILIATE_KEY,
+    AFFILIATE_RECOMMENDATIONS,
+    V1_PRACTICES,
+    at,
+    scenario_notice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,7 @@ RECOMMENDATIONS = "personalize.recommendations"
 
 
 def publish(version: int, year: int, practices: str) -> Notice:
-    return Notice.objects.create(
+    return scenario_notice(
         version=version,
         effective=datetime.date(year, 1, 1),
         text=f"v{version}",

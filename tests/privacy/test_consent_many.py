@@ -21,7 +21,7 @@ from bungu.privacy import (
 from bungu.privacy.models import Notice
 from tests.accounts.factories import CustomerFactory
 
-from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
+from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at, scenario_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ RECOMMENDATIONS = "personalize.recommendations"
 
 @pytest.fixture
 def v2() -> Notice:
-    return Notice.objects.create(
+    return scenario_notice(
         version=2,
         effective=datetime.date(2027, 1, 1),
         text="v2",

@@ -14,7 +14,7 @@ from bungu.privacy.notices.consent import GPC_PRACTICE
 from tests.accounts.factories import CustomerFactory
 from tests.catalog.factories import ProductFactory
 
-from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
+from .factories import AFFILIATE_KEY, AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at, scenario_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ HONOURED = "Your browser sent Global Privacy Control: honoured."
 @pytest.fixture
 def v2() -> Notice:
     """v2 (2027) adds sharing order history with an affiliate, opt-out: a sale-like use."""
-    return Notice.objects.create(
+    return scenario_notice(
         version=2,
         effective=datetime.date(2027, 1, 1),
         text="v2",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bungu.privacy import NoticeInForce
 from bungu.privacy.models import Notice
 
-from .factories import AFFILIATE_RECOMMENDATIONS, NOTICES, V1_PRACTICES, at
+from .factories import AFFILIATE_RECOMMENDATIONS, NOTICES, V1_PRACTICES, at, scenario_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_the_v1_text_speaks_to_every_promise_it_makes() -> None:
 
 
 def test_the_notice_in_force_is_the_newest_that_has_taken_effect() -> None:
-    v2 = Notice.objects.create(
+    v2 = scenario_notice(
         version=2, effective=datetime.date(2027, 1, 1), text="v2", practices=V1_PRACTICES
     )
 
@@ -71,12 +71,15 @@ def test_a_new_version_cannot_take_effect_in_the_past_or_before_an_older_one() -
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match=r"cannot take effect in the past"):
         Notice.objects.create(version=2, effective=yesterday, text="v2", practices=V1_PRACTICES)
-    Notice.objects.create(
-        version=3, effective=datetime.date(2028, 1, 1), text="v3", practices=V1_PRACTICES
-    )
+    # Dates ahead of today whenever the test runs (fixed years would run into the past).
+    next_year = timezone.localdate() + datetime.timedelta(days=365)
+    Notice.objects.create(version=3, effective=next_year, text="v3", practices=V1_PRACTICES)
     with pytest.raises(ValidationError, match=r"on or after every older one"):
         Notice.objects.create(
-            version=2, effective=datetime.date(2029, 1, 1), text="v2", practices=V1_PRACTICES
+            version=2,
+            effective=next_year + datetime.timedelta(days=1),
+            text="v2",
+            practices=V1_PRACTICES,
         )
     assert list(Notice.objects.values_list("version", flat=True)) == [1, 3]
 
@@ -93,9 +96,8 @@ def test_p25_a_notice_in_force_is_never_edited_or_deleted() -> None:
 
 
 def test_a_coming_version_may_still_be_corrected() -> None:
-    v2 = Notice.objects.create(
-        version=2, effective=datetime.date(2027, 1, 1), text="v2", practices=V1_PRACTICES
-    )
+    coming = timezone.localdate() + datetime.timedelta(days=60)
+    v2 = Notice.objects.create(version=2, effective=coming, text="v2", practices=V1_PRACTICES)
     v2.text = "v2, corrected"
     v2.save()
 

@@ -40,6 +40,12 @@ def customer_under_v1(**fields: object) -> object:
     return CustomerFactory(date_joined=JOINED_UNDER_V1, **fields)
 
 
+def coming(days: int = 60) -> datetime.date:
+    """A date still ahead whenever the test runs (new versions may not take effect in the
+    past, so fixed dates stopped the tests once they were)."""
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
 def in_force_today(practices: str = WIDER) -> Notice:
     return publish_notice(
         effective=timezone.localdate(),
@@ -52,7 +58,7 @@ def in_force_today(practices: str = WIDER) -> Notice:
 # ---------------------------------------------------------------- publishing: P25
 def test_p25_a_less_protective_version_is_refused_without_confirmation() -> None:
     with pytest.raises(LessProtectiveUnconfirmed) as refused:
-        publish_notice(effective=datetime.date(2027, 1, 1), text="v2", practices=WIDER)
+        publish_notice(effective=coming(), text="v2", practices=WIDER)
 
     assert refused.value.comparison.less_protective
     assert "less protective than version 1 in 1 way(s)" in str(refused.value)
@@ -60,9 +66,9 @@ def test_p25_a_less_protective_version_is_refused_without_confirmation() -> None
 
 
 def test_p25_a_confirmed_or_more_protective_version_is_published() -> None:
-    narrower = publish_notice(effective=datetime.date(2027, 1, 1), text="v2", practices=NARROWER)
+    narrower = publish_notice(effective=coming(), text="v2", practices=NARROWER)
     wider = publish_notice(
-        effective=datetime.date(2027, 2, 1),
+        effective=coming(91),
         text="v3",
         practices=WIDER,
         confirmed_less_protective=True,
@@ -80,7 +86,7 @@ def publish_in_admin(client: Client, **extra: str) -> object:
         "/admin/privacy/notice/add/",
         {
             "version": "2",
-            "effective": "2027-01-01",
+            "effective": coming().isoformat(),
             "text": "## Version two\n\nWe may now share your orders with an affiliate.",
             "practices": WIDER,
             **extra,

@@ -17,7 +17,7 @@ from bungu.privacy import ConsentMethod, record_consent, withdraw_consent
 from bungu.privacy.models import Notice
 from tests.accounts.factories import AddressFactory, CustomerFactory, GuardianLinkFactory
 
-from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at
+from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES, at, scenario_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def export(tmp_path: Path) -> dict:
 def test_p15_the_export_holds_each_customers_data_consents_and_every_notice(
     tmp_path: Path,
 ) -> None:
-    Notice.objects.create(
+    scenario_notice(
         version=2,
         effective=datetime.date(2027, 1, 1),
         text="## Version two",
@@ -40,7 +40,10 @@ def test_p15_the_export_holds_each_customers_data_consents_and_every_notice(
     planted = CustomerFactory(email="planted@example.com", name="Hana Sato")
     AddressFactory(customer=planted, line1="2-1 Ginza", city="Tokyo", country="JP")
     other = CustomerFactory(email="other@example.com")
-    record_consent(subject=planted, method=ConsentMethod.FORM, page="/privacy/consent/")
+    # Given in the scenario's December 2026, under v1, whatever today is (v2 is from 2027).
+    record_consent(
+        subject=planted, method=ConsentMethod.FORM, page="/privacy/consent/", at=at(2026, 12, 1)
+    )
     withdraw_consent(
         subject=planted,
         method=ConsentMethod.EMAIL,

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from bungu.privacy.models import Notice
 from tests.storefront.html_checks import page_problems
@@ -13,11 +14,16 @@ from .factories import AFFILIATE_RECOMMENDATIONS, V1_PRACTICES
 pytestmark = pytest.mark.django_db
 
 
+def _long(day: datetime.date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 @pytest.fixture
 def v2() -> Notice:
+    """A version still to come: two months from today (a fixed date ran into the past)."""
     return Notice.objects.create(
         version=2,
-        effective=datetime.date(2027, 1, 1),
+        effective=timezone.localdate() + datetime.timedelta(days=60),
         text=(
             "## Version two\n\n"
             "Now with <script>alert('x')</script> and [a link](javascript:alert(1))."
@@ -42,10 +48,10 @@ def test_p24_every_version_is_listed_and_a_coming_one_says_when(client: Client, 
         '<a href="/privacy/v1/">Version 1</a>, in force from November 1, 2026 '
         "(the version in force)" in html
     )
-    assert '<a href="/privacy/v2/">Version 2</a>, in force from January 1, 2027' in html
+    assert f'<a href="/privacy/v2/">Version 2</a>, in force from {_long(v2.effective)}' in html
 
     coming = client.get("/privacy/v2/").content.decode()
-    assert "takes effect on January 1, 2027" in coming
+    assert f"takes effect on {_long(v2.effective)}" in coming
 
 
 def test_raw_html_and_script_links_in_a_notice_are_shown_as_text(

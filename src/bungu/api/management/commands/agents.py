@@ -78,7 +78,9 @@ class Command(BaseCommand):
             raise CommandError(f"There is no agent {options['company']!r}.") from None
         except ValueError as refused:
             raise CommandError(str(refused)) from None
-        expires = issued.token.expires_at.date().isoformat()
+        # The shop's day (TIME_ZONE), as every page shows it: the UTC date is a day later
+        # for a token issued in the evening.
+        expires = timezone.localdate(issued.token.expires_at).isoformat()
         self.stdout.write(
             f"Token for {agent.company}, {issued.token.function}, until {expires}. "
             "It is shown this once; the shop keeps only its digest:"
@@ -98,5 +100,5 @@ class Command(BaseCommand):
         for agent in Agent.objects.prefetch_related("tokens"):
             self.stdout.write(f"{agent.company}: {', '.join(agent.functions)}")
             for token in agent.tokens.all():
-                state = token.refusal(now) or f"valid until {token.expires_at:%Y-%m-%d}"
+                state = token.refusal(now) or f"valid until {timezone.localdate(token.expires_at)}"
                 self.stdout.write(f"  {token.prefix} {token.function}: {state}")
