@@ -59,6 +59,7 @@ ADMIN_PLANTED = {
     "mail.OutboxMessage.text_body": "Zqbody: your sign-in link 7735",
     "privacy.PrivacyRequest.description": "Zqconcern: please stop the paper catalogue",
     "privacy.Disclosure.requester": "Zqrequester County Court",
+    "privacy.ConsentEvent.page": "/zq-consent-page-7737/",
     "mail.MailSuppression.detail": "Zqstatus 5.1.1 mailbox 7736 unknown",
 }
 # The e-mail address is also the outbox message's recipient address.
@@ -109,7 +110,7 @@ def plant_admin_records(customer: User) -> None:
         data_released=["accounts.User.name"],
         requested_by=staff_member("Owner"),
     )
-    record_consent(subject=customer, method="form", page="/privacy/")
+    record_consent(subject=customer, method="form", page=ADMIN_PLANTED["privacy.ConsentEvent.page"])
 
 
 def admin_pages() -> Iterator[tuple[str, ModelAdmin[Any]]]:
@@ -211,6 +212,8 @@ def test_p13_no_admin_page_shows_a_value_outside_the_gate(client, role: Role) ->
     if role.name in {"Privacy officer", "Owner"} or role is SUPERUSER:
         # P26: those who answer privacy requests read what the customer wrote in them.
         assert ADMIN_PLANTED["privacy.PrivacyRequest.description"] in seen
+        # P13, P25: and the consent ledger, read for the same purpose.
+        assert ADMIN_PLANTED["privacy.ConsentEvent.page"] in seen
     if not (role.purposes & purposes) and role is not SUPERUSER:
         assert seen == set()
 

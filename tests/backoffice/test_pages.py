@@ -275,6 +275,7 @@ def test_the_roles_command_creates_one_group_per_role_with_its_purpose_permissio
         "approve_disclosure",
         "change_privacyrequest",
         "view_accesslogentry",
+        "view_consentevent",
         "view_disclosure",
         "view_privacyrequest",
     ]

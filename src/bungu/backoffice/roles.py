@@ -108,6 +108,8 @@ ROLES: tuple[Role, ...] = (
             {
                 # P16: the second pair of eyes on a disclosure.
                 "privacy.approve_disclosure",
+                # P13, P25: the consent ledger and the access log, to answer requests.
+                "privacy.view_consentevent",
                 "privacy.view_accesslogentry",
                 "privacy.view_disclosure",
                 "privacy.view_privacyrequest",

@@ -20,7 +20,8 @@ _LOG_PURPOSES = {Purpose.CUSTOMER_SERVICE, Purpose.SECURITY, Purpose.LEGAL_OBLIG
 
 PERSONAL = [
     # The consent ledger is the proof of what a customer agreed to (P24, P25): kept after the
-    # account is deleted, as the law expects of consent records.
+    # account is deleted, as the law expects of consent records. Customer service serves it,
+    # and within it answering privacy requests (the privacy officer's reading of the ledger).
     *(
         Field(
             f"privacy.ConsentEvent.{name}",
@@ -33,10 +34,12 @@ PERSONAL = [
         for name in ("kind", "notice", "practice", "at", "method", "page")
     ),
     # Who looked at a customer's data and why (P13): shown to the customer, kept two years.
+    # Customer service serves it, and within it answering privacy requests (P26: "who saw my
+    # data?"), which reaches this part of the account only.
     *(
         Field(
             f"privacy.AccessLogEntry.{name}",
-            category=DataCategory.ACCOUNT,
+            category=DataCategory.ACCESS_LOG,
             source=Source.AUTOMATIC,
             purposes=_LOG_PURPOSES,
             retention_days=730,

@@ -56,9 +56,12 @@ class NoticeAdmin(admin.ModelAdmin[Notice]):
 
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(GatedModelAdmin[ConsentEvent]):
-    """P13: a customer's consents, read for the law's record through the gate."""
+    """P13, P25: a customer's consents, read through the gate for answering privacy requests
+    (the privacy officer's and the owner's purpose). The notice in force lets the shop use the
+    customer's privacy choices to answer their questions and requests; its legal-obligation
+    practice for the shop covers order records only, so reading for it would show nothing."""
 
-    purpose = Purpose.LEGAL_OBLIGATION
+    purpose = Purpose.PRIVACY_REQUESTS
     subject_field = "subject"
     gated = ("at", "kind", "notice", "practice", "method", "page")
     list_display = ["id", "subject", "at", "kind", "notice", "practice", "method"]
@@ -68,9 +71,11 @@ class ConsentEventAdmin(GatedModelAdmin[ConsentEvent]):
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(GatedModelAdmin[AccessLogEntry]):
-    """P13: who saw a customer's data and why; reading the log is itself logged."""
+    """P13: who saw a customer's data and why, read for answering privacy requests like the
+    ledger above (the notice: "every look at your information is recorded", and the customer
+    may ask about it); reading the log is itself logged."""
 
-    purpose = Purpose.LEGAL_OBLIGATION
+    purpose = Purpose.PRIVACY_REQUESTS
     subject_field = "subject"
     gated = ("at", "actor_label", "purpose", "fields", "refused", "granted")
     list_display = ["id", "subject", "at", "actor_label", "purpose", "granted"]
@@ -82,7 +87,13 @@ class AccessLogEntryAdmin(GatedModelAdmin[AccessLogEntry]):
 class DisclosureAdmin(GatedModelAdmin[Disclosure]):
     """P16: privacy staff record releases here; a second staff member approves them (an
     action). Once recorded, what it says about the customer is read through the gate (P13),
-    so a recorded disclosure is changed only by approving it."""
+    so a recorded disclosure is changed only by approving it.
+
+    Read for complying with the law, the page's real purpose. The notice in force (v1, v2)
+    allows that purpose to the shop's own staff only for names, addresses, orders and card
+    data, not for this register (an account category), so the gate withholds its values until
+    a notice version says so; it is not read for answering requests, which is not what
+    approving a release is."""
 
     purpose = Purpose.LEGAL_OBLIGATION
     subject_field = "subject"

@@ -21,6 +21,10 @@ class DataCategory(StrEnum):
     USER = "user"
     ACCOUNT = "user.account"
     ACCOUNT_SETTINGS = "user.account.settings"
+    # The access log (P13): who at the shop or among its agents saw the customer's data and
+    # why. Apart from the rest of the account, so answering privacy requests reaches it and
+    # nothing else of the account.
+    ACCESS_LOG = "user.account.access_log"
     CREDENTIALS = "user.authorization.credentials"
     # Shop-specific parts of it, so "My data" names each secret for what it is.
     PASSWORD = "user.authorization.credentials.password"  # noqa: S105 - a category name
@@ -64,6 +68,7 @@ class DataCategory(StrEnum):
 _CATEGORY_LABELS: dict[DataCategory, str] = {
     DataCategory.USER: "anything about you",
     DataCategory.ACCOUNT: "your account",
+    DataCategory.ACCESS_LOG: "the record of who saw your information and why",
     DataCategory.ACCOUNT_SETTINGS: "your account settings",
     DataCategory.CREDENTIALS: "a secret that proves who you are",
     DataCategory.PASSWORD: "your password (as a one-way hash)",

@@ -51,5 +51,5 @@ class AccessLogEntry(AppendOnly):
         ]
 
     def __str__(self) -> str:
-        verb = "saw" if self.granted else "was refused"
-        return f"{self.actor_label} {verb} data of #{self.subject_id} for {self.purpose}"
+        # Not who looked or why: the admin names a record by this outside the gate (P13).
+        return f"Access-log entry #{self.pk} about #{self.subject_id}"

@@ -51,5 +51,5 @@ class ConsentEvent(AppendOnly):
         ]
 
     def __str__(self) -> str:
-        what = self.practice or "the whole notice"
-        return f"{self.kind}: {what} (v{self.notice.version}) at {self.at:%Y-%m-%d %H:%M}"
+        # Not what was agreed or when: the admin names a record by this outside the gate (P13).
+        return f"Consent event #{self.pk} of #{self.subject_id}"

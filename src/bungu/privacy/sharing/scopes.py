@@ -31,9 +31,9 @@ PURPOSE_SCOPES: dict[P, frozenset[C]] = {
             C.PRIVACY_PREFERENCES,
         }
     ),
-    # P26: a privacy request and the customer's privacy choices, never their orders, contact
-    # details or the rest of what they wrote.
-    P.PRIVACY_REQUESTS: frozenset({C.PRIVACY_PREFERENCES, C.PRIVACY_REQUEST}),
+    # P26: a privacy request, the customer's privacy choices and consents, and the log of who
+    # saw their data (P13), never their orders, contact details or the rest of what they wrote.
+    P.PRIVACY_REQUESTS: frozenset({C.PRIVACY_PREFERENCES, C.PRIVACY_REQUEST, C.ACCESS_LOG}),
     P.SECURITY: frozenset({C.ACCOUNT, C.CREDENTIALS, C.EMAIL, C.DEVICE}),
     P.SEARCH: frozenset({C.SEARCH_HISTORY}),
     P.FRAUD_DETECTION: frozenset(
