@@ -119,18 +119,7 @@ def _detail(
         size_error = str(error)
     if edit_form is None and campaign.is_editable:
         edit_form = CampaignForm(
-            initial={
-                name: getattr(campaign, name)
-                for name in (
-                    "name",
-                    "subject",
-                    "body",
-                    "segment",
-                    "segment_argument",
-                    "rate_per_minute",
-                    "max_consecutive_errors",
-                )
-            }
+            initial={name: getattr(campaign, name) for name in CampaignForm.field_order}
         )
     progress = services.campaign_progress(campaign) if campaign.has_recipients else None
     skipped = (
