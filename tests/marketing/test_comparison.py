@@ -8,7 +8,7 @@ import io
 import sys
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,17 @@ def test_an_agreement_past_its_expiry_cannot_be_used() -> None:
     with pytest.raises(CommandError, match="expired"):
         call_command("marketing", "prepare", "--agreement", str(agreement.pk), "--out", "x")
     assert not Suppression.objects.exists()
+
+
+def test_an_expired_agreement_names_its_last_day_in_the_shops_time_zone(settings) -> None:
+    settings.TIME_ZONE = "America/Los_Angeles"
+    agreement = _agreement(days=1)
+    # 03:00 UTC on 10 March is still the evening of 9 March in the shop.
+    agreement.expires_at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
+    agreement.save()
+
+    with pytest.raises(ComparisonRefused, match="expired on 2026-03-09;"):
+        start_exchange(agreement=agreement)
 
 
 def test_bad_lines_are_counted_by_reason_and_the_good_ones_compared() -> None:

@@ -93,7 +93,8 @@ def usable_agreement(*, agreement_id: int, now: datetime | None = None) -> Compa
         raise ComparisonRefused(f"There is no comparison agreement #{agreement_id}.")
     if not agreement.in_force(now=now):
         raise ComparisonRefused(
-            f"{agreement} expired on {agreement.expires_at:%Y-%m-%d}; it cannot be used."
+            f"{agreement} expired on {timezone.localdate(agreement.expires_at):%Y-%m-%d}; it "
+            "cannot be used."
         )
     if agreement.expires_at > agreement.created_at + timedelta(days=AGREEMENT_MAX_DAYS):
         raise ComparisonRefused(

@@ -401,7 +401,8 @@ def _check_open(exchange: ComparisonExchange, *, now: datetime) -> None:
         )
     if exchange.expires_at is not None and exchange.expires_at <= now:
         raise ComparisonRefused(
-            f"{exchange} expired on {exchange.expires_at:%Y-%m-%d %H:%M}; start a new one."
+            f"{exchange} expired on {timezone.localtime(exchange.expires_at):%Y-%m-%d %H:%M}; "
+            "start a new one."
         )
 
 

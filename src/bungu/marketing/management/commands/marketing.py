@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from bungu.marketing.comparison import (
@@ -166,7 +167,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Exchange #{exchange.pk} under {agreement}: a request for {customers} customers "
             f"written to {options['out']}. Send it to {agreement.partner}; their answer must "
-            f"come back before {exchange.expires_at:%Y-%m-%d %H:%M}."
+            f"come back before {timezone.localtime(exchange.expires_at):%Y-%m-%d %H:%M %Z}."
         )
 
     def _psi_answer(self, options: dict[str, Any]) -> None:
