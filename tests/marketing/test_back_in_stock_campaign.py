@@ -12,7 +12,6 @@ from django.urls import reverse
 from bungu.catalog.models import SKU
 from bungu.marketing.models import Campaign
 from tests.accounts.factories import CustomerFactory
-from tests.backoffice.factories import staff_member
 from tests.wishlists.factories import WishListItemFactory, on_sale_sku
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +25,6 @@ FORM = {
     "rate_per_minute": "600",
     "max_consecutive_errors": "5",
 }
-
-
-@pytest.fixture
-def marketer(client: Any) -> Any:
-    member = staff_member("Marketing")
-    client.force_login(member)
-    return member
 
 
 @pytest.mark.usefixtures("marketer")

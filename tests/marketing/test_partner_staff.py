@@ -36,13 +36,6 @@ def _offer_form(**changes: str) -> dict[str, str]:
     return form
 
 
-@pytest.fixture
-def marketer(client: Any) -> Any:
-    member = staff_member("Marketing")
-    client.force_login(member)
-    return member
-
-
 def test_partner_pages_are_for_the_marketing_role_only(client: Any) -> None:
     partner = PartnerFactory()
     urls = [reverse("marketing:partners"), reverse("marketing:partner", args=[partner.pk])]

@@ -33,13 +33,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def marketer(client: Any) -> Any:
-    member = staff_member("Marketing")
-    client.force_login(member)
-    return member
-
-
 def test_anonymous_visitors_are_sent_to_the_staff_sign_in(client: Any) -> None:
     response = client.get(reverse("marketing:campaigns"))
     assert response.status_code == 302
