@@ -44,10 +44,13 @@ class CardProcessor:
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
+        # A new connection per call: this client lives for the whole session, and a pooled
+        # connection gunicorn closes after its 2 s keep-alive can be reset under the next call.
         self.client = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.api_key}"},
             timeout=10,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     # ------------------------------------------------------------ the API, raw
